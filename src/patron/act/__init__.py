@@ -1,0 +1,1 @@
+"""Collaborative CRM: rules and triggers, campaigns, channels, control groups and uplift."""

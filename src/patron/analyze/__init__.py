@@ -1,0 +1,1 @@
+"""Analytical CRM: one module per question (features, segments, lifecycle, loyalty, clv, csi, churn, linkage)."""

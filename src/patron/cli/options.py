@@ -1,0 +1,60 @@
+"""Options every command shares (workspace, output format, language) and the console."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+
+from patron.core.i18n import _
+from patron.core.workspace import Workspace
+
+console = Console()
+err_console = Console(stderr=True)
+
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        envvar="PATRON_WORKSPACE",
+        help=_("Workspace folder (default: $PATRON_WORKSPACE)."),
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help=_("Print the result as JSON."))]
+CsvOption = Annotated[bool, typer.Option("--csv", help=_("Print the result as CSV."))]
+
+
+def open_workspace(path: Path | None) -> Workspace:
+    """The workspace a command works on (errors become one-line messages in ``main``)."""
+    return Workspace.open(path)
+
+
+def print_json(payload: Any) -> None:
+    """Machine output: JSON on stdout, dates and numpy numbers made plain."""
+    sys.stdout.write(
+        json.dumps(payload, default=_json_default, ensure_ascii=False, indent=2) + "\n"
+    )
+
+
+def _json_default(value: Any) -> Any:
+    import datetime as dt
+
+    import numpy as np
+
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return None if np.isnan(value) else float(value)
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")

@@ -1,0 +1,1 @@
+"""Operational CRM: the store, importers, survey intake and the complaint workflow."""

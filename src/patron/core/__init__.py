@@ -1,0 +1,1 @@
+"""Cross-cutting pieces every room uses: settings, workspace, translation, printing."""

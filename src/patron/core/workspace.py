@@ -1,0 +1,131 @@
+"""Where a workspace lives on disk and what it holds: settings, store, warehouse, rejects."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import tomllib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import tomli_w
+
+from patron.core.config import get_settings
+from patron.core.i18n import _
+from patron.exceptions import WorkspaceError
+
+SETTINGS_FILE = "patron.toml"
+STORE_FILE = "patron.db"
+WAREHOUSE_DIR = "warehouse"
+REJECTS_DIR = "rejects"
+REPORTS_DIR = "reports"
+
+# Defaults written into a new patron.toml; later issues add their own sections.
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "workspace": {"format": 1},
+    "locale": {"language": "en", "currency": "USD", "timezone": "UTC"},
+    "analytics": {
+        "time_unit": "W",
+        "cost_per_complaint": 0.0,
+        "cost_per_service_interaction": 0.0,
+    },
+}
+
+
+@dataclass
+class Workspace:
+    """A folder holding one Patron installation's data.
+
+    ``root/patron.toml`` settings, ``root/patron.db`` the SQLite store (unless
+    ``PATRON_DATABASE_URL`` names another database), ``root/warehouse/`` Parquet and
+    DuckDB files for the analytics, ``root/rejects/`` rows the importers set aside.
+    """
+
+    root: Path
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def settings_path(self) -> Path:
+        return self.root / SETTINGS_FILE
+
+    @property
+    def warehouse(self) -> Path:
+        return self.root / WAREHOUSE_DIR
+
+    @property
+    def rejects(self) -> Path:
+        return self.root / REJECTS_DIR
+
+    @property
+    def reports(self) -> Path:
+        return self.root / REPORTS_DIR
+
+    @property
+    def database_url(self) -> str:
+        """``PATRON_DATABASE_URL`` when set, else the workspace's SQLite file."""
+        url = get_settings().database_url
+        if url:
+            return url
+        return f"sqlite:///{(self.root / STORE_FILE).resolve()}"
+
+    @property
+    def secret_key(self) -> str:
+        """Key that signs survey links and session cookies (env var wins over the file)."""
+        return get_settings().secret_key or self.settings["workspace"]["secret_key"]
+
+    def setting(self, section: str, key: str, default: Any = None) -> Any:
+        return self.settings.get(section, {}).get(key, default)
+
+    @classmethod
+    def init(cls, root: str | os.PathLike[str], *, exist_ok: bool = True) -> Workspace:
+        """Create (or re-open) a workspace at ``root`` and bring its store up to date."""
+        root = Path(root)
+        if root.exists() and not root.is_dir():
+            raise WorkspaceError(_("{path} exists and is not a folder").format(path=root))
+        if (root / SETTINGS_FILE).exists():
+            if not exist_ok:
+                raise WorkspaceError(_("{path} is already a workspace").format(path=root))
+            workspace = cls.open(root)
+        else:
+            root.mkdir(parents=True, exist_ok=True)
+            settings = {k: dict(v) for k, v in DEFAULT_SETTINGS.items()}
+            settings["workspace"]["created"] = datetime.now(UTC).isoformat(timespec="seconds")
+            settings["workspace"]["secret_key"] = secrets.token_urlsafe(32)
+            (root / SETTINGS_FILE).write_bytes(tomli_w.dumps(settings).encode())
+            workspace = cls(root=root, settings=settings)
+        for folder in (workspace.warehouse, workspace.rejects, workspace.reports):
+            folder.mkdir(exist_ok=True)
+        from patron.collect.store.db import upgrade_store
+
+        upgrade_store(workspace.database_url)
+        return workspace
+
+    @classmethod
+    def open(cls, root: str | os.PathLike[str] | None = None) -> Workspace:
+        """Open an existing workspace: ``root``, else ``PATRON_WORKSPACE``."""
+        if root is None:
+            root = get_settings().workspace
+        if root is None:
+            raise WorkspaceError(
+                _("no workspace given: pass --workspace DIR or set PATRON_WORKSPACE")
+            )
+        root = Path(root)
+        path = root / SETTINGS_FILE
+        if not path.exists():
+            raise WorkspaceError(
+                _(
+                    "{path} is not a Patron workspace (no {file}); create one with `patron init {path}`"
+                ).format(path=root, file=SETTINGS_FILE)
+            )
+        try:
+            settings = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise WorkspaceError(
+                _("{path} cannot be read: {reason}").format(path=path, reason=exc)
+            ) from exc
+        merged = {k: dict(v) for k, v in DEFAULT_SETTINGS.items()}
+        for section, values in settings.items():
+            merged.setdefault(section, {}).update(values)
+        return cls(root=root, settings=merged)

@@ -1,0 +1,1 @@
+"""The analysis report: one self-contained HTML file with charts, readable offline."""

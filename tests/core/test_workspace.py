@@ -1,0 +1,83 @@
+"""The workspace: creation, re-opening, settings and clear errors."""
+
+from __future__ import annotations
+
+import tomllib
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from patron.cli.main import app
+from patron.collect.store.db import open_store
+from patron.core.workspace import Workspace
+from patron.exceptions import WorkspaceError
+
+
+def test_init_creates_layout_and_store(workspace: Workspace) -> None:
+    assert (workspace.root / "patron.toml").is_file()
+    assert workspace.warehouse.is_dir() and workspace.rejects.is_dir()
+    settings = tomllib.loads((workspace.root / "patron.toml").read_text())
+    assert settings["analytics"]["time_unit"] == "W"
+    assert len(settings["workspace"]["secret_key"]) >= 32
+    tables = set(sa.inspect(open_store(workspace.database_url)).get_table_names())
+    expected = {
+        "customers",
+        "preferences",
+        "important_dates",
+        "interactions",
+        "orders",
+        "order_lines",
+        "complaints",
+        "complaint_events",
+        "surveys",
+        "survey_items",
+        "survey_invitations",
+        "survey_responses",
+        "score_snapshots",
+        "audit_log",
+        "users",
+        "api_tokens",
+        "import_runs",
+        "sync_state",
+        "action_rules",
+        "campaigns",
+        "campaign_members",
+        "action_sends",
+        "tasks",
+        "alembic_version",
+    }
+    assert expected <= tables
+
+
+def test_reinit_keeps_settings(workspace: Workspace) -> None:
+    again = Workspace.init(workspace.root)
+    assert again.secret_key == workspace.secret_key
+
+
+def test_open_missing_workspace_names_the_folder(tmp_path) -> None:
+    with pytest.raises(WorkspaceError, match="is not a Patron workspace"):
+        Workspace.open(tmp_path / "nowhere")
+
+
+def test_open_without_any_workspace(monkeypatch) -> None:
+    monkeypatch.delenv("PATRON_WORKSPACE", raising=False)
+    with pytest.raises(WorkspaceError, match="no workspace given"):
+        Workspace.open(None)
+
+
+def test_init_on_a_file_is_refused(tmp_path) -> None:
+    target = tmp_path / "file.txt"
+    target.write_text("x")
+    with pytest.raises(WorkspaceError, match="exists and is not a folder"):
+        Workspace.init(target)
+
+
+def test_cli_init_and_chinese_messages(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv("PATRON_DATABASE_URL", raising=False)
+    runner = CliRunner()
+    result = runner.invoke(app, ["--lang", "zh_CN", "init", str(tmp_path / "ws")])
+    assert result.exit_code == 0, result.output
+    assert "工作区已就绪" in result.output
+    result = runner.invoke(app, ["init", str(tmp_path / "ws2")])
+    assert "Workspace ready at" in result.output
