@@ -72,8 +72,11 @@ def alembic_config(url: str):  # type: ignore[no-untyped-def]
     return config
 
 
-def upgrade_store(url: str, revision: str = "head") -> None:
-    """Bring the store's schema to ``revision`` with the Alembic migrations."""
+def upgrade_store(url: str, revision: str = "heads") -> None:
+    """Bring the store's schema to ``revision`` with the Alembic migrations.
+
+    ``heads``: each room adds its migrations as a branch off ``0001``, so all heads apply.
+    """
     from alembic import command
 
     engine = open_store(url)
