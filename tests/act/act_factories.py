@@ -1,0 +1,69 @@
+"""Tiny store fixtures for the actions tests: guests, stays, preferences, scores."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from patron.collect.store.db import session_scope
+from patron.collect.store.models import Customer, ImportantDate, Order, Preference
+
+
+def _hash(*parts: Any) -> str:
+    return hashlib.sha1("|".join(map(str, parts)).encode()).hexdigest()
+
+
+def add_customers(url: str, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Insert customers with optional ``orders`` [(date, amount)], ``preferences`` and
+    ``dates`` [(kind, date)]; returns customer_id → store key."""
+    keys = {}
+    with session_scope(url) as session:
+        for spec in rows:
+            spec = dict(spec)
+            orders = spec.pop("orders", [])
+            prefs = spec.pop("preferences", [])
+            dates = spec.pop("dates", [])
+            customer = Customer(**spec)
+            session.add(customer)
+            session.flush()
+            keys[customer.customer_id] = customer.id
+            for n, (when, amount) in enumerate(orders):
+                at = dt.datetime.combine(when, dt.time(12), dt.UTC)
+                session.add(
+                    Order(
+                        order_id=f"{customer.customer_id}-{n}",
+                        content_hash=_hash(customer.customer_id, n),
+                        customer_pk=customer.id,
+                        ordered_at=at,
+                        amount=amount,
+                    )
+                )
+            for key, value in prefs:
+                session.add(Preference(customer_pk=customer.id, key=key, value=value))
+            for kind, when in dates:
+                session.add(ImportantDate(customer_pk=customer.id, kind=kind, date=when))
+    return keys
+
+
+def oriental_guest(as_of: dt.date) -> dict[str, Any]:
+    """Chen Wei: valued, away three years, birthday five days after ``as_of``."""
+    return {
+        "customer_id": "H-ORIENTAL",
+        "name": "Chen Wei",
+        "email": "chen.wei@example.com",
+        "language": "en",
+        "consent_email": True,
+        "birthday": dt.date(
+            1975, (as_of + dt.timedelta(days=5)).month, (as_of + dt.timedelta(days=5)).day
+        ),
+        "orders": [
+            (as_of - dt.timedelta(days=365 * 3 + 400), 1800.0),
+            (as_of - dt.timedelta(days=365 * 3 + 20), 2400.0),
+            (as_of - dt.timedelta(days=365 * 3), 2100.0),
+        ],
+        "preferences": [
+            ("breakfast", "sandwich, coffee, egg"),
+            ("seat", "window, 2nd floor"),
+        ],
+    }
