@@ -285,6 +285,32 @@ FEATURE_NAMES: dict[str, str] = {
 }
 
 
+# What a missing value means, where it means something.
+_SURVEY = N_("no survey answer on record")
+MISSING_WORDING: dict[str, str] = {
+    "silence_ratio": N_("only one purchase so far"),
+    "mean_days_between": N_("only one purchase so far"),
+    "days_to_resolve": N_("no complaint resolved yet"),
+    "days_since_last_complaint": N_("no complaint on record"),
+    "days_since_last_interaction": N_("no contact on record"),
+    "days_since_last_survey": _SURVEY,
+    **dict.fromkeys(
+        (
+            "nps",
+            "nps_class",
+            "satisfaction",
+            "expectations",
+            "quality",
+            "value",
+            "loyalty_intent",
+            "complaint_score",
+            "image",
+        ),
+        _SURVEY,
+    ),
+}
+
+
 def feature_name(feature: str) -> str:
     """A feature's name in the current language (unknown features keep their column name)."""
     return _(FEATURE_NAMES[feature]) if feature in FEATURE_NAMES else feature
@@ -292,7 +318,9 @@ def feature_name(feature: str) -> str:
 
 def describe_feature(feature: str, value: Any) -> str:
     """One customer's value of one feature, in words ("3 unresolved complaints")."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        if feature in MISSING_WORDING:
+            return _(MISSING_WORDING[feature])
         return _("no {feature} on record").format(feature=feature_name(feature))
     wording = FEATURE_WORDING.get(feature)
     if wording is not None and isinstance(value, int | float | np.integer | np.floating):
@@ -848,11 +876,13 @@ def _reason_lists(
     values = features[names].to_numpy(dtype=object)
     out: list[list[str]] = []
     for row in range(n):
-        words = []
+        words: list[str] = []
         for j in idx[row]:
             if contrib[row, j] <= 0:
                 break
-            words.append(describe_feature(names[j], values[row, j]))
+            text = describe_feature(names[j], values[row, j])
+            if text not in words:  # two rhythm features can say the same thing
+                words.append(text)
         out.append(words)
     return out
 

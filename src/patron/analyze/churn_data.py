@@ -1,0 +1,472 @@
+"""What each customer looked like on a snapshot date, and whether they left after it.
+
+The churn model's table for a Patron workspace: behaviour (purchases, spend, rhythm),
+satisfaction (latest survey scores per construct, NPS class, change since the previous
+answer), complaints (count, open, unresolved, time to resolve) and contacts, all computed
+from events **on or before** the snapshot; the label comes only from the horizon after
+it (no purchase in ``(snapshot, snapshot + horizon]`` = churned). Training uses an
+earlier snapshot whose horizon has fully passed; scoring uses the latest date.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from patron.core.i18n import _, format_date
+from patron.exceptions import InputError
+
+__all__ = [
+    "CustomerHistory",
+    "parse_horizon",
+    "churn_table",
+    "CONSTRUCT_FEATURES",
+]
+
+# Survey constructs → feature names (ACSI/ECSI names, Chinese names and item prefixes).
+CONSTRUCT_FEATURES: list[tuple[str, str]] = [
+    (r"^(?:ce|exp)|expect|期望", "expectations"),
+    (r"^pq|quality|质量", "quality"),
+    (r"^pv|value|价值", "value"),
+    (r"^sat|satisf|满意", "satisfaction"),
+    (r"^cc|complain|抱怨|投诉", "complaint_score"),
+    (r"^cl|loyal|忠诚", "loyalty_intent"),
+    (r"^im|image|形象", "image"),
+]
+_NPS_ITEMS = {"nps", "recommend", "would_recommend", "ltr"}
+_UNRESOLVED = {"unresolved", "rejected", "failed", "escalated_unresolved"}
+_VOID_ORDERS = {"cancelled", "canceled", "returned", "void"}
+
+
+def parse_horizon(value: str | int | timedelta) -> timedelta:
+    """``"90d"``, ``"12w"``, ``"6m"``, ``"1y"`` or a number of days as a time span."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float):
+        return timedelta(days=float(value))
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([dwmy]?)\s*", str(value).lower())
+    if not match:
+        raise InputError(
+            _("horizon {value!r} not understood: use e.g. 90d, 12w, 6m or 1y").format(value=value)
+        )
+    number, unit = float(match.group(1)), match.group(2) or "d"
+    days = {"d": 1.0, "w": 7.0, "m": 365.25 / 12, "y": 365.25}[unit] * number
+    if days <= 0:
+        raise InputError(_("horizon must be positive, got {value}").format(value=value))
+    return timedelta(days=round(days))
+
+
+def _utc(series: pd.Series) -> pd.Series:
+    out = pd.to_datetime(series, utc=True, errors="coerce")
+    return out
+
+
+def _stamp(value: Any) -> pd.Timestamp:
+    """A snapshot as the END of its day in UTC (events during that day count as before)."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, pd.Timestamp):
+        value = value.date()
+    return pd.Timestamp(value, tz="UTC") + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)
+
+
+@dataclass
+class CustomerHistory:
+    """Everything customers did and said, as pandas tables keyed by ``customer_id``.
+
+    Column names follow the warehouse: ``orders(customer_id, ordered_at, amount,
+    [discount, status])``, ``complaints(customer_id, opened_at, [resolved_at, status,
+    outcome])``, ``responses(customer_id, responded_at, item_code, value, [construct,
+    response_id])``, ``interactions(customer_id, occurred_at, [is_service])`` and
+    ``customers(customer_id, …)``. Only ``orders`` is required.
+    """
+
+    orders: pd.DataFrame
+    customers: pd.DataFrame | None = None
+    complaints: pd.DataFrame | None = None
+    responses: pd.DataFrame | None = None
+    interactions: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.orders = self._clean(
+            self.orders, "orders", ["customer_id", "ordered_at", "amount"], ["ordered_at"]
+        )
+        if "status" in self.orders.columns:
+            void = self.orders["status"].astype("string").str.lower().isin(_VOID_ORDERS)
+            if void.any():
+                self.notes.append(
+                    _("{n} cancelled or returned orders not counted as purchases").format(
+                        n=int(void.sum())
+                    )
+                )
+                self.orders = self.orders[~void.fillna(False).to_numpy()]
+        if self.complaints is not None:
+            self.complaints = self._clean(
+                self.complaints,
+                "complaints",
+                ["customer_id", "opened_at"],
+                ["opened_at", "resolved_at"],
+            )
+        if self.responses is not None:
+            self.responses = self._clean(
+                self.responses,
+                "responses",
+                ["customer_id", "responded_at", "item_code", "value"],
+                ["responded_at"],
+            )
+        if self.interactions is not None:
+            self.interactions = self._clean(
+                self.interactions, "interactions", ["customer_id", "occurred_at"], ["occurred_at"]
+            )
+
+    @staticmethod
+    def _clean(frame: pd.DataFrame, what: str, required: list[str], stamps: list[str]):
+        for column in required:
+            if column not in frame.columns:
+                raise InputError(
+                    _("{what}: required column {column} missing").format(what=what, column=column)
+                )
+        frame = frame.copy()
+        frame["customer_id"] = frame["customer_id"].astype(str)
+        for column in stamps:
+            if column in frame.columns:
+                frame[column] = _utc(frame[column])
+        return frame
+
+    @property
+    def last_event(self) -> pd.Timestamp:
+        """The latest purchase date: the natural "today" of the data."""
+        return self.orders["ordered_at"].max()
+
+    @classmethod
+    def from_workspace(cls, workspace: Any) -> CustomerHistory:
+        """Read the workspace warehouse (written by ``patron sync``) with DuckDB."""
+        import duckdb
+
+        root = Path(workspace.warehouse)
+
+        def read(name: str, columns: list[str]) -> pd.DataFrame | None:
+            folder = root / name
+            if not folder.is_dir() or not any(folder.glob("*.parquet")):
+                return None
+            con = duckdb.connect()
+            try:
+                con.execute("SET TimeZone='UTC'")
+                source = f"read_parquet('{folder.as_posix()}/*.parquet', union_by_name=true)"
+                present = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+                wanted = [c for c in columns if c in present]
+                return con.execute(f"SELECT {', '.join(wanted)} FROM {source}").df()
+            finally:
+                con.close()
+
+        orders = read("orders", ["customer_id", "ordered_at", "amount", "discount", "status"])
+        if orders is None:
+            raise InputError(
+                _("the workspace has no orders in {path}: run `patron sync` first").format(
+                    path=root
+                )
+            )
+        return cls(
+            orders=orders,
+            customers=read("customers", ["customer_id", "dataset"]),
+            complaints=read(
+                "complaints",
+                ["customer_id", "opened_at", "resolved_at", "status", "outcome", "severity"],
+            ),
+            responses=read(
+                "survey_responses",
+                [
+                    "customer_id",
+                    "response_id",
+                    "responded_at",
+                    "item_code",
+                    "value",
+                    "construct",
+                    "survey_code",
+                ],
+            ),
+            interactions=read("interactions", ["customer_id", "occurred_at", "is_service", "kind"]),
+        )
+
+    def restrict(self, customer_ids: pd.Index | list[str]) -> CustomerHistory:
+        """The history of these customers only (e.g. one data set of the demo)."""
+        keep = set(map(str, customer_ids))
+
+        def sub(frame: pd.DataFrame | None) -> pd.DataFrame | None:
+            return None if frame is None else frame[frame["customer_id"].isin(keep)]
+
+        return CustomerHistory(
+            orders=sub(self.orders),
+            customers=sub(self.customers),
+            complaints=sub(self.complaints),
+            responses=sub(self.responses),
+            interactions=sub(self.interactions),
+        )
+
+
+def _days(delta: pd.Series) -> pd.Series:
+    return delta.dt.total_seconds() / 86400.0
+
+
+def _behaviour(orders: pd.DataFrame, at: pd.Timestamp) -> pd.DataFrame:
+    past = orders[orders["ordered_at"] <= at]
+    year = at - pd.Timedelta(days=365)
+    two_years = at - pd.Timedelta(days=730)
+    grouped = past.groupby("customer_id", sort=False)
+    first = grouped["ordered_at"].min()
+    last = grouped["ordered_at"].max()
+    n = grouped.size()
+    recent = past[past["ordered_at"] > year].groupby("customer_id").size()
+    before = (
+        past[(past["ordered_at"] > two_years) & (past["ordered_at"] <= year)]
+        .groupby("customer_id")
+        .size()
+    )
+    revenue = grouped["amount"].sum()
+    out = pd.DataFrame(
+        {
+            "purchases": n.astype(float),
+            "purchases_365d": recent.reindex(n.index, fill_value=0).astype(float),
+            "days_since_last_purchase": _days(at - last).round(),
+            "days_since_first_purchase": _days(at - first).round(),
+            "revenue": revenue,
+            "revenue_365d": past[past["ordered_at"] > year]
+            .groupby("customer_id")["amount"]
+            .sum()
+            .reindex(n.index, fill_value=0.0),
+            "mean_spend": revenue / n,
+        }
+    )
+    out["purchase_trend"] = out["purchases_365d"] - before.reindex(n.index, fill_value=0)
+    span = _days(last - first)
+    gap = (span / (n - 1)).where(n > 1)
+    out["mean_days_between"] = gap
+    out["silence_ratio"] = (out["days_since_last_purchase"] / gap).where(gap > 0)
+    if "discount" in past.columns:
+        discount = pd.to_numeric(past["discount"], errors="coerce").fillna(0.0)
+        share = discount.groupby(past["customer_id"]).sum() / (
+            revenue + discount.groupby(past["customer_id"]).sum()
+        )
+        out["discount_share"] = share.reindex(n.index).fillna(0.0)
+    return out
+
+
+def _complaints(complaints: pd.DataFrame, at: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
+    past = complaints[complaints["opened_at"] <= at]
+    resolved_at = past["resolved_at"] if "resolved_at" in past.columns else None
+    closed = (
+        (resolved_at.notna() & (resolved_at <= at)).to_numpy()
+        if resolved_at is not None
+        else np.zeros(len(past), dtype=bool)
+    )
+    if "status" in past.columns and resolved_at is None:
+        status = past["status"].astype("string").str.lower()
+        closed = status.isin({"resolved", "closed", "unresolved"}).fillna(False).to_numpy()
+    outcome = (
+        past["outcome"].astype("string").str.lower()
+        if "outcome" in past.columns
+        else pd.Series(pd.NA, index=past.index, dtype="string")
+    )
+    if "status" in past.columns:
+        outcome = outcome.fillna(past["status"].astype("string").str.lower())
+    bad = outcome.isin(_UNRESOLVED).fillna(False).to_numpy()
+    frame = pd.DataFrame(
+        {
+            "customer_id": past["customer_id"].to_numpy(),
+            "one": 1.0,
+            "open": (~closed).astype(float),
+            "unresolved": (closed & bad).astype(float),
+            "resolved": (closed & ~bad).astype(float),
+            "recent": (past["opened_at"] > at - pd.Timedelta(days=365)).astype(float).to_numpy(),
+            "opened_at": past["opened_at"].to_numpy(),
+        }
+    )
+    if resolved_at is not None:
+        took = _days(resolved_at - past["opened_at"]).to_numpy()
+        frame["took"] = np.where(closed, took, np.nan)
+    else:
+        frame["took"] = np.nan
+    g = frame.groupby("customer_id")
+    out = pd.DataFrame(
+        {
+            "complaints": g["one"].sum(),
+            "complaints_open": g["open"].sum(),
+            "complaints_unresolved": g["unresolved"].sum(),
+            "complaints_resolved": g["resolved"].sum(),
+            "complaints_365d": g["recent"].sum(),
+            "days_to_resolve": g["took"].mean().round(1),
+            "days_since_last_complaint": _days(at - g["opened_at"].max()).round(),
+        }
+    ).reindex(index)
+    counts = [c for c in out.columns if c.startswith("complaints")]
+    out[counts] = out[counts].fillna(0.0)
+    return out
+
+
+def _construct_of(frame: pd.DataFrame) -> pd.Series:
+    source = frame["construct"] if "construct" in frame.columns else frame["item_code"]
+    source = source.astype("string").fillna(frame["item_code"].astype("string")).str.lower()
+    result = pd.Series(pd.NA, index=frame.index, dtype="string")
+    codes = frame["item_code"].astype("string").str.lower()
+    for pattern, name in CONSTRUCT_FEATURES:
+        hit = result.isna() & (
+            source.str.contains(pattern, regex=True) | codes.str.contains(pattern, regex=True)
+        ).fillna(False)
+        result[hit] = name
+    result[codes.isin(_NPS_ITEMS).fillna(False)] = "nps"
+    return result
+
+
+def _surveys(responses: pd.DataFrame, at: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
+    past = responses[responses["responded_at"] <= at].copy()
+    if past.empty:
+        return pd.DataFrame(index=index)
+    past["feature"] = _construct_of(past)
+    past = past[past["feature"].notna()]
+    past["value"] = pd.to_numeric(past["value"], errors="coerce")
+    key = "response_id" if "response_id" in past.columns else "responded_at"
+    # Rank each customer's answers: 1 = latest survey, 2 = the one before.
+    answers = past[["customer_id", key, "responded_at"]].drop_duplicates(["customer_id", key])
+    answers = answers.sort_values(["customer_id", "responded_at"], ascending=[True, False])
+    answers["rank"] = answers.groupby("customer_id").cumcount() + 1
+    past = past.merge(answers[["customer_id", key, "rank"]], on=["customer_id", key])
+    nps = past[past["feature"] == "nps"]
+    items = past[past["feature"] != "nps"].copy()
+    # 1–10 scales rescaled to 0–100 (ACSI); an item with larger answers is taken as 0–10.
+    top = items.groupby("item_code")["value"].transform("max")
+    low = np.where(items.groupby("item_code")["value"].transform("min") < 1, 0.0, 1.0)
+    high = np.where(top > 10, top, 10.0)
+    items["score"] = (items["value"] - low) / (high - low) * 100.0
+    scores = items.pivot_table(
+        index=["customer_id", "rank"], columns="feature", values="score", aggfunc="mean"
+    )
+    latest = scores.xs(1, level="rank") if 1 in scores.index.get_level_values(1) else None
+    out = pd.DataFrame(index=index)
+    if latest is not None:
+        out = out.join(latest.round(1))
+        if 2 in scores.index.get_level_values(1):
+            previous = scores.xs(2, level="rank")
+            for feature in ("satisfaction", "value", "quality"):
+                if feature in latest.columns:
+                    change = (latest[feature] - previous[feature]).reindex(index)
+                    out[f"{feature}_change"] = change.round(1)
+    if not nps.empty:
+        last_nps = nps[nps["rank"] == 1].groupby("customer_id")["value"].mean().reindex(index)
+        out["nps"] = last_nps
+        out["nps_class"] = np.select(
+            [last_nps >= 9, last_nps >= 7, last_nps >= 0], [2.0, 1.0, 0.0], default=np.nan
+        )
+    last = answers.groupby("customer_id")["responded_at"].max()
+    out["days_since_last_survey"] = _days(at - last).reindex(index).round()
+    return out
+
+
+def _contacts(interactions: pd.DataFrame, at: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
+    past = interactions[interactions["occurred_at"] <= at]
+    service = (
+        past["is_service"].fillna(False).astype(bool)
+        if "is_service" in past.columns
+        else pd.Series(False, index=past.index)
+    )
+    frame = pd.DataFrame(
+        {
+            "customer_id": past["customer_id"].to_numpy(),
+            "one": 1.0,
+            "service": service.astype(float).to_numpy(),
+            "recent": (past["occurred_at"] > at - pd.Timedelta(days=90)).astype(float).to_numpy(),
+            "at": past["occurred_at"].to_numpy(),
+        }
+    )
+    g = frame.groupby("customer_id")
+    out = pd.DataFrame(
+        {
+            "interactions": g["one"].sum(),
+            "service_contacts": g["service"].sum(),
+            "interactions_90d": g["recent"].sum(),
+            "days_since_last_interaction": _days(at - g["at"].max()).round(),
+        }
+    ).reindex(index)
+    out[["interactions", "service_contacts", "interactions_90d"]] = out[
+        ["interactions", "service_contacts", "interactions_90d"]
+    ].fillna(0.0)
+    return out
+
+
+def churn_table(
+    history: CustomerHistory,
+    snapshot: Any,
+    *,
+    horizon: str | int | timedelta | None = None,
+    active_within: str | int | timedelta | None = None,
+) -> pd.DataFrame:
+    """One row per customer who had bought by ``snapshot``: features, and the label.
+
+    Parameters
+    ----------
+    history : CustomerHistory
+    snapshot : date or ISO string
+        Features use only events up to the end of this day.
+    horizon : "90d", "6m", days or None
+        When given, ``churned`` is 1 for customers with no purchase in
+        ``(snapshot, snapshot + horizon]``. The data must reach the horizon's end.
+    active_within : "2y", days or None
+        Keep only customers whose last purchase lies within this span before the
+        snapshot (those silent longer have already left: they belong to win-back, not to
+        churn prevention).
+
+    Returns
+    -------
+    DataFrame
+        ``customer_id`` column, the features and (with ``horizon``) ``churned``.
+    """
+    at = _stamp(snapshot)
+    behaviour = _behaviour(history.orders, at)
+    if behaviour.empty:
+        raise InputError(
+            _("no purchases on or before {date}: nothing to predict").format(
+                date=format_date(at.date())
+            )
+        )
+    if active_within is not None:
+        window = parse_horizon(active_within).days
+        behaviour = behaviour[behaviour["days_since_last_purchase"] <= window]
+        if behaviour.empty:
+            raise InputError(
+                _("no customer bought within {days} days before {date}").format(
+                    days=window, date=format_date(at.date())
+                )
+            )
+    index = behaviour.index
+    parts = [behaviour]
+    if history.complaints is not None and len(history.complaints):
+        parts.append(_complaints(history.complaints, at, index))
+    if history.responses is not None and len(history.responses):
+        parts.append(_surveys(history.responses, at, index))
+    if history.interactions is not None and len(history.interactions):
+        parts.append(_contacts(history.interactions, at, index))
+    table = pd.concat(parts, axis=1)
+    table = table.loc[:, table.notna().any()]
+    if horizon is not None:
+        span = pd.Timedelta(parse_horizon(horizon))
+        end = at + span
+        if history.last_event < end - pd.Timedelta(days=1):
+            raise InputError(
+                _(
+                    "the data end on {last}, before the horizon ends on {end}: choose an earlier snapshot"
+                ).format(last=format_date(history.last_event.date()), end=format_date(end.date()))
+            )
+        orders = history.orders
+        after = orders[(orders["ordered_at"] > at) & (orders["ordered_at"] <= end)]
+        returned = pd.Index(after["customer_id"].unique())
+        table["churned"] = (~table.index.isin(returned)).astype(int)
+    table.index.name = "customer_id"
+    return table.reset_index()
