@@ -52,6 +52,8 @@ def as_day(value: ir.Value) -> ir.DateValue:
 
 def day_literal(value: Any) -> ir.DateScalar:
     """A date literal from ``date``, ``datetime``, ``pandas.Timestamp`` or ISO string."""
+    if isinstance(value, ir.Value):
+        return value
     if isinstance(value, str):
         value = dt.date.fromisoformat(value[:10])
     if hasattr(value, "date") and callable(value.date):
@@ -120,8 +122,6 @@ def btyd_statistics(
     if observation_end is not None:
         end = day_literal(observation_end)
         t = t.filter(t._day <= end)
-    else:
-        end = t._day.max()
     daily = t.group_by(["customer_id", "_day"]).aggregate(_spend=_._spend.sum())
     per = daily.group_by("customer_id").aggregate(
         first_purchase=_._day.min(),
@@ -130,6 +130,11 @@ def btyd_statistics(
         _total=_._spend.sum(),
         _first_spend=_._spend.argmin(_._day),
     )
+    if observation_end is None:
+        # A one-row table joined on, not a scalar subquery: Ibis would otherwise
+        # dereference max(day) to each customer's own last_purchase.
+        per = per.cross_join(t.aggregate(_end=t._day.max()))
+        end = per._end
     frequency = (per._n - 1).cast("int64")
     recency = per.last_purchase.delta(per.first_purchase, unit="day").cast("float64") / days
     age = end.delta(per.first_purchase, unit="day").cast("float64") / days
@@ -149,4 +154,238 @@ def btyd_statistics(
         monetary_value=monetary,
         first_purchase=per.first_purchase,
         last_purchase=per.last_purchase,
+    )
+
+
+#: Order statuses that count as returned: no revenue, their cost is a cost of the return.
+RETURN_STATUSES = ("returned", "refunded", "cancelled")
+
+
+def _concentration(orders: ir.Table, column: str, prefix: str) -> ir.Table:
+    """Per customer: distinct values of ``column``, top value's share and HHI of order counts."""
+    counts = (
+        orders.filter(orders[column].notnull())
+        .group_by(["customer_id", column])
+        .aggregate(_k=_.count())
+    )
+    return counts.group_by("customer_id").aggregate(
+        **{
+            f"{prefix}s": _[column].count().cast("int64"),
+            f"_{prefix}_top": _._k.max(),
+            f"_{prefix}_sq": (_._k * _._k).sum(),
+            f"_{prefix}_n": _._k.sum(),
+        }
+    )
+
+
+def customer_features(
+    orders: ir.Table,
+    *,
+    order_lines: ir.Table | None = None,
+    complaints: ir.Table | None = None,
+    interactions: ir.Table | None = None,
+    as_of: Any = None,
+    time_unit: str = "W",
+    cost_per_complaint: float = 0.0,
+    cost_per_service_interaction: float = 0.0,
+    customer_col: str = "customer_id",
+    date_col: str = "ordered_at",
+    amount_col: str = "amount",
+) -> ir.Table:
+    r"""Everything a customer did, one row per customer who bought on or before ``as_of``.
+
+    .. math::
+
+        \text{gross margin} = \sum_\text{kept orders} (\text{amount} - \text{cost} -
+        \text{discount}) - \sum_\text{returned orders} (\text{cost} + \text{discount})
+        - c_\text{complaint} n_\text{complaints} - c_\text{service} n_\text{service}
+
+    Parameters
+    ----------
+    orders : ibis Table
+        ``customer_id, ordered_at, amount`` and optionally ``cost, discount, channel,
+        location, status`` (statuses ``returned``/``refunded``/``cancelled`` are returns).
+    order_lines : ibis Table, default=None
+        ``customer_id, category`` (and ``ordered_at``) for category breadth.
+    complaints : ibis Table, default=None
+        ``customer_id, opened_at``; each costs ``cost_per_complaint``.
+    interactions : ibis Table, default=None
+        ``customer_id, occurred_at, is_service``; each service interaction costs
+        ``cost_per_service_interaction``.
+    as_of : date, default=None
+        Facts as known at the end of this day (default: the last purchase day).
+    time_unit : {"W", "D", "M", "Y"}, default="W"
+        Unit of the BTYD columns ``recency`` and ``T``.
+    cost_per_complaint, cost_per_service_interaction : float, default=0.0
+        Cost-to-serve (workspace settings ``analytics.cost_per_complaint`` and
+        ``analytics.cost_per_service_interaction``).
+
+    Returns
+    -------
+    ibis Table
+        ``customer_id, first_purchase, last_purchase, orders, purchase_days, frequency,
+        recency, T, days_since_last, tenure_days, mean_interpurchase_days, revenue,
+        avg_order_value, monetary_value, cost, discount, discount_share, returns,
+        returned_value, returns_cost, complaints, service_interactions, service_cost, gross_margin,
+        channels, channel_top_share, channel_hhi, locations, location_top_share,
+        location_hhi, categories``. Money is float64 rounded to cents.
+    """
+    require_columns(orders, [customer_col, date_col, amount_col], "orders")
+    days = unit_days(time_unit)
+    cols = orders.columns
+    o = orders
+    cid = o[customer_col] if o[customer_col].type().is_string() else o[customer_col].cast("string")
+    zero = ibis.literal(0.0, type="float64")
+    amount = o[amount_col].cast("float64")
+    cost = o["cost"].cast("float64").fill_null(0.0) if "cost" in cols else zero
+    discount = o["discount"].cast("float64").fill_null(0.0) if "discount" in cols else zero
+    if "status" in cols:
+        returned = o["status"].lower().isin(RETURN_STATUSES).fill_null(False)
+    else:
+        returned = ibis.literal(False)
+    o = o.select(
+        customer_id=cid,
+        _day=as_day(o[date_col]),
+        _amount=amount,
+        _cost=cost,
+        _discount=discount,
+        _returned=returned,
+        **({"channel": o["channel"]} if "channel" in cols else {}),
+        **({"location": o["location"]} if "location" in cols else {}),
+    )
+    if as_of is not None:
+        o = o.filter(o._day <= day_literal(as_of))
+        bounds = o.aggregate(_n_rows=o.count()).select(_end=day_literal(as_of))
+    else:
+        bounds = o.aggregate(_end=o._day.max())
+    kept = ~o._returned
+    per = o.group_by("customer_id").aggregate(
+        first_purchase=o._day.min(),
+        last_purchase=o._day.max(),
+        orders=o.count(),
+        purchase_days=o._day.nunique(),
+        revenue=o._amount.sum(where=kept),
+        cost=o._cost.sum(),
+        discount=o._discount.sum(),
+        _kept_orders=o.count(where=kept),
+        _kept_cost=o._cost.sum(where=kept),
+        _kept_discount=o._discount.sum(where=kept),
+        returns=o.count(where=o._returned),
+        returned_value=o._amount.sum(where=o._returned),
+        _gross=o._amount.sum(),
+    )
+    # Returned orders are still purchase events (timing), but bring no money.
+    btyd = btyd_statistics(
+        o.select("customer_id", "_day", _amount=ibis.ifelse(kept, o._amount, 0.0)),
+        date_col="_day",
+        amount_col="_amount",
+        observation_end=as_of,
+        time_unit=time_unit,
+    ).select("customer_id", "frequency", "recency", "T", "monetary_value")
+    table = per.left_join(btyd, "customer_id").drop("customer_id_right")
+
+    if complaints is not None:
+        require_columns(complaints, ["customer_id"], "complaints")
+        c = complaints
+        if as_of is not None and "opened_at" in c.columns:
+            c = c.filter(as_day(c.opened_at) <= day_literal(as_of))
+        c = c.group_by(customer_id=c.customer_id.cast("string")).aggregate(complaints=_.count())
+        table = table.left_join(c, "customer_id").drop("customer_id_right")
+    else:
+        table = table.mutate(complaints=ibis.literal(0, type="int64"))
+    if interactions is not None:
+        require_columns(interactions, ["customer_id"], "interactions")
+        i = interactions
+        if as_of is not None and "occurred_at" in i.columns:
+            i = i.filter(as_day(i.occurred_at) <= day_literal(as_of))
+        service = i.is_service.fill_null(False) if "is_service" in i.columns else ibis.literal(True)
+        i = i.select(customer_id=i.customer_id.cast("string"), _service=service)
+        i = i.group_by("customer_id").aggregate(service_interactions=_.count(where=_._service))
+        table = table.left_join(i, "customer_id").drop("customer_id_right")
+    else:
+        table = table.mutate(service_interactions=ibis.literal(0, type="int64"))
+    for column, prefix in (("channel", "channel"), ("location", "location")):
+        if column in o.columns:
+            conc = _concentration(o, column, prefix)
+            table = table.left_join(conc, "customer_id").drop("customer_id_right")
+        else:
+            table = table.mutate(
+                **{
+                    f"{prefix}s": ibis.literal(0, type="int64"),
+                    f"_{prefix}_top": ibis.null("int64"),
+                    f"_{prefix}_sq": ibis.null("int64"),
+                    f"_{prefix}_n": ibis.null("int64"),
+                }
+            )
+    if order_lines is not None and "category" in order_lines.columns:
+        require_columns(order_lines, ["customer_id"], "order lines")
+        lines = order_lines
+        if as_of is not None and "ordered_at" in lines.columns:
+            lines = lines.filter(as_day(lines.ordered_at) <= day_literal(as_of))
+        cats = lines.group_by(customer_id=lines.customer_id.cast("string")).aggregate(
+            categories=_.category.nunique()
+        )
+        table = table.left_join(cats, "customer_id").drop("customer_id_right")
+    else:
+        table = table.mutate(categories=ibis.literal(0, type="int64"))
+
+    t = table.cross_join(bounds)
+    end = t._end
+    n_complaints = t.complaints.fill_null(0).cast("int64")
+    n_service = t.service_interactions.fill_null(0).cast("int64")
+    service_cost = money(
+        n_complaints.cast("float64") * float(cost_per_complaint)
+        + n_service.cast("float64") * float(cost_per_service_interaction)
+    )
+    margin = t.revenue.fill_null(0.0) - t.cost - t.discount - service_cost
+    interpurchase = ibis.ifelse(
+        t.frequency > 0,
+        t.last_purchase.delta(t.first_purchase, unit="day").cast("float64")
+        / t.frequency.cast("float64"),
+        ibis.null("float64"),
+    )
+
+    def share(top: ir.Value, n: ir.Value) -> ir.Value:
+        return ibis.ifelse(n > 0, top.cast("float64") / n.cast("float64"), ibis.null("float64"))
+
+    return t.select(
+        customer_id=t.customer_id,
+        first_purchase=t.first_purchase,
+        last_purchase=t.last_purchase,
+        orders=t.orders.cast("int64"),
+        purchase_days=t.purchase_days.cast("int64"),
+        frequency=t.frequency.fill_null(0).cast("int64"),
+        recency=t.recency.fill_null(0.0).cast("float64"),
+        T=(end.delta(t.first_purchase, unit="day").cast("float64") / days).cast("float64"),
+        days_since_last=end.delta(t.last_purchase, unit="day").cast("int64"),
+        tenure_days=end.delta(t.first_purchase, unit="day").cast("int64"),
+        mean_interpurchase_days=interpurchase.cast("float64"),
+        revenue=money(t.revenue.fill_null(0.0)),
+        avg_order_value=money(
+            ibis.ifelse(
+                t._kept_orders > 0,
+                t.revenue.fill_null(0.0) / t._kept_orders.cast("float64"),
+                0.0,
+            )
+        ),
+        monetary_value=money(t.monetary_value.fill_null(0.0)),
+        cost=money(t.cost),
+        discount=money(t.discount),
+        discount_share=ibis.ifelse(t._gross > 0, (t.discount / t._gross).cast("float64"), 0.0).cast(
+            "float64"
+        ),
+        returns=t.returns.cast("int64"),
+        returned_value=money(t.returned_value.fill_null(0.0)),
+        returns_cost=money(t.cost - t._kept_cost),
+        complaints=n_complaints,
+        service_interactions=n_service,
+        service_cost=service_cost,
+        gross_margin=money(margin),
+        channels=t.channels.fill_null(0).cast("int64"),
+        channel_top_share=share(t._channel_top, t._channel_n),
+        channel_hhi=share(t._channel_sq, t._channel_n * t._channel_n),
+        locations=t.locations.fill_null(0).cast("int64"),
+        location_top_share=share(t._location_top, t._location_n),
+        location_hhi=share(t._location_sq, t._location_n * t._location_n),
+        categories=t.categories.fill_null(0).cast("int64"),
     )
