@@ -1,0 +1,364 @@
+"""A seeded SYNTHETIC hotel world whose causes are known, so analyses can be checked against them.
+
+Nothing here is real: every guest, stay and answer is drawn from the model below, and
+``HotelData.truth`` states that model's numbers, so the churn, linkage and action code
+can be tested on whether they recover what was planted.
+
+The story, in the order it is simulated:
+
+1. **Guests** (``H000001`` …) with English or Chinese names, contact data, consent
+   (≈ 8 % opted out of e-mail), a birthday, a home city, an acquisition date and channel,
+   and hidden traits: an ACSI latent profile, price sensitivity, spending power.
+2. **ACSI world.** Per guest, standardised latent scores follow the path model
+
+   .. math::
+
+      \\eta_j = \\sum_{i \\to j} \\beta_{ij} \\eta_i + \\zeta_j,\\qquad
+      \\operatorname{Var}(\\eta_j) = 1,
+
+   over expectation → quality → value → satisfaction → complaints → loyalty with the
+   coefficients in ``ACSI_PATHS``. Survey items are ``λ η + √(1-λ²) ε`` put on the
+   1–10 scale; NPS (0–10) follows satisfaction.
+3. **Stays** from 2021-01-01 to ``as_of``: nights, property, channel, room, rate,
+   discounts (price-sensitive guests get more), breakfast, dinner, bar and spa.
+4. **Complaints** after a stay with probability ``σ(-2.4 - 0.7·quality)``; resolved
+   with probability ``σ(1.2 - 0.9·[high severity])``, else closed unresolved.
+5. **Return.** After each stay the guest stays again within 365 days of check-out with
+
+   .. math::
+
+      p = \\sigma(\\beta_0 + \\beta_s\\,\\mathrm{satisfaction}
+          + \\beta_r [\\mathrm{resolved}] + \\beta_u [\\mathrm{unresolved}]
+          + \\beta_t\\,\\mathrm{recency} + \\beta_p\\,\\mathrm{price\\ sensitivity})
+
+   where recency is the years from the previous contact (check-out, or acquisition for
+   a first stay) to this check-in. A guest who does not return may still come back
+   later (win-back, after more than 365 days); the chain stops at ``as_of``.
+6. **The Oriental guest** ``H-ORIENTAL`` (Chen Wei / 陈伟): a valuable regular whose last
+   stay was three years before ``as_of``, whose birthday is five days after it, who
+   takes "sandwich, coffee, egg" for breakfast and sits "window, 2nd floor".
+
+Everything is vectorised with NumPy; one ``numpy.random.Generator`` seeded by ``seed``
+draws in a fixed order, so the same arguments give identical frames.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from patron.exceptions import InputError
+
+__all__ = [
+    "ACSI_PATHS",
+    "CONSTRUCTS",
+    "EPOCH",
+    "IMPORT_FILES",
+    "ORIENTAL_ID",
+    "RETURN_MODEL",
+    "HotelData",
+    "generate_hotel",
+]
+
+EPOCH = date(2021, 1, 1)
+ORIENTAL_ID = "H-ORIENTAL"
+CONSTRUCTS = ("expectation", "quality", "value", "satisfaction", "complaints", "loyalty")
+# (cause, effect, standardised path coefficient) — ACSI, Fornell et al. 1996.
+ACSI_PATHS = (
+    ("expectation", "quality", 0.55),
+    ("expectation", "value", 0.10),
+    ("quality", "value", 0.60),
+    ("expectation", "satisfaction", 0.10),
+    ("quality", "satisfaction", 0.50),
+    ("value", "satisfaction", 0.30),
+    ("satisfaction", "complaints", 0.50),
+    ("satisfaction", "loyalty", 0.55),
+    ("complaints", "loyalty", 0.15),
+)
+# Logit of "stays again within 365 days of check-out" (see the module docstring).
+RETURN_MODEL = {
+    "intercept": 0.3,
+    "satisfaction": 0.9,
+    "complaint_resolved": 0.6,
+    "complaint_unresolved": -1.8,
+    "recency_years": -0.5,
+    "price_sensitivity": -0.5,
+}
+COMPLAINT_MODEL = {"intercept": -2.4, "quality": -0.7}
+RESOLUTION_MODEL = {"intercept": 1.2, "high_severity": -0.9}
+NPS_MODEL = {"centre": 7.0, "spread": 2.0, "loading": 0.8}
+HORIZON_DAYS = 365
+P_WINBACK = 0.30  # a guest who did not return within the horizon comes back later
+WINBACK_MEAN_EXTRA_DAYS = 450.0
+RETURN_GAP_BETA = (1.3, 2.2)  # days to return, as a share of the 365-day horizon
+SURVEY_RATE = 0.30
+MISSING_ANSWER_RATE = 0.02
+EMAIL_OPT_OUT = 0.08
+
+# Importer kind -> (file name, columns written); the demo imports them in this order.
+IMPORT_FILES: dict[str, tuple[str, list[str]]] = {
+    "customers": (
+        "guests.csv",
+        [
+            "customer_id", "name", "name_zh", "email", "phone", "birthday", "gender",
+            "city", "region", "country", "language", "acquired_at", "acquisition_channel",
+            "consent_email", "consent_sms", "consent_phone", "dataset",
+        ],
+    ),
+    "preferences": (
+        "preferences.csv",
+        ["customer_id", "key", "value", "observed_at", "source", "times_observed"],
+    ),
+    "important-dates": (
+        "important_dates.csv",
+        ["customer_id", "kind", "date", "label", "recurring"],
+    ),
+    "orders": (
+        "stays.csv",
+        [
+            "order_id", "customer_id", "ordered_at", "amount", "cost", "discount",
+            "quantity", "channel", "location", "status",
+        ],
+    ),
+    "order-lines": (
+        "stay_lines.csv",
+        ["order_id", "line_no", "product", "category", "quantity", "amount", "cost", "discount"],
+    ),
+    "interactions": (
+        "interactions.csv",
+        [
+            "interaction_id", "customer_id", "occurred_at", "channel", "kind",
+            "is_service", "summary", "staff",
+        ],
+    ),
+    "complaints": (
+        "complaints.csv",
+        [
+            "complaint_id", "customer_id", "opened_at", "channel", "category", "severity",
+            "status", "description", "assigned_to", "sla_due_at", "resolved_at",
+            "resolution", "outcome",
+        ],
+    ),
+    "responses": (
+        "responses.csv",
+        [
+            "response_id", "customer_id", "survey_code", "item_code", "value",
+            "responded_at", "source",
+        ],
+    ),
+}  # fmt: skip
+
+
+@dataclass
+class HotelData:
+    """The generated world: importer-shaped frames, the hidden causes, and the truth.
+
+    Attributes
+    ----------
+    guests, preferences, important_dates, stays, stay_lines, interactions, complaints,
+    responses : pandas.DataFrame
+        What the hotel's systems recorded (``stays`` are orders, ``stay_lines`` order
+        lines). Timestamps are UTC; dates are day-precision ``datetime64``.
+    survey_items : pandas.DataFrame
+        The ``acsi-hotel`` questionnaire: code, construct, scale and wording (en, zh).
+    latent : pandas.DataFrame
+        Per guest, what no system sees: the six ACSI latent scores, price sensitivity,
+        spending power, business traveller.
+    stay_truth : pandas.DataFrame
+        Per stay, the causes of the return decision and its outcome: satisfaction,
+        complaint class, recency, price sensitivity, the true probability ``p_return``,
+        ``returned_365`` and ``observed`` (check-out at least 365 days before ``as_of``).
+    truth : dict
+        The planted numbers: path coefficients, return model, implied retention by
+        complaint class, ranking of churn drivers (see ``docs/demo.md``).
+    """
+
+    guests: pd.DataFrame
+    preferences: pd.DataFrame
+    important_dates: pd.DataFrame
+    stays: pd.DataFrame
+    stay_lines: pd.DataFrame
+    interactions: pd.DataFrame
+    complaints: pd.DataFrame
+    responses: pd.DataFrame
+    survey_items: pd.DataFrame
+    latent: pd.DataFrame
+    stay_truth: pd.DataFrame
+    truth: dict[str, Any] = field(default_factory=dict)
+
+    FRAMES = (
+        "guests",
+        "preferences",
+        "important_dates",
+        "stays",
+        "stay_lines",
+        "interactions",
+        "complaints",
+        "responses",
+    )
+
+    def counts(self) -> dict[str, int]:
+        """Rows per recorded frame."""
+        return {name: len(getattr(self, name)) for name in self.FRAMES}
+
+    def frame_for(self, kind: str) -> pd.DataFrame:
+        """The frame an importer ``kind`` ("customers", "order-lines" …) reads."""
+        name = {
+            "customers": "guests",
+            "orders": "stays",
+            "order-lines": "stay_lines",
+            "important-dates": "important_dates",
+        }.get(kind, kind)
+        return getattr(self, name)
+
+    def write_csv(self, folder: str | Path) -> dict[str, Path]:
+        """Write one UTF-8 CSV per importer kind into ``folder``; returns kind → path.
+
+        Files follow ``IMPORT_FILES`` (importer column names, ISO dates and UTC
+        timestamps); ``survey_items.csv`` describes the questionnaire.
+        """
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        written: dict[str, Path] = {}
+        for kind, (file_name, columns) in IMPORT_FILES.items():
+            frame = self.frame_for(kind)[columns]
+            path = folder / file_name
+            frame.to_csv(path, index=False, date_format=None)
+            written[kind] = path
+        self.survey_items.to_csv(folder / "survey_items.csv", index=False)
+        return written
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _choose(rng: np.random.Generator, logits: np.ndarray) -> np.ndarray:
+    """One category per row with probabilities softmax(logits) (Gumbel-max trick)."""
+    return np.argmax(logits + rng.gumbel(size=logits.shape), axis=1)
+
+
+def acsi_structure() -> dict[str, Any]:
+    """Implied latent covariance, residual variances and R² of ``ACSI_PATHS``."""
+    index = {name: i for i, name in enumerate(CONSTRUCTS)}
+    k = len(CONSTRUCTS)
+    beta = np.zeros((k, k))  # beta[effect, cause]
+    for cause, effect, coefficient in ACSI_PATHS:
+        beta[index[effect], index[cause]] = coefficient
+    sigma = np.zeros((k, k))
+    residual = np.zeros(k)
+    for j in range(k):  # CONSTRUCTS is in causal order
+        b = beta[j, :j]
+        explained = float(b @ sigma[:j, :j] @ b)
+        residual[j] = 1.0 - explained
+        sigma[j, :j] = sigma[:j, j] = sigma[:j, :j] @ b
+        sigma[j, j] = 1.0
+    return {
+        "beta": beta,
+        "covariance": sigma,
+        "residual_variance": dict(zip(CONSTRUCTS, residual.tolist(), strict=True)),
+        "r_squared": {c: 1.0 - r for c, r in zip(CONSTRUCTS, residual, strict=True) if r < 1},
+    }
+
+
+def _latent_scores(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` × 6 standardised ACSI latent scores following ``ACSI_PATHS``."""
+    structure = acsi_structure()
+    beta = structure["beta"]
+    residual_sd = np.sqrt(np.array(list(structure["residual_variance"].values())))
+    eta = np.zeros((n, len(CONSTRUCTS)))
+    shocks = rng.standard_normal((n, len(CONSTRUCTS)))
+    for j in range(len(CONSTRUCTS)):
+        eta[:, j] = eta[:, :j] @ beta[j, :j] + residual_sd[j] * shocks[:, j]
+    return eta
+
+
+def _ids(prefix: str, n: int, width: int) -> np.ndarray:
+    return np.char.add(prefix, np.char.zfill(np.arange(1, n + 1).astype(str), width))
+
+
+def _utc(seconds: np.ndarray) -> pd.DatetimeIndex:
+    """Seconds since ``EPOCH`` → UTC timestamps (microsecond unit, like the warehouse)."""
+    base = np.datetime64(EPOCH.isoformat(), "s")
+    return pd.DatetimeIndex(base + seconds.astype("int64")).as_unit("us").tz_localize("UTC")
+
+
+def _days(days: np.ndarray) -> pd.DatetimeIndex:
+    """Days since ``EPOCH`` → day-precision dates (NaN stays NaT)."""
+    base = np.datetime64(EPOCH.isoformat(), "D")
+    values = np.where(np.isnan(days), np.iinfo(np.int64).min, days).astype("int64")
+    out = base + values.astype("timedelta64[D]")
+    out = np.where(np.isnan(days), np.datetime64("NaT"), out)
+    return pd.DatetimeIndex(out.astype("datetime64[s]"))
+
+
+def generate_hotel(
+    seed: int = 7, n_guests: int = 3000, as_of: date = date(2026, 11, 1)
+) -> HotelData:
+    """Generate the synthetic hotel world (``n_guests`` regular guests plus ``H-ORIENTAL``).
+
+    Parameters
+    ----------
+    seed : int, default=7
+        Seed of the one random generator; same arguments → identical frames.
+    n_guests : int, default=3000
+        Number of regular guests (ids ``H000001`` …); the Oriental guest comes on top.
+    as_of : datetime.date, default=2026-11-01
+        The day the data are pulled: nothing happens after it.
+
+    Returns
+    -------
+    HotelData
+    """
+    if n_guests < 1:
+        raise InputError(f"n_guests must be at least 1, got {n_guests}")
+    horizon_end = (as_of - EPOCH).days
+    if horizon_end < 400:
+        raise InputError(f"as_of must be at least 400 days after {EPOCH}, got {as_of}")
+    from patron.data import _hotel_world as world
+
+    return world.build(np.random.default_rng(seed), seed, n_guests, as_of)
+
+
+def _round2(x: np.ndarray) -> np.ndarray:
+    return np.round(x, 2)
+
+
+def oriental_birthday(as_of: date) -> date:
+    """Chen Wei's birthday: five days after ``as_of``, 48 years earlier."""
+    day = as_of + timedelta(days=5)
+    try:
+        return day.replace(year=day.year - 48)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 48, day=28)
+
+
+def three_years_before(as_of: date) -> date:
+    """The Oriental guest's last check-in."""
+    try:
+        return as_of.replace(year=as_of.year - 3)
+    except ValueError:
+        return as_of.replace(year=as_of.year - 3, day=28)
+
+
+def logit_return(
+    satisfaction: np.ndarray,
+    complaint_class: np.ndarray,
+    recency_years: np.ndarray,
+    price_sensitivity: np.ndarray,
+) -> np.ndarray:
+    """The planted log-odds of returning within 365 days (class 0 none, 1 resolved, 2 unresolved)."""
+    m = RETURN_MODEL
+    return (
+        m["intercept"]
+        + m["satisfaction"] * satisfaction
+        + m["complaint_resolved"] * (complaint_class == 1)
+        + m["complaint_unresolved"] * (complaint_class == 2)
+        + m["recency_years"] * recency_years
+        + m["price_sensitivity"] * price_sensitivity
+    )
