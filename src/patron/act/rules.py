@@ -159,7 +159,7 @@ def _fail(rule: str, where: str, message: str) -> InputError:
     )
 
 
-def _check_condition(code: str, where: str, raw: Any) -> Condition:
+def parse_condition(code: str, where: str, raw: Any) -> Condition:
     if not isinstance(raw, Mapping):
         raise _fail(code, where, _("a condition is a mapping with field, op and value"))
     unknown = set(raw) - {"field", "op", "value"}
@@ -318,8 +318,8 @@ def parse_rule(definition: Mapping[str, Any], *, where: str = "") -> Rule:
     for key, items in (("when", when), ("any", any_of)):
         if not isinstance(items, list):
             raise _fail(code, key, _("a list of conditions is expected"))
-    conditions = tuple(_check_condition(code, f"when[{i}]", raw) for i, raw in enumerate(when))
-    alternatives = tuple(_check_condition(code, f"any[{i}]", raw) for i, raw in enumerate(any_of))
+    conditions = tuple(parse_condition(code, f"when[{i}]", raw) for i, raw in enumerate(when))
+    alternatives = tuple(parse_condition(code, f"any[{i}]", raw) for i, raw in enumerate(any_of))
     action = _check_action(code, definition.get("action"))
     once_per = definition.get("once_per", "occurrence")
     if once_per not in PERIODS:
