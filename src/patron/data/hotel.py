@@ -112,7 +112,7 @@ IMPORT_FILES: dict[str, tuple[str, list[str]]] = {
     ),
     "preferences": (
         "preferences.csv",
-        ["customer_id", "key", "value", "observed_at", "source", "times_observed"],
+        ["customer_id", "key", "value", "observed_at", "source"],
     ),
     "important-dates": (
         "important_dates.csv",
@@ -262,7 +262,9 @@ def acsi_structure() -> dict[str, Any]:
         "beta": beta,
         "covariance": sigma,
         "residual_variance": dict(zip(CONSTRUCTS, residual.tolist(), strict=True)),
-        "r_squared": {c: 1.0 - r for c, r in zip(CONSTRUCTS, residual, strict=True) if r < 1},
+        "r_squared": {
+            c: float(1.0 - r) for c, r in zip(CONSTRUCTS, residual, strict=True) if r < 1
+        },
     }
 
 
