@@ -30,7 +30,7 @@ from patron.collect.store.models import (
 MATCH_COLUMNS = ["rule_code", "customer_pk", "occurrence", "reference"]
 _CLOSED_COMPLAINT = ("resolved", "closed", "withdrawn")
 _NOT_SALES = ("returned", "cancelled")
-_DATE_KINDS = {"birthday": "birthday", "anniversary": "anniversary"}
+_DATE_KINDS = ("birthday", "anniversary")
 
 
 def _moment(today: dt.date) -> pd.Timestamp:
@@ -170,14 +170,16 @@ def customer_features(
     d = ImportantDate.__table__
     dates = _read(
         url,
-        sa.select(d.c.customer_pk, d.c.kind, sa.func.min(d.c.date).label("date"))
-        .where(d.c.kind.in_(list(_DATE_KINDS)))
-        .group_by(d.c.customer_pk, d.c.kind),
+        sa.select(d.c.customer_pk, d.c.kind, d.c.date).where(
+            sa.or_(d.c.kind == "birthday", d.c.kind.like("%anniversary%"))
+        ),
     )
     frame["birthday"] = pd.to_datetime(frame["birthday"], errors="coerce")
     frame["anniversary"] = pd.NaT
     if not dates.empty:
-        wide = dates.pivot(index="customer_pk", columns="kind", values="date")
+        # "wedding_anniversary", "company_anniversary" … all count as anniversaries.
+        dates["kind"] = np.where(dates["kind"] == "birthday", "birthday", "anniversary")
+        wide = dates.groupby(["customer_pk", "kind"])["date"].min().unstack("kind")
         for kind in _DATE_KINDS:
             if kind in wide:
                 known = pd.to_datetime(wide[kind], errors="coerce").reindex(frame.index)
