@@ -7,23 +7,54 @@ from typing import Annotated
 
 import typer
 
-from patron.cli.options import console
+from patron.cli.options import JsonOption, console, print_json
 from patron.core.i18n import _
-from patron.core.workspace import Workspace
 
 
 def demo(
-    directory: Annotated[
-        Path, typer.Argument(help=_("Folder for the demo workspace."))
-    ] = Path("demo-workspace"),
+    directory: Annotated[Path, typer.Argument(help=_("Folder for the demo workspace."))] = Path(
+        "demo-workspace"
+    ),
+    guests: Annotated[
+        int, typer.Option("--guests", help=_("Number of synthetic hotel guests."))
+    ] = 3000,
+    seed: Annotated[int, typer.Option("--seed", help=_("Seed of the hotel generator."))] = 7,
+    cdnow_sample: Annotated[
+        bool,
+        typer.Option(
+            "--cdnow-sample", help=_("Load the 2,357-customer CDNOW sample instead of all 23,570.")
+        ),
+    ] = False,
+    json: JsonOption = False,
 ) -> None:
-    """Build a demo workspace and run the main analyses on it.
+    """Build a demo workspace: real CDNOW orders and a synthetic hotel, synced to the warehouse.
 
     Example: patron demo ./demo-workspace
     """
-    workspace = Workspace.init(directory)
-    console.print(_("Workspace ready at {path}").format(path=workspace.root))
+    from patron.demo import run_demo
+
+    result = run_demo(
+        directory,
+        n_guests=guests,
+        seed=seed,
+        cdnow_sample=cdnow_sample,
+        progress=not json,
+        console=console,
+    )
+    if json:
+        print_json(
+            {
+                "workspace": str(result.workspace.root),
+                "counts": result.counts.to_dict("records"),
+                "steps": [{"name": s.name, "seconds": s.elapsed_s} for s in result.steps],
+            }
+        )
+        return
+    result.print(console)
+    console.print(_("Workspace ready at {path}").format(path=result.workspace.root))
 
 
 def register(app: typer.Typer) -> None:
-    app.command("demo", help=_("Build a demo workspace from the shipped sample data and analyse it."))(demo)
+    app.command(
+        "demo", help=_("Build a demo workspace from the shipped sample data and analyse it.")
+    )(demo)

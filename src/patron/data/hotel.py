@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from patron.core.i18n import _
 from patron.exceptions import InputError
 
 __all__ = [
@@ -318,10 +319,14 @@ def generate_hotel(
     HotelData
     """
     if n_guests < 1:
-        raise InputError(f"n_guests must be at least 1, got {n_guests}")
+        raise InputError(_("n_guests must be at least 1, got {n}").format(n=n_guests))
     horizon_end = (as_of - EPOCH).days
     if horizon_end < 400:
-        raise InputError(f"as_of must be at least 400 days after {EPOCH}, got {as_of}")
+        raise InputError(
+            _("as_of must be at least 400 days after {epoch}, got {as_of}").format(
+                epoch=EPOCH, as_of=as_of
+            )
+        )
     from patron.data import _hotel_world as world
 
     return world.build(np.random.default_rng(seed), seed, n_guests, as_of)

@@ -1,0 +1,336 @@
+"""What ``patron demo`` builds: a workspace loaded with real CDNOW orders and a synthetic hotel.
+
+The demo is a list of steps (``DEMO_STEPS``) run in order on one ``DemoContext``; each
+step reads what earlier steps left in ``context.results`` and adds its own. Later
+analyses (CLV, CSI, churn, the report …) join by appending a ``DemoStep``::
+
+    from patron.demo import DEMO_STEPS, DemoStep
+    DEMO_STEPS.append(DemoStep("clv", N_("Customer lifetime value"), run_clv))
+
+Everything goes through the real front doors — the importers read CSV files written
+into ``WORKSPACE/demo-data/`` and ``patron sync`` fills the warehouse — so the demo also
+exercises the path a user's own data takes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rich.console import Console
+
+from patron.core.i18n import N_, _
+from patron.core.printer import Printer
+from patron.core.workspace import Workspace
+
+__all__ = [
+    "DEMO_STEPS",
+    "DemoContext",
+    "DemoResult",
+    "DemoStep",
+    "StepOutcome",
+    "run_demo",
+]
+
+DEMO_DATA_DIR = "demo-data"
+# Tables counted in the summary, in the order people read them.
+SUMMARY_TABLES = (
+    "customers",
+    "preferences",
+    "important_dates",
+    "orders",
+    "order_lines",
+    "interactions",
+    "complaints",
+    "survey_responses",
+)
+
+
+@dataclass
+class DemoContext:
+    """What the steps share: the workspace, the options, and each step's result."""
+
+    workspace: Workspace
+    n_guests: int = 3000
+    seed: int = 7
+    as_of: date = date(2026, 11, 1)
+    cdnow_sample: bool = False
+    progress: bool = True
+    console: Console = field(default_factory=Console)
+    results: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def data_dir(self) -> Path:
+        """Where the demo writes the files it imports (kept, so users can look at them)."""
+        return self.workspace.root / DEMO_DATA_DIR
+
+
+@dataclass
+class DemoStep:
+    """One step: a machine name, a title (marked with ``N_``, shown translated) and a function."""
+
+    name: str
+    title: str
+    run: Callable[[DemoContext], Any]
+
+
+@dataclass
+class StepOutcome:
+    name: str
+    title: str
+    elapsed_s: float
+    result: Any
+
+
+@dataclass
+class DemoResult:
+    """The finished demo: the workspace, each step's outcome, and the counts it loaded.
+
+    ``counts`` has one row per table and data set (``table``, ``dataset``, ``rows``), read
+    back from the warehouse after the sync.
+    """
+
+    workspace: Workspace
+    steps: list[StepOutcome]
+    counts: pd.DataFrame
+    context: DemoContext | None = None
+
+    @property
+    def results(self) -> dict[str, Any]:
+        return {step.name: step.result for step in self.steps}
+
+    def count(self, table: str, dataset: str) -> int:
+        """Rows of ``table`` that belong to ``dataset`` ("cdnow" or "hotel")."""
+        rows = self.counts[(self.counts["table"] == table) & (self.counts["dataset"] == dataset)]
+        return int(rows["rows"].sum())
+
+    def to_printer(self) -> Printer:
+        pivot = self.counts.pivot_table(
+            index="table", columns="dataset", values="rows", aggfunc="sum", fill_value=0
+        )
+        pivot = pivot.reindex([t for t in SUMMARY_TABLES if t in pivot.index])
+        pivot.columns.name = None
+        pivot.index.name = _("table")
+        pivot[_("total")] = pivot.sum(axis=1)
+        timings = pd.DataFrame(
+            {
+                _("step"): [_(step.title) for step in self.steps],
+                _("seconds"): [round(step.elapsed_s, 2) for step in self.steps],
+            }
+        )
+        return Printer(
+            title=_("Demo workspace {path}").format(path=self.workspace.root),
+            facts={
+                _("store"): self.workspace.database_url,
+                _("warehouse"): str(self.workspace.warehouse),
+                _("total time (s)"): round(sum(s.elapsed_s for s in self.steps), 1),
+            },
+            tables=[(_("Rows loaded per table and data set"), pivot), (_("Steps"), timings)],
+            notes=[
+                _(
+                    "cdnow: real CD purchases 1997–1998 (Fader & Hardie, MIT licence); "
+                    "hotel: SYNTHETIC guests, stays, complaints and surveys with planted effects."
+                )
+            ],
+            decimals=2,
+        )
+
+    def print(self, console: Console | None = None) -> None:
+        self.to_printer().print(console)
+
+
+# --- the steps ----------------------------------------------------------------------------
+
+
+def load_cdnow(context: DemoContext) -> dict[str, Any]:
+    """CDNOW customers and orders through the importers (each row its own order)."""
+    from patron.collect.importers import import_file
+    from patron.data.cdnow import cdnow_customer_id, load_cdnow_transactions
+
+    transactions = load_cdnow_transactions(sample=context.cdnow_sample)
+    folder = context.data_dir / "cdnow"
+    folder.mkdir(parents=True, exist_ok=True)
+    customer_id = cdnow_customer_id(transactions["customer_id"])
+    # Same customer, same day, same basket happens (255 exact repeats): the order id,
+    # not the content, makes each row an order.
+    sequence = transactions.groupby("customer_id").cumcount() + 1
+    orders = pd.DataFrame(
+        {
+            "order_id": customer_id + "-" + sequence.astype(str).str.zfill(3),
+            "customer_id": customer_id,
+            "ordered_at": transactions["date"].dt.strftime("%Y-%m-%d"),
+            "amount": transactions["dollars"],
+            "quantity": transactions["cds"].astype(float),
+            "channel": "online",
+            "location": "CDNOW",
+        }
+    )
+    customers = (
+        orders.groupby("customer_id", sort=True)["ordered_at"]
+        .min()
+        .rename("acquired_at")
+        .reset_index()
+    )
+    customers["acquisition_channel"] = "online"
+    customers["dataset"] = "cdnow"
+    paths = {"customers": folder / "customers.csv", "orders": folder / "orders.csv"}
+    customers.to_csv(paths["customers"], index=False)
+    orders.to_csv(paths["orders"], index=False)
+    return {
+        kind: import_file(context.workspace, kind, path, progress=context.progress)
+        for kind, path in paths.items()
+    }
+
+
+def load_hotel(context: DemoContext) -> dict[str, Any]:
+    """Generate the synthetic hotel, register its survey, and import every file."""
+    from patron.collect.importers import import_file
+    from patron.data.hotel import generate_hotel
+
+    data = generate_hotel(seed=context.seed, n_guests=context.n_guests, as_of=context.as_of)
+    context.results["hotel_data"] = data
+    paths = data.write_csv(context.data_dir / "hotel")
+    ensure_hotel_survey(context.workspace, data.survey_items)
+    return {
+        kind: import_file(context.workspace, kind, path, progress=context.progress)
+        for kind, path in paths.items()
+    }
+
+
+def ensure_hotel_survey(workspace: Workspace, items: pd.DataFrame) -> None:
+    """Create the ``acsi-hotel`` instrument once (a re-run of the demo keeps it)."""
+    import sqlalchemy as sa
+
+    from patron.collect.store.db import session_scope
+    from patron.collect.store.models import Survey
+    from patron.collect.surveys import create_survey
+    from patron.collect.users import SYSTEM
+    from patron.data.hotel_vocab import SURVEY_CODE, SURVEY_NAME
+
+    with session_scope(workspace.database_url) as session:
+        if session.scalar(sa.select(Survey.id).where(Survey.code == SURVEY_CODE)) is not None:
+            return
+        columns = ["code", "construct", "text_en", "text_zh", "scale_min", "scale_max"]
+        create_survey(
+            session,
+            SYSTEM,
+            code=SURVEY_CODE,
+            name=SURVEY_NAME,
+            kind="custom",
+            items=items[columns].to_dict("records"),
+            description="Synthetic demo survey: ACSI items CE, PQ, PV, SAT, CC, CL and NPS.",
+        )
+
+
+def sync_warehouse(context: DemoContext) -> Any:
+    """Copy the store to the Parquet warehouse (``patron sync``)."""
+    from patron.collect import warehouse
+
+    return warehouse.sync(context.workspace, progress=context.progress)
+
+
+def count_rows(context: DemoContext) -> pd.DataFrame:
+    """Rows per warehouse table and data set (customers carry ``dataset``)."""
+    import duckdb
+
+    from patron.collect.warehouse import table_path
+
+    customers = table_path(context.workspace, "customers")
+    frames = []
+    with duckdb.connect() as con:
+        for table in SUMMARY_TABLES:
+            path = table_path(context.workspace, table)
+            if not list(Path(path).parent.glob("*.parquet")):
+                continue
+            if table == "customers":
+                query = f"SELECT dataset, count(*) AS rows FROM read_parquet('{path}') GROUP BY 1"
+            else:
+                query = (
+                    f"SELECT c.dataset, count(*) AS rows FROM read_parquet('{path}') t "
+                    f"JOIN read_parquet('{customers}') c USING (customer_id) GROUP BY 1"
+                )
+            found = con.execute(query).fetchdf()
+            found.insert(0, "table", table)
+            frames.append(found)
+    counts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if counts.empty:
+        return pd.DataFrame({"table": [], "dataset": [], "rows": []})
+    counts["dataset"] = counts["dataset"].fillna("other").astype(str)
+    counts["rows"] = counts["rows"].astype("int64")
+    return counts.sort_values(["table", "dataset"], kind="stable").reset_index(drop=True)
+
+
+DEMO_STEPS: list[DemoStep] = [
+    DemoStep("cdnow", N_("Load CDNOW purchases (real data)"), load_cdnow),
+    DemoStep("hotel", N_("Generate and load the synthetic hotel"), load_hotel),
+    DemoStep("sync", N_("Sync the warehouse"), sync_warehouse),
+    DemoStep("counts", N_("Count what was loaded"), count_rows),
+]
+
+
+def run_demo(
+    directory: str | Path,
+    *,
+    n_guests: int = 3000,
+    seed: int = 7,
+    as_of: date = date(2026, 11, 1),
+    cdnow_sample: bool = False,
+    steps: list[DemoStep] | None = None,
+    progress: bool = True,
+    console: Console | None = None,
+) -> DemoResult:
+    """Build (or refresh) a demo workspace in ``directory`` and run every demo step.
+
+    Parameters
+    ----------
+    directory : path
+        Workspace folder; created if missing. Re-running is safe: the imports are
+        idempotent, so nothing is loaded twice.
+    n_guests : int, default=3000
+        Regular guests of the synthetic hotel (plus the Oriental guest).
+    seed : int, default=7
+        Seed of the hotel generator.
+    as_of : date, default=2026-11-01
+        The hotel data's "today".
+    cdnow_sample : bool, default=False
+        Load the 2,357-customer CDNOW sample instead of the 23,570-customer master file.
+    steps : list of DemoStep, optional
+        Steps to run (default ``DEMO_STEPS``).
+    progress : bool, default=True
+        Show the importers' progress bars and a line per step.
+    console : rich.console.Console, optional
+        Where to write progress lines.
+    """
+    console = console or Console()
+    workspace = Workspace.init(directory)
+    context = DemoContext(
+        workspace=workspace,
+        n_guests=n_guests,
+        seed=seed,
+        as_of=as_of,
+        cdnow_sample=cdnow_sample,
+        progress=progress,
+        console=console,
+    )
+    outcomes: list[StepOutcome] = []
+    chosen = DEMO_STEPS if steps is None else steps
+    for number, step in enumerate(chosen, 1):
+        if progress:
+            console.rule(
+                _("Step {n}/{total}: {title}").format(
+                    n=number, total=len(chosen), title=_(step.title)
+                )
+            )
+        started = time.perf_counter()
+        result = step.run(context)
+        context.results[step.name] = result
+        outcomes.append(StepOutcome(step.name, step.title, time.perf_counter() - started, result))
+    counts = context.results.get("counts")
+    if not isinstance(counts, pd.DataFrame):
+        counts = pd.DataFrame({"table": [], "dataset": [], "rows": []})
+    return DemoResult(workspace=workspace, steps=outcomes, counts=counts, context=context)
