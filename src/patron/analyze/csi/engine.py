@@ -247,8 +247,13 @@ def covariance_from_counts(
     cov = cross - means[:, :, None] * means[:, None, :]
     # Sample covariance (n - 1), as the peers use; irrelevant for correlations.
     cov *= (totals / np.maximum(totals - 1, 1))[:, None, None]
+    # A constant item leaves a rounding residue, not an exact zero: treat a variance
+    # below 1e-12 of the full sample's as zero so the resample is flagged degenerate.
+    full = (centred**2).sum(axis=0) / max(n - 1, 1)
+    variances = np.diagonal(cov, axis1=1, axis2=2).copy()
+    variances[variances <= 1e-12 * full] = 0.0
     with np.errstate(invalid="ignore", divide="ignore"):
-        sd = np.sqrt(np.clip(np.diagonal(cov, axis1=1, axis2=2), 0, None))
+        sd = np.sqrt(variances)
         if standardize:
             cov = cov / sd[:, :, None] / sd[:, None, :]
     return means, cov, sd

@@ -1,9 +1,11 @@
 r"""Where to improve first: the importance–performance map (IPMA) of a target construct.
 
-Importance of a construct is its total effect on the target (direct plus indirect,
-standardised); its performance is its 0–100 index. An item's importance is its
-construct's importance times the item's normalised unstandardised weight, and its
-performance is its mean rescaled to 0–100. The improvement priority
+Performance of a construct is its 0–100 index; importance is its total effect
+(direct plus indirect) on the target, unstandardised on the 0–100 scale: how many
+points the target's index gains when the driver's gains one (Ringle & Sarstedt). An
+item's importance is its construct's importance times the item's normalised
+unstandardised weight, and its performance is its mean rescaled to 0–100. The
+improvement priority
 
 .. math::
 
@@ -23,7 +25,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from patron.core.i18n import _
@@ -71,26 +72,34 @@ def ipma(model: CSIModel, *, target: str | None = None) -> IPMAResult:
     target = target or model.spec_.resolved_target()
     layout = model._layout
     j = layout.constructs.index(target)
-    total = model.total_effects_.iloc[:, j]
+    # Standardised total effects rescaled to 0–100 scores: effect × sd(target) / sd(driver).
+    low, high = model.scale_
+    raw = model._std_weights / model._sd
+    sd_0_100 = 100 / ((high - low) * (raw @ layout.membership))
+    total = model.total_effects_.iloc[:, j] * sd_0_100[j] / sd_0_100
     drivers = [name for name in layout.constructs if total[name] != 0]
     constructs = pd.DataFrame(
         {"importance": total[drivers].to_numpy(), "performance": model.index_[drivers].to_numpy()},
         index=pd.Index(drivers, name="construct"),
     )
     weights = model.unstandardized_weights()
-    low, high = model.scale_
     rows = []
     for k, (construct, item) in enumerate(weights.index):
         if construct not in drivers:
             continue
-        rows.append({
-            "item": item,
-            "construct": construct,
-            "importance": float(total[construct] * weights.iloc[k]),
-            "performance": float(100 * (model._means[k] - low) / (high - low)),
-        })
-    items = pd.DataFrame(rows).set_index("item") if rows else pd.DataFrame(
-        columns=["construct", "importance", "performance"])
+        rows.append(
+            {
+                "item": item,
+                "construct": construct,
+                "importance": float(total[construct] * weights.iloc[k]),
+                "performance": float(100 * (model._means[k] - low) / (high - low)),
+            }
+        )
+    items = (
+        pd.DataFrame(rows).set_index("item")
+        if rows
+        else pd.DataFrame(columns=["construct", "importance", "performance"])
+    )
     return IPMAResult(target=target, constructs=_rank(constructs), items=_rank(items))
 
 
@@ -99,12 +108,18 @@ def ipma_notes(result: IPMAResult, n: int = 3) -> list[str]:
     notes = []
     for item, row in result.improvement_list(n).iterrows():
         notes.append(
-            _("Improve {item} ({construct}): performance {performance:.1f} of 100, each point "
-              "gained lifts {target} by {effect:.3f} points.").format(
-                item=item, construct=row["construct"], performance=row["performance"],
-                target=result.target, effect=row["importance"])
+            _(
+                "Improve {item} ({construct}): performance {performance:.1f} of 100, each point "
+                "gained lifts {target} by {effect:.3f} points."
+            ).format(
+                item=item,
+                construct=row["construct"],
+                performance=row["performance"],
+                target=result.target,
+                effect=row["importance"],
+            )
         )
     return notes
 
 
-__all__ = ["IPMAResult", "ipma", "ipma_notes", "np"]
+__all__ = ["IPMAResult", "ipma", "ipma_notes"]

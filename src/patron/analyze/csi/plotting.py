@@ -27,15 +27,30 @@ def plot_ipma(result: IPMAResult, *, level: str = "constructs") -> alt.LayerChar
     label = frame.columns[0]
     base = alt.Chart(frame)
     points = base.mark_circle(size=120).encode(
-        x=alt.X("importance:Q", title=_("Importance (total effect on {target})").format(target=result.target)),
+        x=alt.X(
+            "importance:Q",
+            title=_("Importance (total effect on {target})").format(target=result.target),
+        ),
         y=alt.Y("performance:Q", title=_("Performance (0–100)"), scale=alt.Scale(zero=False)),
         tooltip=[label, "importance", "performance", "rank"],
     )
-    text = base.mark_text(dx=8, align="left").encode(x="importance:Q", y="performance:Q", text=f"{label}:N")
-    rule_x = alt.Chart(pd.DataFrame({"m": [frame["importance"].mean()]})).mark_rule(strokeDash=[4, 4]).encode(x="m:Q")
-    rule_y = alt.Chart(pd.DataFrame({"m": [frame["performance"].mean()]})).mark_rule(strokeDash=[4, 4]).encode(y="m:Q")
+    text = base.mark_text(dx=8, align="left").encode(
+        x="importance:Q", y="performance:Q", text=f"{label}:N"
+    )
+    rule_x = (
+        alt.Chart(pd.DataFrame({"m": [frame["importance"].mean()]}))
+        .mark_rule(strokeDash=[4, 4])
+        .encode(x="m:Q")
+    )
+    rule_y = (
+        alt.Chart(pd.DataFrame({"m": [frame["performance"].mean()]}))
+        .mark_rule(strokeDash=[4, 4])
+        .encode(y="m:Q")
+    )
     return (points + text + rule_x + rule_y).properties(
-        title=_("Importance–performance map: {target}").format(target=result.target), width=480, height=360
+        title=_("Importance–performance map: {target}").format(target=result.target),
+        width=480,
+        height=360,
     )
 
 
@@ -55,8 +70,13 @@ def plot_paths(model: PLSPathModel) -> alt.LayerChart:
 def plot_group_indices(comparison: GroupComparison) -> alt.Chart:
     """The target's index per group."""
     frame = comparison.groups.reset_index()
-    return alt.Chart(frame).mark_bar().encode(
-        x=alt.X("group:N", title=_("Group")),
-        y=alt.Y("index:Q", title=_("Index (0–100)"), scale=alt.Scale(domain=[0, 100])),
-        tooltip=["group", "respondents", "index"],
-    ).properties(title=_("Satisfaction index by group"), width=360)
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("group:N", title=_("Group")),
+            y=alt.Y("index:Q", title=_("Index (0–100)"), scale=alt.Scale(domain=[0, 100])),
+            tooltip=["group", "respondents", "index"],
+        )
+        .properties(title=_("Satisfaction index by group"), width=360)
+    )

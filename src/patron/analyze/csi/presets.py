@@ -72,3 +72,8 @@ def item_bank(name: str) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     frame["position"] = range(1, len(frame) + 1)
     return frame.drop(columns="block")
+
+
+def preset_items(kind: str) -> list[dict[str, Any]]:
+    """The preset's items as plain dicts (code, construct, text_en, text_zh, scale), for surveys."""
+    return item_bank(kind.lower()).to_dict(orient="records")

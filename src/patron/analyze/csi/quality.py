@@ -156,7 +156,7 @@ def assess(
     fl = pd.DataFrame(np.tril(construct_cor, -1), index=names, columns=names).where(
         np.tril(np.ones_like(construct_cor, dtype=bool), -1)
     )
-    for j, name in enumerate(names):
+    for name in names:
         fl.loc[name, name] = np.sqrt(reliability.loc[name, "ave"])
     ht = pd.DataFrame(htmt(r, layout), index=names, columns=names)
     vif_rows = []
@@ -170,7 +170,7 @@ def assess(
             vif_rows.append({"predictor": names[i], "construct": names[j], "vif": float(v)})
     inner_vif = pd.DataFrame(vif_rows, columns=["predictor", "construct", "vif"])
     outer = {}
-    for j, idx in enumerate(layout.block_items):
+    for idx in layout.block_items:
         if len(idx) == 1:
             outer[layout.items[idx[0]]] = 1.0
             continue
