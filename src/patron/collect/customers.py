@@ -123,6 +123,14 @@ def profile(customer: Customer) -> dict[str, Any]:
     return data
 
 
+def read_profile(session: Session, actor: Actor, customer_id: str) -> Customer:
+    """The customer record (a read of personal data, so it is audited)."""
+    customer = get_customer(session, customer_id)
+    audit.record(session, actor, "read", "customer", customer_id, customer_pk=customer.id)
+    session.commit()
+    return customer
+
+
 def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:

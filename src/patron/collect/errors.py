@@ -75,3 +75,10 @@ class PermissionDeniedError(PatronError):
 
     status = 403
     code = "forbidden"
+
+
+class PreconditionRequiredError(PatronError):
+    """An update sent without the version it is based on (HTTP 428)."""
+
+    status = 428
+    code = "precondition_required"

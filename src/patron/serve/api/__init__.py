@@ -1,0 +1,1 @@
+"""The REST API (``/api``): one router per area, thin routes over ``patron.collect``."""

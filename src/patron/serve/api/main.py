@@ -1,0 +1,33 @@
+"""Collect the API routers under ``/api``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from patron.serve.api.routes import (
+    analytics,
+    audit,
+    complaints,
+    customers,
+    imports,
+    interactions,
+    orders,
+    public,
+    surveys,
+    users,
+)
+
+api_router = APIRouter(prefix="/api")
+for module in (
+    customers,
+    interactions,
+    orders,
+    complaints,
+    surveys,
+    public,
+    imports,
+    analytics,
+    users,
+    audit,
+):
+    api_router.include_router(module.router)

@@ -1,0 +1,231 @@
+"""Customers: search, create, read, update (If-Match / version), merge, 360, export, erase."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Path, Query, Response, status
+
+from patron.collect import customers as service
+from patron.collect.errors import PermissionDeniedError, PreconditionRequiredError
+from patron.core.i18n import _
+from patron.serve.api.deps import Allowed, SessionDep, WorkspaceDep
+from patron.serve.api.schemas import (
+    Customer360,
+    CustomerCreate,
+    CustomerPublic,
+    CustomersPage,
+    CustomerUpdate,
+    ErrorBody,
+    ImportantDateIn,
+    MergeRequest,
+    Message,
+    PreferenceIn,
+    PreferencePublic,
+)
+
+ERRORS = {code: {"model": ErrorBody} for code in (401, 403, 404, 409, 412, 422, 428)}
+router = APIRouter(prefix="/customers", tags=["customers"], responses=ERRORS)
+
+CustomerId = Annotated[str, Path(min_length=1, max_length=128)]
+Page = Annotated[int, Query(ge=1, le=100_000)]
+PageSize = Annotated[int, Query(ge=1, le=200)]
+SearchText = Annotated[str | None, Query(max_length=200, pattern=r"^[^\x00]*$")]
+
+
+def etag(version: int) -> str:
+    return f'"v{version}"'
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """The version an ``If-Match`` header names (``"v3"``, ``W/"v3"`` or ``3``)."""
+    if value is None or value.strip() == "*":
+        return None
+    text = value.strip().removeprefix("W/").strip('"').removeprefix("v")
+    try:
+        return int(text)
+    except ValueError:
+        return -1  # matches no version: the update is refused as a lost update
+
+
+def public(customer) -> CustomerPublic:  # type: ignore[no-untyped-def]
+    return CustomerPublic.model_validate(service.profile(customer))
+
+
+@router.get("", response_model=CustomersPage, summary="Search customers")
+def search_customers(
+    session: SessionDep,
+    actor: Allowed("customers:read"),
+    q: SearchText = None,
+    field: Literal["any", "name", "email", "phone", "id"] | None = None,
+    city: SearchText = None,
+    country: SearchText = None,
+    segment: SearchText = None,
+    page: Page = 1,
+    page_size: PageSize = 20,
+) -> CustomersPage:
+    """Find customers by name, e-mail, phone or id, with filters and pagination."""
+    found = service.search_customers(
+        session,
+        actor,
+        q=q,
+        field=field,
+        city=city,
+        country=country,
+        segment=segment,
+        page=page,
+        page_size=page_size,
+    )
+    return CustomersPage(
+        items=[public(c) for c in found.items],
+        total=found.total,
+        page=found.page,
+        page_size=found.page_size,
+    )
+
+
+@router.post("", response_model=CustomerPublic, status_code=status.HTTP_201_CREATED)
+def create_customer(
+    body: CustomerCreate, session: SessionDep, actor: Allowed("customers:write"), response: Response
+) -> CustomerPublic:
+    """Add a customer, optionally with preferences and important dates."""
+    data = body.model_dump(exclude_none=True)
+    customer = service.create_customer(
+        session,
+        actor,
+        customer_id=data.pop("customer_id", None),
+        preferences=data.pop("preferences", []),
+        important_dates=data.pop("important_dates", []),
+        **data,
+    )
+    response.headers["ETag"] = etag(customer.version)
+    return public(customer)
+
+
+@router.get("/{customer_id}", response_model=CustomerPublic)
+def read_customer(
+    customer_id: CustomerId,
+    session: SessionDep,
+    actor: Allowed("customers:read"),
+    response: Response,
+) -> CustomerPublic:
+    """One customer's record, with its ETag (send it back in If-Match to update)."""
+    customer = service.read_profile(session, actor, customer_id)
+    response.headers["ETag"] = etag(customer.version)
+    return public(customer)
+
+
+@router.patch("/{customer_id}", response_model=CustomerPublic)
+def update_customer(
+    customer_id: CustomerId,
+    body: CustomerUpdate,
+    session: SessionDep,
+    actor: Allowed("customers:write"),
+    response: Response,
+    if_match: Annotated[str | None, Header(max_length=100)] = None,
+) -> CustomerPublic:
+    """Change fields; needs the ETag in If-Match (or ``version`` in the body): 412 if stale."""
+    expected = parse_if_match(if_match) if if_match is not None else body.version
+    if expected is None and if_match is None:
+        raise PreconditionRequiredError(
+            _("send the customer's ETag in If-Match, or its version in the body")
+        )
+    changes = body.model_dump(exclude_unset=True, exclude={"version"})
+    customer = service.update_customer(
+        session, actor, customer_id, changes, expected_version=expected
+    )
+    response.headers["ETag"] = etag(customer.version)
+    return public(customer)
+
+
+@router.get("/{customer_id}/360", response_model=Customer360, summary="Customer 360 view")
+def customer_360(
+    customer_id: CustomerId,
+    session: SessionDep,
+    workspace: WorkspaceDep,
+    actor: Allowed("customers:read"),
+    timeline_limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> Customer360:
+    """Profile, guest card, preferences, dates, timeline across channels and latest scores."""
+    data = service.customer_360(
+        session,
+        actor,
+        customer_id,
+        store_url=workspace.database_url,
+        timeline_limit=timeline_limit,
+    )
+    return Customer360.model_validate(data)
+
+
+@router.post("/{customer_id}/merge", response_model=CustomerPublic)
+def merge_customer(
+    customer_id: CustomerId,
+    body: MergeRequest,
+    session: SessionDep,
+    actor: Allowed("customers:merge"),
+) -> CustomerPublic:
+    """Fold the duplicate ``duplicate_id`` into this customer."""
+    return public(service.merge_customers(session, actor, customer_id, body.duplicate_id))
+
+
+@router.post("/{customer_id}/preferences", response_model=PreferencePublic, status_code=201)
+def add_preference(
+    customer_id: CustomerId,
+    body: PreferenceIn,
+    session: SessionDep,
+    actor: Allowed("customers:write"),
+) -> PreferencePublic:
+    """Record an observed preference; the same one seen again counts up."""
+    pref = service.add_preference(session, actor, customer_id, key=body.key, value=body.value)
+    return PreferencePublic(
+        key=pref.key,
+        value=pref.value,
+        times_observed=pref.times_observed,
+        observed_at=service.aware(pref.observed_at),
+    )
+
+
+@router.post("/{customer_id}/important-dates", response_model=Message, status_code=201)
+def add_important_date(
+    customer_id: CustomerId,
+    body: ImportantDateIn,
+    session: SessionDep,
+    actor: Allowed("customers:write"),
+) -> Message:
+    """Record a date that matters to the customer."""
+    service.add_important_date(
+        session,
+        actor,
+        customer_id,
+        kind=body.kind,
+        on=body.date,
+        label=body.label,
+        recurring=body.recurring,
+    )
+    return Message(message=_("date recorded"))
+
+
+@router.get("/{customer_id}/export", summary="Export all data of one customer (JSON)")
+def export_customer(
+    customer_id: CustomerId, session: SessionDep, actor: Allowed("customers:export")
+) -> dict:
+    """Everything held about the customer, for a subject access request."""
+    return service.export_customer(session, actor, customer_id)
+
+
+@router.post("/{customer_id}/erase", response_model=CustomerPublic)
+def erase_customer(
+    customer_id: CustomerId,
+    session: SessionDep,
+    actor: Allowed("customers:erase"),
+    confirm: Annotated[str | None, Query(max_length=128)] = None,
+) -> CustomerPublic:
+    """Blank the customer's personal fields; orders and scores stay for the aggregates.
+
+    Pass ``confirm=<customer_id>`` to show the erasure is intended.
+    """
+    if confirm != customer_id:
+        raise PermissionDeniedError(
+            _("erasure needs confirm={customer_id} in the query").format(customer_id=customer_id)
+        )
+    return public(service.erase_customer(session, actor, customer_id))

@@ -1,0 +1,189 @@
+"""Build the web application: API under ``/api``, staff pages, the public survey page, assets.
+
+``create_app(workspace)`` wires the routers, the CSRF check, the language of each request
+(``?lang=``, the ``patron_lang`` cookie or ``Accept-Language``) and one error body for
+every failure: ``{"error": {"status", "code", "message", "detail"}}`` for the API, an
+error page for browsers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import DataError, IntegrityError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from patron import __version__
+from patron.core.i18n import _, language
+from patron.core.workspace import Workspace
+from patron.exceptions import InputError, PatronError
+from patron.serve.api.deps import CsrfError, LoginRequired, _TokenCache, verify_csrf
+from patron.serve.api.main import api_router
+from patron.serve.web import web_router
+from patron.serve.web.render import render_error, request_language
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def _wants_html(request: Request) -> bool:
+    return not request.url.path.startswith("/api") and "text/html" in request.headers.get(
+        "accept", "text/html"
+    )
+
+
+def error_response(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    detail: object = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    if _wants_html(request):
+        return render_error(request, status, message)
+    body = {"error": {"status": status, "code": code, "message": message, "detail": detail}}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(PatronError)
+    async def patron_error(request: Request, exc: PatronError) -> Response:
+        status = getattr(exc, "status", 422 if isinstance(exc, InputError) else 400)
+        code = getattr(exc, "code", "invalid_input" if isinstance(exc, InputError) else "error")
+        headers = {}
+        if getattr(exc, "retry_after_s", None):
+            headers["Retry-After"] = str(exc.retry_after_s)  # type: ignore[attr-defined]
+        if status == 401:
+            headers["WWW-Authenticate"] = "Bearer"
+        detail = None
+        if getattr(exc, "current_version", None) is not None:
+            detail = {"current_version": exc.current_version}  # type: ignore[attr-defined]
+        return error_response(request, status, code, str(exc), detail, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
+        problems = [
+            {"where": ".".join(str(p) for p in e.get("loc", ())), "problem": e.get("msg")}
+            for e in exc.errors()
+        ]
+        message = _("the request is not valid: {problems}").format(
+            problems="; ".join(f"{p['where']}: {p['problem']}" for p in problems[:5])
+        )
+        return error_response(request, 422, "invalid_request", message, problems)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        messages = {
+            404: _("not found"),
+            405: _("method not allowed"),
+        }
+        message = messages.get(exc.status_code, str(exc.detail))
+        return error_response(request, exc.status_code, "http_error", message)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(request: Request, exc: LoginRequired) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?next={target}", status_code=303)
+
+    @app.exception_handler(CsrfError)
+    async def csrf_error(request: Request, exc: CsrfError) -> Response:
+        return error_response(
+            request,
+            403,
+            "csrf_failed",
+            _("the form has expired or did not come from this site: reload the page and try again"),
+        )
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(request: Request, exc: IntegrityError) -> Response:
+        return error_response(request, 409, "conflict", _("this conflicts with an existing record"))
+
+    @app.exception_handler(DataError)
+    async def data_error(request: Request, exc: DataError) -> Response:
+        return error_response(request, 422, "invalid_value", _("a value is out of range"))
+
+
+class LanguageMiddleware:
+    """Set the language of the texts produced while answering this request."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        with language(request_language(Request(scope))):
+            await self.app(scope, receive, send)
+
+
+class SecurityHeadersMiddleware:
+    """Headers that stop framing, MIME sniffing and loading scripts from elsewhere."""
+
+    HEADERS = [
+        (b"x-content-type-options", b"nosniff"),
+        (b"x-frame-options", b"DENY"),
+        (b"referrer-policy", b"same-origin"),
+        (
+            b"content-security-policy",
+            b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            b"script-src 'self'; frame-ancestors 'none'",
+        ),
+    ]
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        # The API docs and the analytics report load their own inline scripts.
+        if scope["type"] != "http" or scope["path"].startswith(
+            ("/docs", "/redoc", "/analytics/report")
+        ):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message) -> None:  # type: ignore[no-untyped-def]
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = list(message["headers"]) + self.HEADERS
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(workspace: Workspace) -> FastAPI:
+    """The Patron service for one workspace."""
+    app = FastAPI(
+        title="Patron",
+        version=__version__,
+        description=(
+            "Customer 360, complaints, surveys and analytics results. Authenticate with "
+            "`Authorization: Bearer <token>` (create one with `patron token create`)."
+        ),
+        dependencies=[Depends(verify_csrf)],
+    )
+    app.state.workspace = workspace
+    app.state.database_url = workspace.database_url
+    app.state.secret_key = workspace.secret_key
+    app.state.token_cache = _TokenCache()
+    _install_error_handlers(app)
+    app.include_router(api_router)
+    app.include_router(web_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/api/health", tags=["health"])
+    def health() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    app.add_middleware(LanguageMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app for ``PATRON_WORKSPACE`` (used by ``patron serve --workers N``)."""
+    return create_app(Workspace.open())

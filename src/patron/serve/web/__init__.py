@@ -1,0 +1,11 @@
+"""Server-rendered pages for staff (and the public survey page), one router per area."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from patron.serve.web import analytics, auth, complaints, customers, surveys
+
+web_router = APIRouter(include_in_schema=False)
+for module in (auth, customers, complaints, surveys, analytics):
+    web_router.include_router(module.router)
