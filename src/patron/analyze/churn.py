@@ -660,6 +660,10 @@ class ChurnModel:
             subsample_freq=1,
             colsample_bytree=self.colsample,
             reg_lambda=self.reg_lambda,
+            # Text features with many levels (city) overfit small bases: smooth them hard.
+            cat_smooth=50.0,
+            cat_l2=20.0,
+            min_data_per_group=200,
             random_state=self.random_state,
             n_jobs=self.n_jobs,
             deterministic=True,

@@ -39,6 +39,8 @@ CONSTRUCT_FEATURES: list[tuple[str, str]] = [
     (r"^cl|loyal|忠诚", "loyalty_intent"),
     (r"^im|image|形象", "image"),
 ]
+# Customer attributes used as (categorical) features when the customers table has them.
+ATTRIBUTE_FEATURES = ("gender", "language", "country", "city", "acquisition_channel")
 _NPS_ITEMS = {"nps", "recommend", "would_recommend", "ltr"}
 _UNRESOLVED = {"unresolved", "rejected", "failed", "escalated_unresolved"}
 _VOID_ORDERS = {"cancelled", "canceled", "returned", "void"}
@@ -177,7 +179,7 @@ class CustomerHistory:
             )
         return cls(
             orders=orders,
-            customers=read("customers", ["customer_id", "dataset"]),
+            customers=read("customers", ["customer_id", "dataset", *ATTRIBUTE_FEATURES]),
             complaints=read(
                 "complaints",
                 ["customer_id", "opened_at", "resolved_at", "status", "outcome", "severity"],
@@ -407,6 +409,7 @@ def churn_table(
     *,
     horizon: str | int | timedelta | None = None,
     active_within: str | int | timedelta | None = None,
+    attributes: tuple[str, ...] | list[str] = (),
 ) -> pd.DataFrame:
     """One row per customer who had bought by ``snapshot``: features, and the label.
 
@@ -422,6 +425,10 @@ def churn_table(
         Keep only customers whose last purchase lies within this span before the
         snapshot (those silent longer have already left: they belong to win-back, not to
         churn prevention).
+    attributes : sequence of str, default=()
+        Customer attributes to add as categorical features (e.g. ``ATTRIBUTE_FEATURES``);
+        off by default: on small bases a many-levelled attribute such as city is fitted
+        as noise.
 
     Returns
     -------
@@ -453,6 +460,11 @@ def churn_table(
         parts.append(_surveys(history.responses, at, index))
     if history.interactions is not None and len(history.interactions):
         parts.append(_contacts(history.interactions, at, index))
+    if attributes and history.customers is not None and len(history.customers):
+        present = [c for c in attributes if c in history.customers.columns]
+        if present:
+            attrs = history.customers.drop_duplicates("customer_id").set_index("customer_id")
+            parts.append(attrs[present].reindex(index).astype("string"))
     table = pd.concat(parts, axis=1)
     table = table.loc[:, table.notna().any()]
     if horizon is not None:
