@@ -127,9 +127,10 @@ class EmailChannel:
         email["To"] = formataddr((name or "", to))
         email["Subject"] = message.subject
         email["Message-ID"] = message_id(dedupe_key) if dedupe_key else make_msgid()
-        email["Content-Language"] = message.language.replace("_", "-")
         email.set_content(message.text)
         email.add_alternative(message.html, subtype="html")
+        # After the body: set_content() drops Content-* headers set before it.
+        email["Content-Language"] = message.language.replace("_", "-")
         return email
 
     def send(self, to: str, name: str | None, message: Message, dedupe_key: str) -> dict[str, Any]:

@@ -114,6 +114,7 @@ def rank_actions(
             condition = parse_condition(action["code"], f"when[{i}]", raw)
             eligible &= condition_mask(frame, condition)
         chosen = value[eligible]
+        label = str(action.get("label") or action["code"])
         p = float(action["p_respond"])
         kept = chosen["value_kept"] if action is not NOTHING else chosen["value_kept"] * 0
         parts.append(
@@ -121,7 +122,7 @@ def rank_actions(
                 {
                     "customer_pk": chosen.index,
                     "action": action["code"],
-                    "label": _(action.get("label") or action["code"]),
+                    "label": _(label),
                     "p_respond": p,
                     "value_kept": kept.to_numpy(),
                     "cost": float(action["cost"]),

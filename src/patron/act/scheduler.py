@@ -485,14 +485,11 @@ class Deliverer:
                     "detail": "",
                 }
                 reason = None
-                if intent.channel == "email" and not (
-                    bool(row.get("consent_email")) and row.get("email")
-                ):
-                    reason = (
-                        _("no e-mail consent")
-                        if not bool(row.get("consent_email"))
-                        else _("no e-mail address")
-                    )
+                address = row.get("email")
+                has_address = isinstance(address, str) and bool(address.strip())
+                consent = bool(row.get("consent_email"))
+                if intent.channel == "email" and not (consent and has_address):
+                    reason = _("no e-mail consent") if not consent else _("no e-mail address")
                 elif (
                     intent.channel in CONTACT_CHANNELS
                     and max_contacts
