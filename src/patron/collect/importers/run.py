@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,7 +25,7 @@ import sqlalchemy as sa
 
 from patron.collect.importers.loading import Loader
 from patron.collect.importers.mapping import load_mapping_file, plan_columns
-from patron.collect.importers.reading import Chunk, open_table
+from patron.collect.importers.reading import Chunk, is_blank, open_table
 from patron.collect.importers.rejects import RejectFile, split_raw
 from patron.collect.importers.schemas import get_kind
 from patron.collect.importers.validation import Validator
@@ -180,18 +183,15 @@ def import_file(
             outer = conn.begin() if dry_run else None
             status = "failed"
             try:
-                for chunk in source.chunks(chunk_size):
+                prepared = (_prepare(c, plan, validator) for c in source.chunks(chunk_size))
+                for item in _ahead(prepared):
                     if dry_run:
-                        _process(
-                            chunk, plan, validator, loader, writer, rejects, summary, delimiter
-                        )
+                        _store(item, plan, loader, writer, rejects, summary, delimiter)
                     else:
                         with conn.begin():
-                            _process(
-                                chunk, plan, validator, loader, writer, rejects, summary, delimiter
-                            )
+                            _store(item, plan, loader, writer, rejects, summary, delimiter)
                             _record_progress(conn, run_id, summary, rejects)
-                    advance(chunk.position, summary)
+                    advance(item.chunk.position, summary)
                 status = "finished"
             except KeyboardInterrupt:
                 status = "interrupted"
@@ -208,32 +208,84 @@ def import_file(
         source.close()
 
 
-def _process(
-    chunk: Chunk,
-    plan: Any,
-    validator: Validator,
-    loader: Loader,
-    writer: StoreWriter,
-    rejects: RejectFile,
-    summary: ImportSummary,
-    delimiter: str,
-) -> None:
-    from patron.collect.importers.reading import is_blank
+@dataclass
+class _Prepared:
+    """A chunk after reading and checking, ready to be written."""
 
-    width = len(rejects.columns)
-    out: list[tuple[int | None, str, str, list[Any]]] = [
-        (m.line, "", m.reason, split_raw(m.text, delimiter, width)) for m in chunk.malformed
-    ]
+    chunk: Chunk
+    frame: pd.DataFrame
+    lines: np.ndarray
+    checked: Any
+
+
+def _prepare(chunk: Chunk, plan: Any, validator: Validator) -> _Prepared:
     frame = chunk.frame
     lines = chunk.lines
     blank = is_blank(frame)
     if blank.any():
         frame = frame[~blank].reset_index(drop=True)
         lines = lines[~blank]
-    summary.read += len(frame) + len(chunk.malformed)
+    checked = None
     if len(frame):
         mapped = pd.DataFrame({target: frame[column] for target, column in plan.sources.items()})
         checked = validator.check(mapped)
+    return _Prepared(chunk, frame, lines, checked)
+
+
+def _ahead(items: Iterator[_Prepared], depth: int = 2) -> Iterator[_Prepared]:
+    """Read and check the next chunks in a thread while this one is written."""
+    end = object()
+    slots: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def offer(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not offer(item):
+                    return
+            offer(end)
+        except BaseException as exc:  # handed to the writing thread, which raises it
+            offer(exc)
+
+    thread = threading.Thread(target=work, name="patron-import-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = slots.get()
+            if item is end:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+
+
+def _store(
+    prepared: _Prepared,
+    plan: Any,
+    loader: Loader,
+    writer: StoreWriter,
+    rejects: RejectFile,
+    summary: ImportSummary,
+    delimiter: str,
+) -> None:
+    chunk, frame, lines, checked = prepared.chunk, prepared.frame, prepared.lines, prepared.checked
+    width = len(rejects.columns)
+    out: list[tuple[int | None, str, str, list[Any]]] = [
+        (m.line, "", m.reason, split_raw(m.text, delimiter, width)) for m in chunk.malformed
+    ]
+    summary.read += len(frame) + len(chunk.malformed)
+    if checked is not None:
         bad = checked.bad
         for i in np.flatnonzero(bad):
             out.append(

@@ -106,6 +106,8 @@ class StoreWriter:
         """Insert ``frame``'s rows; rows clashing with a unique key are skipped. Returns inserted."""
         if frame.empty:
             return 0
+        # Columns empty in the whole chunk are left to the table's default (less to bind).
+        frame = frame.loc[:, frame.notna().any().to_numpy()]
         columns = list(frame.columns)
         names = ", ".join(columns)
         arrow = to_arrow(frame, postgres=self.postgres)
@@ -164,20 +166,20 @@ class StoreWriter:
 
 
 def to_arrow(frame: pd.DataFrame, *, postgres: bool) -> pa.Table:
-    """The frame as Arrow columns the database accepts: times as text in UTC, NaN as null."""
+    """The frame as Arrow columns the database accepts: times as UTC text, NaN as null."""
     arrays = []
     for name in frame.columns:
         values = frame[name]
         dtype = values.dtype
         if isinstance(dtype, pd.DatetimeTZDtype):
-            array = pa.array(values.astype("datetime64[us, UTC]"), from_pandas=True)
-            array = pc.strftime(array, format=TS_FORMAT)
+            naive = values.dt.tz_convert("UTC").dt.tz_localize(None).astype("datetime64[us]")
+            # A cast prints "YYYY-MM-DD HH:MM:SS.ffffff", the layout SQLAlchemy uses on SQLite.
+            array = pa.array(naive, from_pandas=True).cast(pa.string())
             if postgres:
                 array = pc.binary_join_element_wise(array, pa.scalar("+00"), "")
         elif pd.api.types.is_datetime64_dtype(dtype):
-            array = pc.strftime(
-                pa.array(values.astype("datetime64[us]"), from_pandas=True), format="%Y-%m-%d"
-            )
+            days = pa.array(values.astype("datetime64[us]"), from_pandas=True).cast(pa.date32())
+            array = days.cast(pa.string())
         elif pd.api.types.is_bool_dtype(dtype):
             array = pa.array(values, from_pandas=True, type=pa.bool_())
             if not postgres:
@@ -186,6 +188,8 @@ def to_arrow(frame: pd.DataFrame, *, postgres: bool) -> pa.Table:
             array = pa.array(values.to_numpy(dtype="float64", na_value=np.nan), from_pandas=True)
         elif pd.api.types.is_integer_dtype(dtype):
             array = pa.array(values, from_pandas=True, type=pa.int64())
+        elif isinstance(dtype, pd.StringDtype):
+            array = pa.array(values, from_pandas=True)
         else:
             array = pa.array(
                 values.astype(object).where(values.notna(), None),
