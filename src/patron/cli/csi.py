@@ -60,7 +60,9 @@ def csi(
     chart: Annotated[
         Path | None,
         typer.Option(
-            "--chart", help=_("Save the importance–performance map as HTML."), show_default=False
+            "--chart",
+            help=_("Save the importance–performance map (.html or .json)."),
+            show_default=False,
         ),
     ] = None,
     workspace: WorkspaceOption = None,
@@ -113,7 +115,9 @@ def csi(
             ws, csi_model.customer_scores(), as_of=date.today(), model=f"csi-{csi_model.spec_.name}"
         )
     if chart is not None:
-        csi_model.ipma_.chart().save(str(chart), inline=True)
+        from patron.analyze.csi.plotting import save_chart
+
+        save_chart(csi_model.ipma_.chart(), chart)
     if as_json:
         payload = csi_model.to_dict()
         if comparison is not None:

@@ -3,17 +3,20 @@
 ``plot_ipma`` draws the importance–performance map, ``plot_paths`` the path
 coefficients with their bootstrap intervals, ``plot_group_indices`` the index per
 group. Each returns an :class:`altair.Chart`; ``chart.to_dict()`` is the Vega-Lite
-spec, ``chart.save("x.html", inline=True)`` a self-contained page.
+spec; ``save_chart(chart, "x.html")`` writes a self-contained page (no network).
 """
 
 from __future__ import annotations
 
+import html
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import altair as alt
 import pandas as pd
 
 from patron.core.i18n import _
+from patron.exceptions import InputError
 
 if TYPE_CHECKING:
     from patron.analyze.csi.index import GroupComparison
@@ -80,3 +83,35 @@ def plot_group_indices(comparison: GroupComparison) -> alt.Chart:
         )
         .properties(title=_("Satisfaction index by group"), width=360)
     )
+
+
+def save_chart(chart: alt.TopLevelMixin, path: str | Path) -> Path:
+    """Write a chart as a Vega-Lite JSON spec (``.json``) or a self-contained page (``.html``).
+
+    The page inlines the Vega scripts shipped with Patron's report package, so it opens
+    without network access.
+    """
+    path = Path(path)
+    spec = chart.to_json(indent=None)
+    if path.suffix.lower() == ".json":
+        path.write_text(spec, encoding="utf-8")
+        return path
+    static = Path(__file__).resolve().parents[2] / "report" / "static"
+    names = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
+    if not all((static / name).exists() for name in names):
+        raise InputError(
+            _("{path}: the Vega scripts are not installed; save the chart as .json").format(
+                path=path
+            )
+        )
+    scripts = "\n".join(
+        f"<script>{(static / name).read_text(encoding='utf-8')}</script>" for name in names
+    )
+    page = (
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
+        f"<title>{html.escape(_('Importance–performance map'))}</title>{scripts}</head>"
+        f'<body><div id="chart"></div><script>vegaEmbed("#chart", {spec}, '
+        '{"actions": false});</script></body></html>\n'
+    )
+    path.write_text(page, encoding="utf-8")
+    return path

@@ -187,8 +187,11 @@ class PLSPathModel:
         spec = self.spec_
         spec.check_columns(frame.columns)
         items = spec.items
-        block = frame[items].apply(pd.to_numeric, errors="coerce")
-        for column in items:
+        block = frame[items]
+        numeric = all(pd.api.types.is_numeric_dtype(t) for t in block.dtypes)
+        if not numeric:
+            block = block.apply(pd.to_numeric, errors="coerce")
+        for column in [] if numeric else items:
             bad = block[column].isna() & frame[column].notna()
             if bad.any():
                 row = frame.index[bad.to_numpy().nonzero()[0][0]]
@@ -315,17 +318,39 @@ class PLSPathModel:
         self.r2_adj_ = pd.Series(
             1 - (1 - self.r2_.to_numpy()) * (n - 1) / (n - k - 1), index=endo, name="r2_adj"
         )
-        self.f2_ = self._effect_sizes(r_lv, r2)
         self.construct_correlations_ = pd.DataFrame(r_lv, index=names, columns=names)
-        self.quality_: QualityReport = assess(
-            corr, std_weights, est.loadings[0], est.construct_cov[0], layout, modes
-        )
-        if self.consistent:
-            self.quality_.verdicts.append(
-                _("Paths, R² and loadings are consistent (PLSc) estimates.")
-            )
+        self._quality: QualityReport | None = None
+        self._f2: pd.DataFrame | None = None
         self.bootstrap_ = None
         return self
+
+    @property
+    def quality_(self) -> QualityReport:
+        """Reliability, validity, collinearity and fit (computed on first use)."""
+        self._check_is_fitted()
+        if self._quality is None:
+            est = self._estimates
+            self._quality = assess(
+                self._corr,
+                self._std_weights,
+                est.loadings[0],
+                est.construct_cov[0],
+                self._layout,
+                self._modes,
+            )
+            if self.consistent:
+                self._quality.verdicts.append(
+                    _("Paths, R² and loadings are consistent (PLSc) estimates.")
+                )
+        return self._quality
+
+    @property
+    def f2_(self) -> pd.DataFrame:
+        """Cohen's f² of every path (computed on first use)."""
+        self._check_is_fitted()
+        if self._f2 is None:
+            self._f2 = self._effect_sizes(self._r_lv, self._r2)
+        return self._f2
 
     def _effect_sizes(self, r_lv: np.ndarray, r2: np.ndarray) -> pd.DataFrame:
         layout = self._layout

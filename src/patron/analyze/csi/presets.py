@@ -36,6 +36,7 @@ def _bank(name: str) -> dict[str, Any]:
     return yaml.safe_load(text)
 
 
+@cache
 def preset(name: str) -> ModelSpec:
     """The validated specification of a standard model ("acsi" or "ecsi")."""
     bank = _bank(name)
