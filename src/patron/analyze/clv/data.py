@@ -195,10 +195,19 @@ def compress(columns: Mapping[str, np.ndarray], weight: np.ndarray) -> dict[str,
     Fader and Hardie fit on the distinct (x, t_x, T) patterns with their counts; the
     likelihood is the same and the work shrinks with the number of patterns.
     """
-    frame = pd.DataFrame(dict(columns))
-    codes, uniques = pd.MultiIndex.from_frame(frame).factorize()
-    counts = np.bincount(codes, weights=weight, minlength=len(uniques))
-    out = {name: uniques.get_level_values(i).to_numpy(dtype=float) for i, name in enumerate(frame)}
+    names = list(columns)
+    key = np.zeros(len(weight), dtype=np.int64)
+    for name in names:
+        # Hash-factorize column by column and fold the codes into one integer key
+        # (the product of the distinct counts stays far below 2**63 for real data).
+        codes, values = pd.factorize(np.asarray(columns[name]), sort=False)
+        key = key * len(values) + codes
+    codes, keys = pd.factorize(key, sort=False)
+    counts = np.bincount(codes, weights=weight, minlength=len(keys))
+    # Recover each pattern's values from its first row.
+    first_row = np.full(len(keys), -1, dtype=np.int64)
+    first_row[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)
+    out = {name: np.asarray(columns[name], dtype=float)[first_row] for name in names}
     out["weight"] = counts
     return out
 
