@@ -7,8 +7,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
 from patron.collect import customers as service
-from patron.collect.errors import PermissionDeniedError, PreconditionRequiredError
+from patron.collect.errors import PreconditionRequiredError
 from patron.core.i18n import _
+from patron.exceptions import InputError
 from patron.serve.api.deps import Allowed, SessionDep, WorkspaceDep
 from patron.serve.api.schemas import (
     Customer360,
@@ -225,7 +226,7 @@ def erase_customer(
     Pass ``confirm=<customer_id>`` to show the erasure is intended.
     """
     if confirm != customer_id:
-        raise PermissionDeniedError(
+        raise InputError(
             _("erasure needs confirm={customer_id} in the query").format(customer_id=customer_id)
         )
     return public(service.erase_customer(session, actor, customer_id))
