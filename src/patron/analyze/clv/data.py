@@ -22,6 +22,7 @@ __all__ = [
     "calibration_and_holdout",
     "compress",
     "customer_ids",
+    "read_transactions",
     "rename_fader_hardie",
     "summarize_transactions",
     "validate_columns",
@@ -354,3 +355,126 @@ def _read(transactions: Any, date_col: str, backend: Any) -> Any:
     if date_col in table.columns and table[date_col].type().is_string():
         table = table.mutate(**{date_col: table[date_col].cast("date")})
     return table
+
+
+def _column(spec: str, columns: list[str], path: str) -> str:
+    """A column by name or by 1-based position."""
+    if spec in columns:
+        return spec
+    if spec.isdigit() and 1 <= int(spec) <= len(columns):
+        return columns[int(spec) - 1]
+    raise InputError(
+        _("{path}: column {column} not found (columns: {columns}; positions count from 1)").format(
+            path=path, column=spec, columns=", ".join(map(str, columns))
+        )
+    )
+
+
+def read_transactions(
+    path: Any,
+    *,
+    customer_col: str,
+    date_col: str,
+    amount_col: str | None = None,
+    date_format: str | None = None,
+    header: bool | None = None,
+    sep: str | None = None,
+) -> pd.DataFrame:
+    """A transaction file as ``customer_id, ordered_at[, amount]``.
+
+    Parameters
+    ----------
+    path : path
+        CSV (``,`` ``;`` tab ``|``), whitespace-separated text (``.txt``, ``.dat``,
+        or ``sep=" "``) or Parquet.
+    customer_col, date_col, amount_col : str
+        Column names, or 1-based positions for files without a header.
+    date_format : str, default=None
+        strftime format of the dates (``%Y%m%d`` for ``19970101``).
+    header : bool, default=None
+        Whether the first line names the columns (default: guessed — a file whose
+        first line holds only numbers has none).
+    sep : str, default=None
+        Field separator; ``" "`` means any run of whitespace.
+    """
+    from pathlib import Path
+
+    file = Path(path)
+    if not file.exists():
+        raise InputError(_("input file not found: {path}").format(path=file))
+    name = file.name.lower()
+    if name.endswith(".parquet"):
+        frame = pd.read_parquet(file)
+    else:
+        import gzip
+
+        opener = gzip.open if name.endswith(".gz") else open
+        with opener(file, "rt", encoding="utf-8", errors="replace") as handle:
+            first = handle.readline()
+        if sep is None:
+            stripped = name.removesuffix(".gz")
+            if stripped.endswith((".txt", ".dat")) and not any(c in first for c in ",;\t|"):
+                sep = " "
+            else:
+                sep = max([",", ";", "\t", "|"], key=first.count)
+        if header is None:
+            fields = first.split() if sep == " " else first.split(sep)
+            header = not all(_looks_numeric(f) for f in fields if f.strip())
+        read_sep = r"\s+" if sep == " " else sep
+        try:
+            frame = pd.read_csv(file, sep=read_sep, header=0 if header else None, dtype=str)
+        except Exception as exc:
+            raise InputError(
+                _("cannot read {path}: {reason}").format(path=file, reason=exc)
+            ) from exc
+        if not header:
+            frame.columns = [str(i + 1) for i in range(frame.shape[1])]
+    columns = [str(c) for c in frame.columns]
+    frame.columns = columns
+    where = str(file)
+    out = pd.DataFrame(
+        {"customer_id": frame[_column(customer_col, columns, where)].astype(str).str.strip()}
+    )
+    raw_dates = frame[_column(date_col, columns, where)]
+    dates = pd.to_datetime(
+        raw_dates.astype(str).str.strip() if raw_dates.dtype == object else raw_dates,
+        format=date_format,
+        errors="coerce",
+    )
+    bad = dates.isna().to_numpy()
+    if bad.any():
+        row = int(np.argmax(bad))
+        raise InputError(
+            _("{path}, row {row}, column {column}: {value!r} is not a date{hint}").format(
+                path=where,
+                row=row + (2 if header else 1),
+                column=date_col,
+                value=raw_dates.iloc[row],
+                hint="" if date_format else _(" (pass --date-format, e.g. %Y%m%d)"),
+            )
+        )
+    out["ordered_at"] = dates.to_numpy()
+    if amount_col:
+        raw = frame[_column(amount_col, columns, where)]
+        amount = pd.to_numeric(raw, errors="coerce")
+        bad = amount.isna().to_numpy()
+        if bad.any():
+            row = int(np.argmax(bad))
+            raise InputError(
+                _("{path}, row {row}, column {column}: {value!r} is not a number").format(
+                    path=where,
+                    row=row + (2 if header else 1),
+                    column=amount_col,
+                    value=raw.iloc[row],
+                )
+            )
+        out["amount"] = amount.to_numpy(dtype=float)
+    return out
+
+
+def _looks_numeric(text: str) -> bool:
+    try:
+        float(text.strip().strip('"'))
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,189 @@
+"""What ``patron clv`` does end to end: summarise, fit, validate on the holdout, predict per customer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from patron.analyze.clv.base import PurchaseModel
+from patron.analyze.clv.bg_nbd import BetaGeoModel
+from patron.analyze.clv.data import _as_day, calibration_and_holdout, summarize_transactions
+from patron.analyze.clv.gamma_gamma import GammaGammaModel
+from patron.analyze.clv.mbg_nbd import ModifiedBetaGeoModel
+from patron.analyze.clv.pareto_nbd import ParetoNBDModel
+from patron.analyze.clv.validation import error_metrics, holdout_by_frequency, holdout_predictions
+from patron.core.i18n import _
+from patron.core.printer import Printer
+from patron.exceptions import InputError, PatronError
+
+__all__ = ["MODELS", "ClvResult", "run_clv"]
+
+MODELS: dict[str, type[PurchaseModel]] = {
+    "bgnbd": BetaGeoModel,
+    "mbgnbd": ModifiedBetaGeoModel,
+    "pareto": ParetoNBDModel,
+}
+#: Time units per week, to turn "52 weeks" into the model's unit.
+_PER_WEEK = {"W": 1.0, "D": 7.0}
+
+
+@dataclass
+class ClvResult:
+    """A fitted purchase model (and spend model), holdout checks and per-customer predictions."""
+
+    model: PurchaseModel
+    spend_model: GammaGammaModel | None
+    predictions: pd.DataFrame
+    calibration_end: dt.date
+    holdout_end: dt.date | None = None
+    holdout_metrics: dict[str, float] = field(default_factory=dict)
+    holdout_table: pd.DataFrame | None = None
+
+    def printer(self) -> Printer:
+        printer = self.model._printer()
+        tables = list(printer.tables)
+        if self.spend_model is not None:
+            tables.append((_("Spend model (Gamma-Gamma)"), self.spend_model.summary))
+        if self.holdout_table is not None:
+            tables.append((_("Holdout purchases by calibration frequency"), self.holdout_table))
+        facts = dict(printer.facts)
+        facts[_("calibration end")] = self.calibration_end.isoformat()
+        if self.holdout_end is not None:
+            facts[_("holdout end")] = self.holdout_end.isoformat()
+            labels = {
+                "actual_total": _("holdout purchases, actual"),
+                "predicted_total": _("holdout purchases, predicted"),
+                "total_error_pct": _("aggregate error (%)"),
+                "mae": _("mean absolute error per customer"),
+                "rmse": _("root mean squared error per customer"),
+                "correlation": _("correlation, actual vs predicted"),
+            }
+            for key, label in labels.items():
+                facts[label] = self.holdout_metrics[key]
+        return Printer(title=printer.title, facts=facts, tables=tables)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "model": type(self.model).__name__,
+            "customers": self.model.n_customers_,
+            "log_likelihood": self.model.log_likelihood_,
+            "converged": self.model.converged_,
+            "parameters": _params(self.model),
+            "calibration_end": self.calibration_end,
+            "holdout_end": self.holdout_end,
+            "holdout": self.holdout_metrics or None,
+        }
+        if self.spend_model is not None:
+            out["spend_parameters"] = _params(self.spend_model)
+        return out
+
+
+def _params(model: Any) -> dict[str, dict[str, float]]:
+    summary = model.summary
+    return {
+        name: {"coef": float(row["coef"]), "se": float(row["se"])}
+        for name, row in summary.iterrows()
+    }
+
+
+def run_clv(
+    transactions: pd.DataFrame,
+    *,
+    calibration_end: Any = None,
+    holdout_end: Any = None,
+    model: str = "bgnbd",
+    time_unit: str = "W",
+    amount: bool = True,
+    months: int = 12,
+    discount_rate: float = 0.01,
+    margin: float = 1.0,
+) -> ClvResult:
+    """Fit a purchase model on the calibration period and predict every customer.
+
+    Parameters
+    ----------
+    transactions : DataFrame
+        ``customer_id, ordered_at`` and (with ``amount``) ``amount``.
+    calibration_end : date, default=None
+        Last day of the calibration period (default: the last purchase day).
+    holdout_end : date, default=None
+        With it, purchases in (calibration_end, holdout_end] are compared with the
+        model's predictions.
+    model : {"bgnbd", "mbgnbd", "pareto"}
+    time_unit : {"W", "D"}
+    amount : bool
+        Fit the Gamma-Gamma spend model and compute CLV.
+
+    Returns
+    -------
+    ClvResult
+        ``predictions`` has ``customer_id, frequency, recency, T, monetary_value,
+        expected_purchases_52w, p_alive, expected_spend, clv``.
+    """
+    if model not in MODELS:
+        raise InputError(
+            _("unknown model {model!r}: use one of {choices}").format(
+                model=model, choices=", ".join(MODELS)
+            )
+        )
+    unit = time_unit.upper()[:1]
+    if unit not in _PER_WEEK:
+        raise InputError(_("unknown time unit {unit!r}: use week or day").format(unit=time_unit))
+    if len(transactions) == 0:
+        raise InputError(_("the transactions hold no rows"))
+    if calibration_end is None:
+        calibration_end = pd.Timestamp(transactions["ordered_at"].max()).date()
+    cal_end = _as_day(calibration_end)
+    amount_col = "amount" if amount and "amount" in transactions else None
+    if holdout_end is not None:
+        summary = calibration_and_holdout(
+            transactions,
+            calibration_end=cal_end,
+            holdout_end=holdout_end,
+            amount_col=amount_col,
+            time_unit=unit,
+        )
+    else:
+        summary = summarize_transactions(
+            transactions, amount_col=amount_col, observation_end=cal_end, time_unit=unit
+        )
+    if summary.empty:
+        raise InputError(
+            _("no customer bought on or before the calibration end {date}").format(date=cal_end)
+        )
+    fitted = MODELS[model]().fit(summary)
+    horizon = 52.0 * _PER_WEEK[unit]
+    predictions = summary[["customer_id", "frequency", "recency", "T"]].copy()
+    predictions["expected_purchases_52w"] = fitted.expected_purchases(summary, horizon).to_numpy()
+    predictions["p_alive"] = fitted.probability_alive(summary).to_numpy()
+    spend_model = None
+    if amount_col:
+        predictions["monetary_value"] = summary["monetary_value"].to_numpy()
+        try:
+            spend_model = GammaGammaModel().fit(summary)
+        except PatronError:
+            spend_model = None  # e.g. no repeat buyers: CLV cannot be valued
+    if spend_model is not None:
+        predictions["expected_spend"] = spend_model.expected_spend(summary).to_numpy()
+        predictions["clv"] = spend_model.customer_lifetime_value(
+            fitted,
+            summary,
+            months=months,
+            discount_rate=discount_rate,
+            margin=margin,
+            time_unit=unit,
+        ).to_numpy()
+    result = ClvResult(
+        model=fitted, spend_model=spend_model, predictions=predictions, calibration_end=cal_end
+    )
+    if holdout_end is not None:
+        per = holdout_predictions(fitted, summary)
+        result.holdout_end = _as_day(holdout_end)
+        result.holdout_metrics = error_metrics(per["actual"], per["predicted"])
+        result.holdout_table = holdout_by_frequency(fitted, summary)
+        predictions["frequency_holdout"] = per["actual"].to_numpy()
+        predictions["predicted_holdout"] = per["predicted"].to_numpy()
+    return result
