@@ -782,22 +782,30 @@ class ChurnModel:
             name="reasons",
         )
 
-    def score(self, table: pd.DataFrame, *, top: int = 3) -> pd.DataFrame:
-        """Probability, risk decile (1 = riskiest) and reasons per customer, riskiest first."""
+    def score(
+        self, table: pd.DataFrame, *, top: int = 3, reasons_for: int | None = None
+    ) -> pd.DataFrame:
+        """Probability, risk decile (1 = riskiest) and reasons per customer, riskiest first.
+
+        ``reasons_for`` limits the reasons to that many riskiest customers (the others get
+        an empty list): contributions cost more than probabilities on a large base.
+        """
         self._check_fitted()
         features, _y = self._split(table, need_label=False)
         X = self._design(features, fitting=False)
         proba = self._proba_design(X)
-        contrib = self._contributions(X).to_numpy()
         order = np.argsort(-proba, kind="stable")
         decile = np.empty(len(proba), dtype=int)
         decile[order] = np.arange(len(proba)) * 10 // max(len(proba), 1) + 1
+        chosen = order if reasons_for is None else order[:reasons_for]
+        reasons: list[list[str]] = [[] for _i in range(len(proba))]
+        if len(chosen):
+            contrib = self._contributions(X.iloc[chosen]).to_numpy()
+            worded = _reason_lists(contrib, features.iloc[chosen], self.features_, top=top)
+            for position, words in zip(chosen, worded, strict=True):
+                reasons[position] = words
         frame = pd.DataFrame(
-            {
-                "churn_probability": proba,
-                "risk_decile": decile,
-                "reasons": _reason_lists(contrib, features, self.features_, top=top),
-            },
+            {"churn_probability": proba, "risk_decile": decile, "reasons": reasons},
             index=X.index,
         )
         frame.index.name = self.id_col or frame.index.name

@@ -150,11 +150,25 @@ class CustomerHistory:
         return self.orders["ordered_at"].max()
 
     @classmethod
-    def from_workspace(cls, workspace: Any) -> CustomerHistory:
-        """Read the workspace warehouse (written by ``patron sync``) with DuckDB."""
+    def from_workspace(cls, workspace: Any, *, dataset: str | None = None) -> CustomerHistory:
+        """Read the workspace warehouse (written by ``patron sync``) with DuckDB.
+
+        ``dataset`` keeps only the customers whose ``customers.dataset`` is that value
+        (the demo holds "cdnow" and "hotel").
+        """
         import duckdb
 
         root = Path(workspace.warehouse)
+        where = ""
+        if dataset is not None:
+            folder = root / "customers"
+            if not folder.is_dir() or not any(folder.glob("*.parquet")):
+                raise InputError(_("the warehouse has no customers table to pick a dataset from"))
+            where = (
+                f" WHERE CAST(customer_id AS VARCHAR) IN (SELECT CAST(customer_id AS VARCHAR) FROM "
+                f"read_parquet('{folder.as_posix()}/*.parquet', union_by_name=true) "
+                f"WHERE dataset = $dataset)"
+            )
 
         def read(name: str, columns: list[str]) -> pd.DataFrame | None:
             folder = root / name
@@ -166,11 +180,17 @@ class CustomerHistory:
                 source = f"read_parquet('{folder.as_posix()}/*.parquet', union_by_name=true)"
                 present = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
                 wanted = [c for c in columns if c in present]
-                return con.execute(f"SELECT {', '.join(wanted)} FROM {source}").df()
+                query = f"SELECT {', '.join(wanted)} FROM {source}{where}"
+                params = {"dataset": dataset} if where else None
+                return con.execute(query, params).df() if params else con.execute(query).df()
             finally:
                 con.close()
 
         orders = read("orders", ["customer_id", "ordered_at", "amount", "discount", "status"])
+        if orders is not None and dataset is not None and orders.empty:
+            raise InputError(
+                _("no orders of dataset {dataset} in the warehouse").format(dataset=dataset)
+            )
         if orders is None:
             raise InputError(
                 _("the workspace has no orders in {path}: run `patron sync` first").format(

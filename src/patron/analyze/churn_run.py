@@ -127,12 +127,14 @@ def predict_churn(
     backtest: bool = True,
     top_reasons: int = 3,
     active_within: str | int | timedelta | None = "2y",
+    reasons_for: int | None = None,
 ) -> ChurnRun:
     """Fit on ``as_of − horizon``, backtest one horizon earlier, score everyone at ``as_of``.
 
     ``as_of`` defaults to the day of the last purchase in the data. Only customers who
     bought within ``active_within`` before each snapshot are modelled and scored (the
-    rest have already lapsed: a win-back list, not a churn risk).
+    rest have already lapsed: a win-back list, not a churn risk). ``reasons_for`` words
+    the reasons of only that many riskiest customers (all when None).
     """
     span = parse_horizon(horizon)
     if as_of is None:
@@ -168,7 +170,7 @@ def predict_churn(
     train = churn_table(history, train_at, horizon=span, active_within=active_within)
     fitted = ChurnModel(**params).fit(train)
     today = churn_table(history, as_of, active_within=active_within)
-    scores = fitted.score(today, top=top_reasons)
+    scores = fitted.score(today, top=top_reasons, reasons_for=reasons_for)
     notes.append(
         _(
             "trained on {n} customers as of {date}; {rate} did not buy in the next {days} days"
