@@ -377,13 +377,11 @@ def outcomes(
     frame["retained"] = frame["orders"] > 0
     frame["days_to_next_purchase"] = (frame["next_purchase_at"] - start).dt.total_seconds() / 86400
     frame = frame.reset_index()
-    with session_scope(url) as session:
-        for record in frame.itertuples(index=False):
-            member = session.get(CampaignMember, int(record.member_pk))
-            member.responded_at = (
-                record.next_purchase_at.to_pydatetime() if record.responded else None
-            )
-            member.outcome = {
+    updates = [
+        {
+            "id": int(record.member_pk),
+            "responded_at": record.next_purchase_at.to_pydatetime() if record.responded else None,
+            "outcome": {
                 "responded": bool(record.responded),
                 "retained": bool(record.retained),
                 "orders": int(record.orders),
@@ -392,7 +390,14 @@ def outcomes(
                 if pd.isna(record.next_purchase_at)
                 else record.next_purchase_at.isoformat(),
                 "window_end": window_end.isoformat(),
-            }
+            },
+        }
+        for record in frame.itertuples(index=False)
+    ]
+    if updates:
+        with session_scope(url) as session:
+            # ORM bulk UPDATE by primary key: one executemany, not one round trip per member.
+            session.execute(sa.update(CampaignMember), updates)
     columns = [
         "customer_id",
         "group",

@@ -426,7 +426,7 @@ class Deliverer:
             }
             return {"title": title}, task
         if channel == "list":
-            name = str(action.get("list") or intent.rule_code or "campaign")
+            name = str(action.get("list") or intent.rule_code or intent.occurrence or "campaign")
             folder = Path(self.workspace.root) / "exports"
             path = append_to_list(
                 folder,
