@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 from scipy import stats
+from threadpoolctl import threadpool_limits
 
 from patron.analyze.csi import engine
 from patron.analyze.csi.plsc import correct
@@ -273,7 +274,7 @@ def bootstrap(
     n_jobs : int, default=2
         Threads running batches in parallel.
     batch_size : int or None
-        Resamples per batch (default: about 16 MB of cross-products per batch).
+        Resamples per batch (default: up to 256, fewer for large samples).
     confidence : float, default=0.95
     bca : bool, default=True
         Also run the jackknife needed for BCa intervals.
@@ -289,7 +290,8 @@ def bootstrap(
     statistics = _Statistics(model)
     n, p = statistics.centred.shape
     if batch_size is None:
-        batch_size = int(np.clip(2_000_000 // (p * p + n), 50, 1000))
+        # ~250 resamples keep a batch in cache for mobi-sized models; fewer for big samples.
+        batch_size = int(np.clip(500_000 // (p * p + n), 32, 256))
     batches = list(resample_indices(n, int(n_resamples), seed, batch_size))
 
     def run(indices: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -298,11 +300,14 @@ def bootstrap(
             progress(len(indices))
         return result
 
-    if n_jobs and n_jobs > 1 and len(batches) > 1:
-        with ThreadPoolExecutor(max_workers=int(n_jobs)) as pool:
-            results = list(pool.map(run, batches))
-    else:
-        results = [run(batch) for batch in batches]
+    # The matrices are small: BLAS's own threads only add overhead, so each batch runs
+    # single-threaded BLAS and the parallelism comes from running batches side by side.
+    with threadpool_limits(limits=1, user_api="blas"):
+        if n_jobs and n_jobs > 1 and len(batches) > 1:
+            with ThreadPoolExecutor(max_workers=int(n_jobs)) as pool:
+                results = list(pool.map(run, batches))
+        else:
+            results = [run(batch) for batch in batches]
     ok = np.concatenate([r[1] for r in results])
     draws = {key: np.concatenate([r[0][key] for r in results])[ok] for key in results[0][0]}
     jackknife: dict[str, np.ndarray] = {}
