@@ -30,7 +30,7 @@ from patron.collect.store.models import (
 )
 from patron.collect.users import SYSTEM, Actor
 from patron.core import security
-from patron.core.i18n import _
+from patron.core.i18n import N_, _
 from patron.exceptions import InputError
 
 KINDS = ("ACSI", "ECSI", "NPS", "CSAT", "CES", "custom")
@@ -92,7 +92,7 @@ FOLLOWUP_ITEMS = (
 BUILT_IN_SURVEYS = {
     "complaint-followup": (
         "CSAT",
-        "Complaint follow-up",
+        N_("Complaint follow-up"),
         FOLLOWUP_ITEMS,
     ),
 }
