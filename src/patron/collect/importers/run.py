@@ -87,6 +87,9 @@ class ImportSummary:
     def __str__(self) -> str:
         return self.to_printer().to_text()
 
+    def _repr_html_(self) -> str:
+        return self.to_printer().to_html()
+
 
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()

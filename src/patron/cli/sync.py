@@ -1,0 +1,46 @@
+"""``patron sync``: copy the store's tables to the Parquet warehouse (only what changed)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from patron.cli.options import JsonOption, WorkspaceOption, console, open_workspace, print_json
+from patron.core.i18n import _
+
+
+def sync_command(
+    table: Annotated[
+        list[str] | None,
+        typer.Option("--table", help=_("Only this table (repeatable)."), show_default=False),
+    ] = None,
+    json: JsonOption = False,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Copy the store's tables to WORKSPACE/warehouse as Parquet, incrementally.
+
+    Example: patron sync --workspace shop
+    """
+    from patron.collect.warehouse import TABLE_NAMES, sync
+    from patron.exceptions import InputError
+
+    ws = open_workspace(workspace)
+    unknown = [t for t in table or [] if t not in TABLE_NAMES]
+    if unknown:
+        raise InputError(
+            _("unknown table {table}: use one of {tables}").format(
+                table=unknown[0], tables=", ".join(TABLE_NAMES)
+            )
+        )
+    summary = sync(ws, tables=table or None, progress=not json)
+    if json:
+        print_json(summary.to_dict())
+        return
+    summary.to_printer().print(console)
+
+
+def register(app: typer.Typer) -> None:
+    app.command(
+        "sync", help=_("Copy the store's tables to WORKSPACE/warehouse as Parquet, incrementally.")
+    )(sync_command)
