@@ -563,9 +563,10 @@ def _write_part(
     schema = spec.schema
     names = [n for n, _t in spec.columns]
     written = 0
-    result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(
-        sa.text(spec.select.format(where=where)), params
+    statement = sa.text(spec.select.format(where=where)).execution_options(
+        stream_results=True, yield_per=BATCH
     )
+    result = conn.execute(statement, params)
     with pq.ParquetWriter(path, schema, compression="zstd") as writer:
         for rows in result.partitions(BATCH):
             columns = list(zip(*rows, strict=True)) if rows else [[] for _n in names]
