@@ -1,0 +1,116 @@
+"""``patron demo`` end to end: exact counts in the store and the warehouse, safe to re-run."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from patron.data.hotel import generate_hotel
+from patron.demo import DEMO_STEPS, DemoStep, run_demo
+
+N_GUESTS = 200
+
+
+@pytest.fixture(scope="module")
+def hotel_counts() -> dict[str, int]:
+    return generate_hotel(n_guests=N_GUESTS).counts()
+
+
+def store_counts(url: str) -> dict[str, int]:
+    from patron.collect.store.db import open_store
+
+    tables = ("customers", "orders", "order_lines", "survey_responses", "complaints")
+    with open_store(url).connect() as conn:
+        return {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar_one() for t in tables}
+
+
+def test_demo_on_the_sample(
+    tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch, hotel_counts: dict[str, int]
+) -> None:
+    if store_url.startswith("postgresql"):
+        monkeypatch.setenv("PATRON_DATABASE_URL", store_url)
+    else:
+        monkeypatch.delenv("PATRON_DATABASE_URL", raising=False)
+    result = run_demo(tmp_path / "demo", n_guests=N_GUESTS, cdnow_sample=True, progress=False)
+    assert [s.name for s in result.steps] == ["cdnow", "hotel", "sync", "counts"]
+    for summary in (*result.results["cdnow"].values(), *result.results["hotel"].values()):
+        assert summary.rejected == 0, summary.to_dict()
+    expected = {
+        ("customers", "cdnow"): 2_357,
+        ("orders", "cdnow"): 6_919,
+        ("customers", "hotel"): hotel_counts["guests"],
+        ("orders", "hotel"): hotel_counts["stays"],
+        ("order_lines", "hotel"): hotel_counts["stay_lines"],
+        ("preferences", "hotel"): hotel_counts["preferences"],
+        ("important_dates", "hotel"): hotel_counts["important_dates"],
+        ("interactions", "hotel"): hotel_counts["interactions"],
+        ("complaints", "hotel"): hotel_counts["complaints"],
+        ("survey_responses", "hotel"): hotel_counts["responses"],
+    }
+    for (table, dataset), rows in expected.items():
+        assert result.count(table, dataset) == rows, (table, dataset)
+    assert set(result.counts["dataset"]) == {"cdnow", "hotel"}
+    assert store_counts(result.workspace.database_url) == {
+        "customers": 2_357 + hotel_counts["guests"],
+        "orders": 6_919 + hotel_counts["stays"],
+        "order_lines": hotel_counts["stay_lines"],
+        "survey_responses": hotel_counts["responses"],
+        "complaints": hotel_counts["complaints"],
+    }
+    text = result.to_printer().to_text()
+    assert "cdnow" in text and "hotel" in text
+
+    # A second run loads nothing twice.
+    again = run_demo(tmp_path / "demo", n_guests=N_GUESTS, cdnow_sample=True, progress=False)
+    assert again.results["cdnow"]["orders"].imported == 0
+    assert again.results["hotel"]["responses"].imported == 0
+    pd.testing.assert_frame_equal(again.counts, result.counts)
+
+
+def test_demo_loads_the_cdnow_master(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """All 69,659 CDNOW rows become orders (same-day and repeated rows included)."""
+    monkeypatch.delenv("PATRON_DATABASE_URL", raising=False)
+    steps = [s for s in DEMO_STEPS if s.name in ("cdnow", "sync", "counts")]
+    result = run_demo(tmp_path / "master", steps=steps, progress=False)
+    assert result.count("customers", "cdnow") == 23_570
+    assert result.count("orders", "cdnow") == 69_659
+    orders = result.results["cdnow"]["orders"]
+    assert (orders.imported, orders.rejected, orders.duplicates) == (69_659, 0, 0)
+    with sa.create_engine(result.workspace.database_url).connect() as conn:
+        total = conn.execute(sa.text("SELECT sum(amount) FROM orders")).scalar_one()
+    assert total == pytest.approx(2_500_315.63, abs=0.01)
+
+
+def test_steps_can_be_appended(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PATRON_DATABASE_URL", raising=False)
+    seen = {}
+
+    def analysis(context) -> str:
+        seen["workspace"] = context.workspace.root
+        return "done"
+
+    steps = [DemoStep("analysis", "Analyse", analysis)]
+    result = run_demo(tmp_path / "w", steps=steps, progress=False)
+    assert result.results == {"analysis": "done"}
+    assert seen["workspace"] == tmp_path / "w"
+    assert result.counts.empty
+
+
+def test_cli_demo_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from patron.cli.main import app
+
+    monkeypatch.delenv("PATRON_DATABASE_URL", raising=False)
+    out = CliRunner().invoke(
+        app, ["demo", str(tmp_path / "cli"), "--guests", "50", "--cdnow-sample", "--json"]
+    )
+    assert out.exit_code == 0, out.output
+    payload = json.loads(out.stdout)
+    counts = {(c["table"], c["dataset"]): c["rows"] for c in payload["counts"]}
+    assert counts[("orders", "cdnow")] == 6_919
+    assert counts[("customers", "hotel")] == 51
