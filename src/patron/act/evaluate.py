@@ -321,23 +321,29 @@ def _iso(series: pd.Series) -> pd.Series:
 def schedule_matches(frame: pd.DataFrame, rule: Rule, today: dt.date) -> pd.DataFrame:
     """Customers a scheduled rule picks today, with the occurrence they are picked for."""
     name = rule.trigger["schedule"]
+    source = None
     if name in ("birthday", "anniversary"):
         days = _column(frame, f"days_to_{name}")
         mask = (days >= 0) & (days <= rule.trigger["within_days"])
-        occurrence = _iso(_column(frame, f"next_{name}"))
+        source = f"next_{name}"
     elif name == "first_purchase":
         mask = _column(frame, "days_since_first_order") == rule.trigger["days"]
-        occurrence = _iso(_column(frame, "first_order_at"))
+        source = "first_order_at"
     else:
         mask = pd.Series(True, index=frame.index)
-        occurrence = pd.Series(today.isoformat(), index=frame.index)
     mask = mask.fillna(False).astype(bool) & rule_mask(frame, rule)
     picked = frame.loc[mask, "customer_pk"].to_numpy()
+    # Format dates only for the customers picked (strftime is slow on a million rows).
+    occurrence = (
+        _iso(frame.loc[mask, source]).to_numpy(dtype=object)
+        if source is not None
+        else np.full(len(picked), today.isoformat(), dtype=object)
+    )
     return pd.DataFrame(
         {
             "rule_code": rule.code,
             "customer_pk": picked.astype("int64"),
-            "occurrence": occurrence[mask].to_numpy(dtype=object),
+            "occurrence": occurrence,
             "reference": None,
         },
         columns=MATCH_COLUMNS,
