@@ -61,9 +61,26 @@ def day_literal(value: Any) -> ir.DateScalar:
     return ibis.literal(value, type="date")
 
 
+def cents(value: ir.NumericValue) -> ir.IntegerValue:
+    """Money as whole cents (int64), rounded half away from zero.
+
+    ``round(x * 100)`` rounds the same IEEE double on every engine, whereas
+    ``round(x, 2)`` is decimal rounding on Spark and binary on DuckDB: they differ on
+    amounts such as 36.425.
+    """
+    return (value.cast("float64") * 100).round().cast("int64")
+
+
 def money(value: ir.NumericValue) -> ir.FloatingValue:
     """Money rounded to cents as float64 (so engines agree before anything is binned)."""
-    return value.cast("float64").round(2).cast("float64")
+    return from_cents(value.cast("float64") * 100)
+
+
+def from_cents(value: ir.NumericValue) -> ir.FloatingValue:
+    """An amount in cents (integer, or a float to round to whole cents) as float64 money."""
+    if not value.type().is_integer():
+        value = value.cast("float64").round().cast("int64")
+    return (value.cast("float64") / 100.0).cast("float64")
 
 
 def btyd_statistics(
@@ -246,9 +263,10 @@ def customer_features(
     o = o.select(
         customer_id=cid,
         _day=as_day(o[date_col]),
-        _amount=amount,
-        _cost=cost,
-        _discount=discount,
+        # Whole cents from here on: integer sums are exact and engine-independent.
+        _amount=cents(amount),
+        _cost=cents(cost),
+        _discount=cents(discount),
         _returned=returned,
         **({"channel": o["channel"]} if "channel" in cols else {}),
         **({"location": o["location"]} if "location" in cols else {}),
@@ -276,7 +294,7 @@ def customer_features(
     )
     # Returned orders are still purchase events (timing), but bring no money.
     btyd = btyd_statistics(
-        o.select("customer_id", "_day", _amount=ibis.ifelse(kept, o._amount, 0.0)),
+        o.select("customer_id", "_day", _amount=ibis.ifelse(kept, o._amount, 0)),
         date_col="_day",
         amount_col="_amount",
         observation_end=as_of,
@@ -333,11 +351,12 @@ def customer_features(
     end = t._end
     n_complaints = t.complaints.fill_null(0).cast("int64")
     n_service = t.service_interactions.fill_null(0).cast("int64")
-    service_cost = money(
+    service_cost = cents(
         n_complaints.cast("float64") * float(cost_per_complaint)
         + n_service.cast("float64") * float(cost_per_service_interaction)
     )
-    margin = t.revenue.fill_null(0.0) - t.cost - t.discount - service_cost
+    revenue = t.revenue.fill_null(0)
+    margin = revenue - t.cost - t.discount - service_cost
     interpurchase = ibis.ifelse(
         t.frequency > 0,
         t.last_purchase.delta(t.first_purchase, unit="day").cast("float64")
@@ -360,27 +379,27 @@ def customer_features(
         days_since_last=end.delta(t.last_purchase, unit="day").cast("int64"),
         tenure_days=end.delta(t.first_purchase, unit="day").cast("int64"),
         mean_interpurchase_days=interpurchase.cast("float64"),
-        revenue=money(t.revenue.fill_null(0.0)),
-        avg_order_value=money(
+        revenue=from_cents(revenue),
+        avg_order_value=from_cents(
             ibis.ifelse(
                 t._kept_orders > 0,
-                t.revenue.fill_null(0.0) / t._kept_orders.cast("float64"),
+                revenue.cast("float64") / t._kept_orders.cast("float64"),
                 0.0,
             )
         ),
-        monetary_value=money(t.monetary_value.fill_null(0.0)),
-        cost=money(t.cost),
-        discount=money(t.discount),
+        monetary_value=from_cents(t.monetary_value.fill_null(0.0)),
+        cost=from_cents(t.cost),
+        discount=from_cents(t.discount),
         discount_share=ibis.ifelse(t._gross > 0, (t.discount / t._gross).cast("float64"), 0.0).cast(
             "float64"
         ),
         returns=t.returns.cast("int64"),
-        returned_value=money(t.returned_value.fill_null(0.0)),
-        returns_cost=money(t.cost - t._kept_cost),
+        returned_value=from_cents(t.returned_value.fill_null(0)),
+        returns_cost=from_cents(t.cost - t._kept_cost.fill_null(0)),
         complaints=n_complaints,
         service_interactions=n_service,
-        service_cost=service_cost,
-        gross_margin=money(margin),
+        service_cost=from_cents(service_cost),
+        gross_margin=from_cents(margin),
         channels=t.channels.fill_null(0).cast("int64"),
         channel_top_share=share(t._channel_top, t._channel_n),
         channel_hhi=share(t._channel_sq, t._channel_n * t._channel_n),

@@ -14,7 +14,7 @@ import ibis
 import ibis.expr.types as ir
 from ibis import _
 
-from patron.analyze.features import require_columns
+from patron.analyze.features import cents, money, require_columns
 from patron.core.i18n import N_, gettext
 
 #: The eleven RFM segments, best first, with their display names.
@@ -97,7 +97,7 @@ def rfm(features: ir.Table, *, bins: int = 5) -> ir.Table:
         "customer_id",
         recency_days=features.days_since_last.cast("int64"),
         frequency=features.purchase_days.cast("int64"),
-        monetary=features.revenue.cast("float64").round(2),
+        monetary=money(features.revenue),
     )
     t = t.mutate(
         r_score=rank_score(t, "recency_days", bins=bins, descending=True),
@@ -141,8 +141,8 @@ def segment_summary(scores: ir.Table, features: ir.Table) -> ir.Table:
     )
     return joined.group_by("rfm_segment").aggregate(
         customers=_.count().cast("int64"),
-        revenue=_.revenue.sum().round(2).cast("float64"),
-        gross_margin=_.gross_margin.sum().round(2).cast("float64"),
+        revenue=money(joined.revenue.sum()),
+        gross_margin=money(joined.gross_margin.sum()),
     )
 
 
@@ -214,7 +214,7 @@ def value_tiers(
     ``measure`` (money rounded to cents) with ties broken by customer id.
     """
     require_columns(features, ["customer_id", measure], "features")
-    t = features.select("customer_id", _value=features[measure].cast("float64").round(2))
+    t = features.select("customer_id", _value=money(features[measure]))
     t = t.mutate(_pos=_position(t, "_value"), _n=t.customer_id.count().over().cast("int64"))
     # Integer comparison (pos ≤ share·n, in basis points) so no float edge decides a tier.
     branches = [
@@ -230,9 +230,7 @@ def pareto_curve(features: ir.Table, *, measure: str = "revenue") -> ir.Table:
     0–1). Sums run over whole cents (int64), so the curve is exact on every engine.
     """
     require_columns(features, ["customer_id", measure], "features")
-    t = features.select(
-        "customer_id", _cents=(features[measure].cast("float64") * 100).round().cast("int64")
-    )
+    t = features.select("customer_id", _cents=cents(features[measure]))
     t = t.mutate(position=_position(t, "_cents"))
     t = t.mutate(
         _cum=t._cents.sum().over(order_by=t.position, rows=(None, 0)),
@@ -264,9 +262,7 @@ def pareto_summary(
     may exceed 1: a sign that a few customers carry more than the whole profit.
     """
     require_columns(features, ["customer_id", measure], "features")
-    t = features.select(
-        "customer_id", _cents=(features[measure].cast("float64") * 100).round().cast("int64")
-    )
+    t = features.select("customer_id", _cents=cents(features[measure]))
     t = t.mutate(
         _pos=_position(t, "_cents"),
         _asc=(ibis.row_number().over(order_by=[t._cents, ibis.desc(t.customer_id)]) + 1).cast(
@@ -310,19 +306,19 @@ def profit_deciles(features: ir.Table, *, measure: str = "gross_margin") -> ir.T
         "customer_id",
         "revenue",
         "service_cost",
-        _value=features[measure].cast("float64").round(2),
+        _value=money(features[measure]),
     )
     t = t.mutate(_pos=_position(t, "_value"), _n=t.customer_id.count().over().cast("int64"))
     t = t.mutate(decile=((t._pos - 1) * 10 // t._n + 1).cast("int64"))
-    total = t._value.sum()
     out = t.group_by("decile").aggregate(
         customers=_.count().cast("int64"),
-        revenue=_.revenue.sum().round(2).cast("float64"),
-        gross_margin=_._value.sum().round(2).cast("float64"),
-        service_cost=_.service_cost.sum().round(2).cast("float64"),
+        revenue=money(t.revenue.sum()),
+        gross_margin=money(t._value.sum()),
+        service_cost=money(t.service_cost.sum()),
         min_margin=_._value.min().cast("float64"),
         max_margin=_._value.max().cast("float64"),
     )
+    total = out.gross_margin.sum().over()
     return out.mutate(
         margin_share=ibis.ifelse(total != 0, out.gross_margin / total, ibis.null("float64")).cast(
             "float64"
@@ -351,7 +347,7 @@ def money_losers(features: ir.Table) -> ir.Table:
         "features",
     )
     t = features.filter(features.gross_margin < 0)
-    below = (t.cost - t.returns_cost - t.revenue).round(2)
+    below = money(t.cost - t.returns_cost - t.revenue)
     below = ibis.ifelse(below > 0, below, 0.0).cast("float64")
     biggest = ibis.greatest(t.service_cost, t.discount, t.returns_cost, below)
     reason = ibis.cases(
