@@ -114,18 +114,33 @@ def log_hyp2f1_ab1(
     a = np.asarray(a, dtype=float).ravel()
     b = np.asarray(b, dtype=float).ravel()
     z = np.clip(np.asarray(z, dtype=float).ravel(), 0.0, 1.0 - 1e-16)
-    # For z <= 1/2 the series over the whole of [0, 1] falls at least as 2^-n.
+    # For z <= 1/2 (and a short series) the series over all of [0, 1] falls fast.
     out = [np.empty_like(a) for _ in range(4)]
-    small = z <= 0.5
+    small = (z <= 0.5) & (b * z <= 100.0)
     if small.any():
         for target, piece in zip(
             out, _series_lower(a[small], b[small], z[small], 1.0), strict=True
         ):
             target[small] = piece
-    big = ~small
-    if big.any():
-        lower = _series_lower(a[big], b[big], z[big], 0.5)
-        upper = _quad_upper(a[big], b[big], z[big])
+    big = np.nonzero(~small)[0]
+    if big.size:
+        ab, bb, zb = a[big], b[big], z[big]
+        upper = _quad_upper(ab, bb, zb)
+        # The [0, 1/2] piece is at most (1/2)^a (1 - z/2)^-b; when that is e^-40 below
+        # the rest (large b: the mass sits at w = 1) the long series is skipped.
+        bound = ab * _LOG_HALF - bb * np.log1p(-zb / 2.0)
+        need = bound > upper[0] - 40.0
+        lower = [
+            np.full(big.size, -np.inf),
+            np.zeros(big.size),
+            np.zeros(big.size),
+            np.zeros(big.size),
+        ]
+        if need.any():
+            for target, piece in zip(
+                lower, _series_lower(ab[need], bb[need], zb[need], 0.5), strict=True
+            ):
+                target[need] = piece
         log_value = np.logaddexp(lower[0], upper[0])
         w_low = np.exp(lower[0] - log_value)
         w_up = 1.0 - w_low
