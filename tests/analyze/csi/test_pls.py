@@ -125,7 +125,12 @@ class TestMobiReproduction:
 
     def test_single_estimate_details(self, ecsi):
         assert ecsi.n_obs_ == 250
-        assert ecsi.missing_ == {"method": "mean", "rows_dropped": 0, "values_replaced": 0}
+        assert ecsi.missing_ == {
+            "method": "mean",
+            "rows_dropped": 0,
+            "values_replaced": 0,
+            "rows_without_answers": 0,
+        }
         assert ecsi.quality_.srmr < 0.08
         assert ecsi.quality_.inner_vif["vif"].max() < 5
 
@@ -187,8 +192,15 @@ class TestMissingValues:
     def test_mean_replacement_is_reported(self, mobi):
         data = mobi.copy()
         data.loc[[3, 10, 20], "CUSA2"] = np.nan
+        # A respondent of another survey in the same table answered none of the items.
+        data = pd.concat([data, pd.DataFrame({"CUSA1": [np.nan]})], ignore_index=True)
         model = PLSPathModel(spec="ecsi").fit(data)
-        assert model.missing_ == {"method": "mean", "rows_dropped": 0, "values_replaced": 3}
+        assert model.missing_ == {
+            "method": "mean",
+            "rows_dropped": 0,
+            "values_replaced": 3,
+            "rows_without_answers": 1,
+        }
         assert model.n_obs_ == 250
 
     def test_listwise_drops_respondents(self, mobi):

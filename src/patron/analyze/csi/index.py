@@ -235,10 +235,11 @@ class GroupComparison:
             notes.append(
                 _("No group's index differs significantly from another's at the 5% level.")
             )
+        groups = self.groups.T  # one column per group reads better than 20 columns
+        groups.index.name = ""
         return Printer(
-            title=_("Satisfaction index by group"),
-            facts={_("permutations"): self.n_permutations},
-            tables=[(_("Groups"), self.groups), (_("Differences"), diffs)],
+            title=_("Satisfaction index by group ({n} permutations)").format(n=self.n_permutations),
+            tables=[(_("Groups"), groups), (_("Differences"), diffs)],
             notes=notes,
         )
 

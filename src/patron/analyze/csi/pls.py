@@ -110,7 +110,7 @@ class PLSPathModel:
     scale_ : tuple of float
         The answer scale (lowest, highest): the specification's, else the observed range.
     missing_ : dict
-        ``{"method", "rows_dropped", "values_replaced"}``.
+        ``{"method", "rows_dropped", "values_replaced", "rows_without_answers"}``.
     bootstrap_ : BootstrapResult or None
         Set by :meth:`bootstrap`.
 
@@ -202,6 +202,11 @@ class PLSPathModel:
                 )
         x = block.to_numpy(dtype=float)
         holes = np.isnan(x)
+        # Respondents who answered none of the model's items (e.g. another survey's
+        # answers in the same table) are not respondents of this model: drop them.
+        empty = holes.all(axis=1)
+        if empty.any():
+            frame, x, holes = frame.loc[~empty], x[~empty], holes[~empty]
         dropped = replaced = 0
         if holes.any():
             if self.missing == "listwise":
@@ -216,6 +221,7 @@ class PLSPathModel:
             "method": self.missing,
             "rows_dropped": dropped,
             "values_replaced": replaced,
+            "rows_without_answers": int(empty.sum()),
         }
         if len(x) < 3:
             raise InputError(
