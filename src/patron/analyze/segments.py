@@ -370,13 +370,14 @@ def money_losers(features: ir.Table) -> ir.Table:
 
 def loss_reason_text(row: dict) -> str:
     """The loss reason of one ``money_losers`` row in words (translated)."""
+    reason = LOSS_REASONS[row["loss_reason"]]
     return gettext(
         "loses {loss} on {revenue} revenue, mainly {reason}: service {service}, "
         "discounts {discount}, returns {returns}"
     ).format(
         loss=f"{-row['gross_margin']:,.2f}",
         revenue=f"{row['revenue']:,.2f}",
-        reason=gettext(LOSS_REASONS[row["loss_reason"]]),
+        reason=gettext(reason),
         service=f"{row['service_cost']:,.2f}",
         discount=f"{row['discount']:,.2f}",
         returns=f"{row['returns_cost']:,.2f}",
