@@ -139,3 +139,56 @@ def test_workspace_scores_are_written(sqlite_workspace, mobi):
         )
     assert len(values) == 250
     assert sum(values) / 250 == pytest.approx(payload["satisfaction_index"], abs=1e-9)
+
+
+def test_workspace_warehouse_is_read_after_sync(sqlite_workspace, mobi):
+    from patron.analyze.csi.data import workspace_answers
+    from patron.collect.store.db import session_scope
+    from patron.collect.store.models import Customer, Survey, SurveyResponse
+    from patron.collect.warehouse import sync
+
+    url = sqlite_workspace.database_url
+    when = datetime(2026, 11, 1, tzinfo=UTC)
+    small = mobi.iloc[:40]
+    with session_scope(url) as session:
+        survey = Survey(code="ecsi-mobi", name="ECSI", kind="ECSI")
+        other = Survey(code="nps", name="NPS", kind="NPS")
+        session.add_all([survey, other])
+        customers = [Customer(customer_id=f"W{i:03d}") for i in range(len(small))]
+        session.add_all(customers)
+        session.flush()
+        for i, customer in enumerate(customers):
+            for item, value in small.iloc[i].items():
+                session.add(
+                    SurveyResponse(
+                        response_id=f"R{i:03d}",
+                        survey_pk=survey.id,
+                        customer_pk=customer.id,
+                        responded_at=when,
+                        item_code=item,
+                        value=float(value),
+                    )
+                )
+            session.add(
+                SurveyResponse(
+                    response_id=f"N{i:03d}",
+                    survey_pk=other.id,
+                    customer_pk=customer.id,
+                    responded_at=when,
+                    item_code="NPS",
+                    value=9.0,
+                )
+            )
+    from_store = workspace_answers(sqlite_workspace, survey_code="ecsi-mobi")
+    sync(sqlite_workspace, progress=False)
+    assert any((sqlite_workspace.warehouse / "survey_responses").glob("*.parquet"))
+    from_warehouse = workspace_answers(sqlite_workspace, survey_code="ecsi-mobi")
+    assert len(from_warehouse) == len(from_store) == 40
+    columns = list(mobi.columns)
+    left = from_store.sort_index()[columns].to_numpy()
+    right = from_warehouse.sort_index()[columns].to_numpy()
+    assert (left == right).all()
+    assert set(from_warehouse["customer_id"]) == {f"W{i:03d}" for i in range(40)}
+    # Without a survey code the NPS answers come along; the model ignores those rows.
+    everything = workspace_answers(sqlite_workspace)
+    assert len(everything) == 80

@@ -42,3 +42,20 @@ def test_ipma_on_mobi(mobi):
     spec = result.chart().to_dict()
     assert "layer" in spec and spec["layer"][0]["mark"]["type"] == "circle"
     assert result.chart(level="items").to_dict()["layer"]
+
+
+def test_other_charts_and_spec_export(mobi, tmp_path):
+    import json
+
+    from patron.analyze.csi import group_indices
+    from patron.analyze.csi.plotting import plot_group_indices, plot_paths, save_chart
+
+    model = CSIModel(spec="ecsi", n_bootstrap=100, random_state=0).fit(mobi)
+    paths = plot_paths(model).to_dict()
+    assert paths["layer"][0]["mark"]["type"] == "rule"  # the interval bars
+    groups = group_indices(
+        mobi.assign(g=["a", "b"] * 125), "g", spec="ecsi", n_permutations=20, seed=1
+    )
+    assert plot_group_indices(groups).to_dict()["mark"]["type"] == "bar"
+    target = save_chart(model.ipma_.chart(), tmp_path / "ipma.json")
+    assert json.loads(target.read_text(encoding="utf-8"))["layer"]

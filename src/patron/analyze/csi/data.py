@@ -102,15 +102,17 @@ def workspace_answers(workspace, *, survey_code: str | None = None) -> pd.DataFr
     Reads the warehouse ``survey_responses`` Parquet when ``patron sync`` has written
     it, otherwise the store's ``survey_responses`` joined to customers and surveys.
     """
-    glob = Path(workspace.warehouse) / "survey_responses"
-    if glob.is_dir() and any(glob.glob("*.parquet")):
+    from patron.collect.warehouse import table_path
+
+    pattern = table_path(workspace, "survey_responses")
+    folder = Path(pattern).parent
+    if folder.is_dir() and any(folder.glob("*.parquet")):
         import duckdb
 
         query = (
-            "SELECT response_id, item_code, value, customer_id, survey_code "
-            f"FROM read_parquet('{(glob / '*.parquet').as_posix()}')"
+            "SELECT response_id, item_code, value, customer_id, survey_code FROM read_parquet(?)"
         )
-        params: list = []
+        params: list = [pattern]
         if survey_code:
             query += " WHERE survey_code = ?"
             params.append(survey_code)
