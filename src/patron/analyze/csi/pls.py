@@ -24,6 +24,7 @@ References
 from __future__ import annotations
 
 import warnings
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,12 @@ def resolve_spec(model: ModelSpec | str | Path | dict) -> ModelSpec:
             name=text, presets=", ".join(sorted(PRESETS))
         )
     )
+
+
+@cache
+def _item_index(constructs: tuple[str, ...], items: tuple[str, ...]) -> pd.MultiIndex:
+    # Building a MultiIndex costs more than the PLS algorithm itself: reuse it.
+    return pd.MultiIndex.from_arrays([list(constructs), list(items)], names=["construct", "item"])
 
 
 class PLSPathModel:
@@ -305,9 +312,7 @@ class PLSPathModel:
                 est.loadings[0],
             )
         self._r_lv, self._paths, self._r2 = r_lv, paths, r2
-        item_index = pd.MultiIndex.from_arrays(
-            [[names[j] for j in layout.block], layout.items], names=["construct", "item"]
-        )
+        item_index = _item_index(tuple(names[j] for j in layout.block), tuple(layout.items))
         self.weights_ = pd.Series(std_weights, index=item_index, name="weight")
         self.loadings_ = pd.Series(loadings, index=item_index, name="loading")
         self.cross_loadings_ = pd.DataFrame(est.cross_loadings[0], index=item_index, columns=names)
@@ -317,9 +322,9 @@ class PLSPathModel:
         self.path_coefficients_ = pd.DataFrame(paths, index=names, columns=names)
         total = engine.total_effects(paths[None])[0]
         self.total_effects_ = pd.DataFrame(total, index=names, columns=names)
-        self.indirect_effects_ = self.total_effects_ - self.path_coefficients_
+        self.indirect_effects_ = pd.DataFrame(total - paths, index=names, columns=names)
         endo = [names[j] for j in layout.endogenous]
-        self.r2_ = pd.Series(r2, index=names, name="r2").loc[endo]
+        self.r2_ = pd.Series(r2[layout.endogenous], index=endo, name="r2")
         k = np.array([len(layout.predecessors[j]) for j in layout.endogenous])
         self.r2_adj_ = pd.Series(
             1 - (1 - self.r2_.to_numpy()) * (n - 1) / (n - k - 1), index=endo, name="r2_adj"
