@@ -146,7 +146,7 @@ def customer_360(
     workspace: WorkspaceDep,
     actor: Allowed("customers:read"),
     timeline_limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> Customer360:
+) -> dict:
     """Profile, guest card, preferences, dates, timeline across channels and latest scores."""
     data = service.customer_360(
         session,
@@ -155,7 +155,7 @@ def customer_360(
         store_url=workspace.database_url,
         timeline_limit=timeline_limit,
     )
-    return Customer360.model_validate(data)
+    return data  # validated and serialised once, by the response model
 
 
 @router.post("/{customer_id}/merge", response_model=CustomerPublic)
