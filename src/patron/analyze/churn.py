@@ -484,6 +484,8 @@ class ChurnModel:
         everyone); keeps a million-customer base inside a minute.
     random_state : int, default=0
     n_jobs : int, default=2
+        LightGBM threads for 20,000 customers and more (one thread below that, where a
+        second one only adds waiting).
 
     Attributes
     ----------
@@ -648,8 +650,12 @@ class ChurnModel:
                 )
         return pd.DataFrame(out, index=features.index)
 
-    def _classifier(self):
+    def _classifier(self, rows: int | None = None):
         from lightgbm import LGBMClassifier
+
+        # Below ~20k rows a second OpenMP thread costs more than it saves, and on a busy
+        # machine it can be 40× slower (threads spin waiting for each other every tree).
+        threads = 1 if rows is not None and rows < 20_000 else self.n_jobs
 
         return LGBMClassifier(
             n_estimators=self.n_estimators,
@@ -665,7 +671,7 @@ class ChurnModel:
             cat_l2=20.0,
             min_data_per_group=200,
             random_state=self.random_state,
-            n_jobs=self.n_jobs,
+            n_jobs=threads,
             deterministic=True,
             force_row_wise=True,
             verbose=-1,
@@ -694,7 +700,7 @@ class ChurnModel:
             )
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*feature names.*")
-            self.booster_ = self._classifier().fit(X, y)
+            self.booster_ = self._classifier(len(y)).fit(X, y)
             self._method = self._calibration_method(len(y))
             folds = min(self.calibration_folds, int(min(np.bincount(y))))
             if self._method == "none" or folds < 2:
@@ -702,7 +708,7 @@ class ChurnModel:
             else:
                 cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
                 self.calibrated_ = CalibratedClassifierCV(
-                    self._classifier(), method=self._method, cv=cv
+                    self._classifier(len(y)), method=self._method, cv=cv
                 ).fit(X, y)
 
     def fit(self, table: pd.DataFrame) -> ChurnModel:

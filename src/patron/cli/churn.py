@@ -50,6 +50,12 @@ def churn(
     ] = 5,
     seed: Annotated[int, typer.Option("--seed", help=_("Seed of the folds and the model."))] = 0,
     top: Annotated[int, typer.Option("--top", help=_("Customers to list."))] = 15,
+    dataset: Annotated[
+        str | None,
+        typer.Option(
+            "--dataset", help=_("Only customers of this data set (e.g. hotel)."), show_default=False
+        ),
+    ] = None,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -129,7 +135,7 @@ def churn(
     from patron.analyze.churn_run import predict_churn
 
     ws = open_workspace(workspace)
-    history = CustomerHistory.from_workspace(ws)
+    history = CustomerHistory.from_workspace(ws, dataset=dataset)
     run = predict_churn(
         history,
         as_of=snapshot,

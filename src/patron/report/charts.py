@@ -93,7 +93,7 @@ def rate_with_interval(
         ),
         tooltip=[x, alt.Tooltip(f"{rate}:Q", format=".1%")],
     )
-    errors = base.mark_errorbar(color="#222", ticks=True).encode(
+    errors = base.mark_rule(color="#222", strokeWidth=2).encode(
         y=alt.Y(f"{low}:Q", title=y_title), y2=f"{high}:Q"
     )
     return spec((marks + errors).properties(width=WIDTH, height=HEIGHT))
@@ -179,6 +179,7 @@ def histogram(
         .encode(
             x=alt.X(
                 "start:Q",
+                bin="binned",
                 title=x_title,
                 scale=alt.Scale(type="log") if log_x else alt.Scale(zero=False),
             ),

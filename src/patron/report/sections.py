@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from patron.core.i18n import N_, _, format_currency, format_date, format_number, format_percent
@@ -69,8 +68,12 @@ class ReportContext:
 
     @property
     def ws_arg(self) -> str:
-        parts = [f"--workspace {self.workspace.root}"]
-        return " ".join(parts)
+        return f"--workspace {self.workspace.root}"
+
+    @property
+    def ds_arg(self) -> str:
+        """``--dataset D`` for the commands that take it (churn, linkage, report)."""
+        return f" --dataset {self.dataset}" if self.dataset else ""
 
     def money(self, value: float) -> str:
         return format_currency(float(value), self.currency)
@@ -506,24 +509,19 @@ def clv_section(ctx: ReportContext) -> Section:
     section = Section(
         "clv",
         _("Customer lifetime value"),
-        f"patron clv {ctx.workspace.root}/warehouse/orders/*.parquet --customer-col customer_id "
-        f"--date-col ordered_at --amount-col amount --calibration-end {ctx.as_of.isoformat()}",
+        f"patron clv --calibration-end {ctx.as_of.isoformat()} {ctx.ws_arg}",
         intro=_(
             "Expected value of each customer's purchases over the next 12 months: BG/NBD for "
             "how often, Gamma-Gamma for how much, discounted at 1 % a month."
         ),
     )
-    from patron.analyze.clv import BetaGeoModel, GammaGammaModel, summarize_transactions
+    from patron.analyze.clv.pipeline import run_clv
 
     orders = ctx.history.orders[["customer_id", "ordered_at", "amount"]]
-    summary = summarize_transactions(orders, observation_end=ctx.as_of, time_unit="W")
-    summary = summary[summary["T"] > 0].set_index("customer_id")
-    bgnbd = BetaGeoModel().fit(summary)
-    repeat = summary[(summary["frequency"] > 0) & (summary["monetary_value"] > 0)]
-    spend = GammaGammaModel().fit(repeat)
-    clv = spend.customer_lifetime_value(bgnbd, summary, months=12, discount_rate=0.01)
-    clv = pd.Series(np.asarray(clv, dtype=float), index=summary.index, name="clv")
-    p_alive = bgnbd.probability_alive(summary)
+    result = run_clv(orders, calibration_end=ctx.as_of, model="bgnbd", time_unit="W", months=12)
+    predictions = result.predictions.set_index("customer_id")
+    clv = predictions["clv"].astype(float).rename("clv")
+    p_alive = predictions["p_alive"].astype(float)
     ctx.shared["clv"] = clv
     section.facts = [
         (_("customers valued"), _int(len(clv))),
@@ -543,8 +541,8 @@ def clv_section(ctx: ReportContext) -> Section:
         )
     )
     top = clv.nlargest(ctx.max_rows // 2).to_frame()
-    top["p_alive"] = np.asarray(p_alive, dtype=float)[summary.index.get_indexer(top.index)]
-    top["purchases"] = summary.loc[top.index, "frequency"].to_numpy() + 1
+    top["p_alive"] = p_alive.loc[top.index].to_numpy()
+    top["purchases"] = predictions.loc[top.index, "frequency"].to_numpy() + 1
     top = top.reset_index()
     section.tables.append(
         (
@@ -562,7 +560,7 @@ def clv_section(ctx: ReportContext) -> Section:
             ),
         )
     )
-    params = bgnbd.params_
+    params = result.model.params_
     section.notes.append(
         _("BG/NBD parameters: {params}").format(
             params=", ".join(f"{k} {float(v):.3f}" for k, v in params.items())
@@ -580,7 +578,7 @@ def churn_section(ctx: ReportContext) -> Section:
     section = Section(
         "churn",
         _("Churn risk and its reasons"),
-        f"patron churn --horizon {ctx.horizon} {ctx.ws_arg}",
+        f"patron churn --horizon {ctx.horizon}{ctx.ds_arg} {ctx.ws_arg}",
         intro=_(
             "Probability that a customer does not buy again within the horizon, from behaviour, "
             "satisfaction, complaints and contacts (calibrated gradient boosting). The figures "
@@ -698,7 +696,7 @@ def recovery_section(ctx: ReportContext) -> Section:
     section = Section(
         "recovery",
         _("Complaint recovery"),
-        f"patron linkage recovery --horizon {ctx.horizon} {ctx.ws_arg}",
+        f"patron linkage recovery --horizon {ctx.horizon}{ctx.ds_arg} {ctx.ws_arg}",
         intro=_(
             "Did customers buy again within the horizon after a purchase with no complaint, a "
             "resolved complaint or an unresolved one? Bars show the share with its 95 % interval."
@@ -768,7 +766,7 @@ def linkage_section(ctx: ReportContext) -> Section:
     section = Section(
         "linkage",
         _("Satisfaction and what customers did next"),
-        f"patron linkage --horizon {ctx.horizon} {ctx.ws_arg}",
+        f"patron linkage satisfaction --horizon {ctx.horizon}{ctx.ds_arg} {ctx.ws_arg}",
         intro=_(
             "Satisfaction is not loyalty: how often customers bought again after each answer, by "
             "satisfaction level, by NPS class and by whether the experience met expectations."
@@ -872,7 +870,7 @@ def value_at_risk_section(ctx: ReportContext) -> Section:
     section = Section(
         "value_at_risk",
         _("Value at risk"),
-        f"patron churn --horizon {ctx.horizon} {ctx.ws_arg}",
+        f"patron churn --horizon {ctx.horizon}{ctx.ds_arg} {ctx.ws_arg}",
         intro=_(
             "Σ CLV × churn probability: the value the risky customers take with them, by segment and by reason."
         ),
@@ -928,7 +926,7 @@ def summary_section(ctx: ReportContext, sections: list[Section]) -> Section:
     section = Section(
         "summary",
         _("Executive summary"),
-        f"patron report {ctx.ws_arg}",
+        f"patron report{ctx.ds_arg} {ctx.ws_arg}",
     )
     orders = ctx.history.orders
     year = orders[orders["ordered_at"] > pd.Timestamp(ctx.as_of, tz="UTC") - pd.Timedelta(days=365)]
