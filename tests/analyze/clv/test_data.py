@@ -20,7 +20,12 @@ from patron.exceptions import InputError
 
 
 def _frame(**changes) -> pd.DataFrame:
-    base = {"customer_id": ["a", "b", "c"], "frequency": [0, 2, 1], "recency": [0.0, 5.0, 3.0], "T": [10.0, 10.0, 4.0]}
+    base = {
+        "customer_id": ["a", "b", "c"],
+        "frequency": [0, 2, 1],
+        "recency": [0.0, 5.0, 3.0],
+        "T": [10.0, 10.0, 4.0],
+    }
     base.update(changes)
     return pd.DataFrame(base)
 
@@ -37,7 +42,10 @@ def _frame(**changes) -> pd.DataFrame:
             {"recency": [1.0, 5.0, 3.0]},
             r"^customer a: recency is 1.0 but frequency is 0 \(no repeat purchase means recency 0\)$",
         ),
-        ({"T": [10.0, np.nan, 4.0]}, r"^customer b: T is missing, not a number or infinite \(nan\)$"),
+        (
+            {"T": [10.0, np.nan, 4.0]},
+            r"^customer b: T is missing, not a number or infinite \(nan\)$",
+        ),
         ({"weight": [1.0, 0.0, 2.0]}, r"^customer b: weight 0.0 is not positive$"),
         (
             {"recency": [0.0, 12.0, 30.0]},
@@ -53,7 +61,9 @@ def test_validation_messages_name_the_customer(changes: dict, message: str) -> N
 def test_required_and_unique_columns() -> None:
     with pytest.raises(InputError, match=r"^Required column recency missing$"):
         validate_summary(_frame().drop(columns="recency"))
-    with pytest.raises(InputError, match=r"^Column customer_id has duplicate entries \(first: a\)$"):
+    with pytest.raises(
+        InputError, match=r"^Column customer_id has duplicate entries \(first: a\)$"
+    ):
         validate_columns(_frame(customer_id=["a", "a", "c"]), ["frequency"], unique=["customer_id"])
     with pytest.raises(InputError, match="^the data hold no customers$"):
         validate_summary(_frame().iloc[:0])
@@ -71,7 +81,9 @@ def test_t_x_equal_T_and_T_zero_are_valid() -> None:
 
 
 def test_compress_sums_weights() -> None:
-    out = compress({"x": np.array([1, 1, 2, 1.0]), "t": np.array([3, 3, 3, 4.0])}, np.array([1, 2, 1, 1.0]))
+    out = compress(
+        {"x": np.array([1, 1, 2, 1.0]), "t": np.array([3, 3, 3, 4.0])}, np.array([1, 2, 1, 1.0])
+    )
     rows = sorted(zip(out["x"], out["t"], out["weight"], strict=True))
     assert rows == [(1.0, 3.0, 3.0), (1.0, 4.0, 1.0), (2.0, 3.0, 1.0)]
 
@@ -79,7 +91,9 @@ def test_compress_sums_weights() -> None:
 def test_summary_and_holdout_reproduce_the_published_file(
     cdnow_raw_path: Path, cdnow_summary: pd.DataFrame
 ) -> None:
-    raw = read_transactions(cdnow_raw_path, customer_col="2", date_col="3", amount_col="5", date_format="%Y%m%d")
+    raw = read_transactions(
+        cdnow_raw_path, customer_col="2", date_col="3", amount_col="5", date_format="%Y%m%d"
+    )
     assert len(raw) == 6919 and list(raw.columns) == ["customer_id", "ordered_at", "amount"]
     split = calibration_and_holdout(raw, calibration_end="1997-09-30", holdout_end="1998-06-30")
     assert len(split) == 2357
@@ -91,7 +105,9 @@ def test_summary_and_holdout_reproduce_the_published_file(
     assert (merged["frequency"] == merged["frequency_pub"]).all()
     np.testing.assert_allclose(merged["recency"], merged["recency_pub"], atol=0.005 + 1e-9)
     np.testing.assert_allclose(merged["T"], merged["T_pub"], atol=0.005 + 1e-9)
-    np.testing.assert_allclose(merged["monetary_value"], merged["monetary_value_pub"], atol=0.005 + 1e-9)
+    np.testing.assert_allclose(
+        merged["monetary_value"], merged["monetary_value_pub"], atol=0.005 + 1e-9
+    )
     calibration_only = summarize_transactions(raw, observation_end="1997-09-30")
     assert calibration_only["frequency"].sum() == split["frequency"].sum()
 
@@ -105,9 +121,13 @@ def test_read_transactions_errors(tmp_path: Path) -> None:
         read_transactions(path, customer_col="cust", date_col="when")
     with pytest.raises(InputError, match="input file not found"):
         read_transactions(tmp_path / "missing.csv", customer_col="a", date_col="b")
-    with pytest.raises(InputError, match="holdout end 1997-01-01 must come after the calibration end"):
+    with pytest.raises(
+        InputError, match="holdout end 1997-01-01 must come after the calibration end"
+    ):
         calibration_and_holdout(
-            pd.DataFrame({"customer_id": ["a"], "ordered_at": [pd.Timestamp("1997-01-01")], "amount": [1.0]}),
+            pd.DataFrame(
+                {"customer_id": ["a"], "ordered_at": [pd.Timestamp("1997-01-01")], "amount": [1.0]}
+            ),
             calibration_end="1997-09-30",
             holdout_end="1997-01-01",
         )

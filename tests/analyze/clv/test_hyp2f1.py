@@ -30,15 +30,24 @@ def test_derivatives_match_finite_differences() -> None:
     _v, d_a, d_b, d_z = log_hyp2f1_ab1(a, b, z)
     h = 1e-6
     np.testing.assert_allclose(
-        d_a, (log_hyp2f1_ab1(a + h, b, z)[0] - log_hyp2f1_ab1(a - h, b, z)[0]) / (2 * h), rtol=1e-5, atol=1e-7
+        d_a,
+        (log_hyp2f1_ab1(a + h, b, z)[0] - log_hyp2f1_ab1(a - h, b, z)[0]) / (2 * h),
+        rtol=1e-5,
+        atol=1e-7,
     )
     np.testing.assert_allclose(
-        d_b, (log_hyp2f1_ab1(a, b + h, z)[0] - log_hyp2f1_ab1(a, b - h, z)[0]) / (2 * h), rtol=1e-5, atol=1e-7
+        d_b,
+        (log_hyp2f1_ab1(a, b + h, z)[0] - log_hyp2f1_ab1(a, b - h, z)[0]) / (2 * h),
+        rtol=1e-5,
+        atol=1e-7,
     )
     zp = z + h
     zm = np.maximum(z - h, 0)
     np.testing.assert_allclose(
-        d_z, (log_hyp2f1_ab1(a, b, zp)[0] - log_hyp2f1_ab1(a, b, zm)[0]) / (zp - zm), rtol=1e-4, atol=1e-7
+        d_z,
+        (log_hyp2f1_ab1(a, b, zp)[0] - log_hyp2f1_ab1(a, b, zm)[0]) / (zp - zm),
+        rtol=1e-4,
+        atol=1e-7,
     )
 
 

@@ -32,12 +32,19 @@ def test_matrices(model: BetaGeoModel) -> None:
     with pytest.raises(InputError, match="the matrix needs max_frequency >= 0"):
         plot_frequency_recency_matrix(model, max_recency=100.0, T=39.0)
     with language("zh_CN"):
-        assert plot_probability_alive_matrix(model).to_dict()["title"].startswith("处于活跃状态的概率")
+        assert (
+            plot_probability_alive_matrix(model).to_dict()["title"].startswith("处于活跃状态的概率")
+        )
 
 
 def test_tracking_and_holdout_charts() -> None:
     tracking = pd.DataFrame(
-        {"period": [1, 2, 3], "actual": [1.0, 2, 3], "predicted": [1.5, 2, 2.5], "calibration": [True, True, False]}
+        {
+            "period": [1, 2, 3],
+            "actual": [1.0, 2, 3],
+            "predicted": [1.5, 2, 2.5],
+            "calibration": [True, True, False],
+        }
     )
     tracking["actual_cumulative"] = tracking["actual"].cumsum()
     tracking["predicted_cumulative"] = tracking["predicted"].cumsum()
@@ -45,5 +52,7 @@ def test_tracking_and_holdout_charts() -> None:
     assert "layer" in spec  # the line chart and the calibration-end rule
     spec = plot_tracking(tracking, cumulative=False).to_dict()
     assert spec["layer"][0]["title"] == "Repeat purchases per period"
-    comparison = pd.DataFrame({"frequency": ["0", "1+"], "actual": [0.2, 1.0], "predicted": [0.25, 0.9]})
+    comparison = pd.DataFrame(
+        {"frequency": ["0", "1+"], "actual": [0.2, 1.0], "predicted": [0.25, 0.9]}
+    )
     assert plot_holdout_by_frequency(comparison).to_dict()["mark"]["type"] == "bar"

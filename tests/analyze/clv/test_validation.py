@@ -5,18 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from patron.analyze.clv import BetaGeoModel, calibration_and_holdout
 from patron.analyze.clv.data import read_transactions
-from patron.analyze.clv.validation import error_metrics, holdout_by_frequency, holdout_predictions, tracking
+from patron.analyze.clv.validation import (
+    error_metrics,
+    holdout_by_frequency,
+    holdout_predictions,
+    tracking,
+)
 from patron.exceptions import InputError
 
 
 @pytest.fixture(scope="module")
 def cdnow(cdnow_raw_path: Path):
-    raw = read_transactions(cdnow_raw_path, customer_col="2", date_col="3", amount_col="5", date_format="%Y%m%d")
+    raw = read_transactions(
+        cdnow_raw_path, customer_col="2", date_col="3", amount_col="5", date_format="%Y%m%d"
+    )
     split = calibration_and_holdout(raw, calibration_end="1997-09-30", holdout_end="1998-06-30")
     return raw, split, BetaGeoModel().fit(split)
 
