@@ -93,6 +93,19 @@ def _scores_cov(s: np.ndarray, w: np.ndarray, layout: Layout) -> tuple[np.ndarra
     return sw, wsw
 
 
+def _normalised(
+    s: np.ndarray, w: np.ndarray, layout: Layout
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weights scaled to unit-variance constructs, with their S W and W' S W (reused)."""
+    sw, wsw = _scores_cov(s, w, layout)
+    scale = np.sqrt(np.diagonal(wsw, axis1=1, axis2=2))
+    return (
+        w / scale[:, layout.block],
+        sw / scale[:, None, :],
+        wsw / scale[:, :, None] / scale[:, None, :],
+    )
+
+
 def _regressions(r: np.ndarray, layout: Layout) -> tuple[np.ndarray, np.ndarray]:
     """OLS path coefficients and R² of every endogenous construct, from LV correlations."""
     b, j_count, _ = r.shape
@@ -159,18 +172,15 @@ def estimate(
     if s.ndim == 2:
         s = s[None]
     b, p, _ = s.shape
-    w = np.ones((b, p))
-    _sw, wsw = _scores_cov(s, w, layout)
-    w = w / np.sqrt(np.diagonal(wsw, axis1=1, axis2=2))[:, layout.block]
     block_b = {j: layout.block_items[j] for j in layout.mode_b}
     sjj_b = {j: s[:, idx[:, None], idx[None, :]] for j, idx in block_b.items()}
     gather = np.arange(p)
     converged = np.zeros(b, dtype=bool)
     iterations = 0
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        w, sw, r = _normalised(s, np.ones((b, p)), layout)
         for iterations in range(1, max_iter + 1):  # noqa: B007 - reported below
-            sw, wsw = _scores_cov(s, w, layout)
-            e = _inner_weights(wsw, layout, scheme)
+            e = _inner_weights(r, layout, scheme)
             swe = sw @ e  # cov(x, inner proxy of each construct)
             new = swe[:, gather, layout.block]
             for j, idx in block_b.items():
@@ -178,14 +188,12 @@ def estimate(
                     new[:, idx] = np.linalg.solve(sjj_b[j], new[:, idx][..., None])[..., 0]
                 except np.linalg.LinAlgError:
                     new[:, idx] = _safe_solve(sjj_b[j], new[:, idx])
-            _sw, wsw_new = _scores_cov(s, new, layout)
-            new = new / np.sqrt(np.diagonal(wsw_new, axis1=1, axis2=2))[:, layout.block]
+            new, sw, r = _normalised(s, new, layout)
             change = np.max(np.abs(new - w), axis=1)
             w = new
             converged = change < tol
             if converged.all() or not np.isfinite(change[~converged]).any():
                 break
-        sw, r = _scores_cov(s, w, layout)
         # Sign convention: a construct points the way most of its items do.
         own = sw[:, gather, layout.block]
         sd = np.sqrt(np.diagonal(s, axis1=1, axis2=2))
