@@ -8,7 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from rich.console import Console
 
+from patron.core.printer import Printer
 from patron.data.hotel import generate_hotel
 from patron.demo import DEMO_STEPS, DemoStep, run_demo
 
@@ -93,11 +95,22 @@ def test_steps_can_be_appended(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         seen["workspace"] = context.workspace.root
         return "done"
 
-    steps = [DemoStep("analysis", "Analyse", analysis)]
+    class Shown:
+        def to_printer(self) -> Printer:
+            return Printer(title="planted effect recovered", facts={"effect": 0.345})
+
+    steps = [
+        DemoStep("analysis", "Analyse", analysis),
+        DemoStep("shown", "Show", lambda context: Shown(), show=True),
+    ]
     result = run_demo(tmp_path / "w", steps=steps, progress=False)
-    assert result.results == {"analysis": "done"}
+    assert result.results["analysis"] == "done"
     assert seen["workspace"] == tmp_path / "w"
     assert result.counts.empty
+    console = Console(record=True, width=100)
+    result.print(console)
+    text = console.export_text()
+    assert "planted effect" in text and "0.345" in text
 
 
 def test_cli_demo_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

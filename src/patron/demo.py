@@ -72,11 +72,16 @@ class DemoContext:
 
 @dataclass
 class DemoStep:
-    """One step: a machine name, a title (marked with ``N_``, shown translated) and a function."""
+    """One step: a machine name, a title (marked with ``N_``, shown translated) and a function.
+
+    With ``show=True`` the step's result is printed after the demo's summary when it
+    has a ``to_printer()`` (or ``print()``) method — the way analysis steps show results.
+    """
 
     name: str
     title: str
     run: Callable[[DemoContext], Any]
+    show: bool = False
 
 
 @dataclass
@@ -85,6 +90,7 @@ class StepOutcome:
     title: str
     elapsed_s: float
     result: Any
+    show: bool = False
 
 
 @dataclass
@@ -124,10 +130,10 @@ class DemoResult:
             }
         )
         return Printer(
-            title=_("Demo workspace {path}").format(path=self.workspace.root),
+            title=_("Demo workspace {path}").format(path=self.workspace.root.resolve()),
             facts={
                 _("store"): self.workspace.database_url,
-                _("warehouse"): str(self.workspace.warehouse),
+                _("warehouse"): str(self.workspace.warehouse.resolve()),
                 _("total time (s)"): round(sum(s.elapsed_s for s in self.steps), 1),
             },
             tables=[(_("Rows loaded per table and data set"), pivot), (_("Steps"), timings)],
@@ -141,7 +147,15 @@ class DemoResult:
         )
 
     def print(self, console: Console | None = None) -> None:
+        console = console or Console()
         self.to_printer().print(console)
+        for step in self.steps:
+            if not step.show:
+                continue
+            if hasattr(step.result, "to_printer"):
+                step.result.to_printer().print(console)
+            elif hasattr(step.result, "print"):
+                step.result.print(console)
 
 
 # --- the steps ----------------------------------------------------------------------------
@@ -329,7 +343,8 @@ def run_demo(
         started = time.perf_counter()
         result = step.run(context)
         context.results[step.name] = result
-        outcomes.append(StepOutcome(step.name, step.title, time.perf_counter() - started, result))
+        elapsed = time.perf_counter() - started
+        outcomes.append(StepOutcome(step.name, step.title, elapsed, result, step.show))
     counts = context.results.get("counts")
     if not isinstance(counts, pd.DataFrame):
         counts = pd.DataFrame({"table": [], "dataset": [], "rows": []})
