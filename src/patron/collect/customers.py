@@ -394,6 +394,149 @@ def usual_preferences(prefs: list[Preference]) -> list[dict[str, Any]]:
     ]
 
 
+def _timeline_query(pk: int, limit: int) -> Any:
+    """Statistics, orders, interactions, complaints and survey answers of one customer.
+
+    A UNION ALL of same-shaped rows (``kind`` tells them apart), newest ``limit`` of
+    each kind; works on SQLite and PostgreSQL alike.
+    """
+    null_text = sa.cast(sa.null(), sa.Text)
+    null_float = sa.cast(sa.null(), sa.Float)
+    null_time = sa.cast(sa.null(), sa.DateTime(timezone=True))
+
+    def shape(
+        kind, at, id_, channel, title, detail, amount, status, severity, staff, pk_, at2, at3
+    ):  # type: ignore[no-untyped-def]
+        # type_coerce, not CAST, on real columns: SQLite would turn a CAST to DATETIME
+        # into a number. The NULL placeholders carry a CAST so PostgreSQL knows their type.
+        coerce = sa.type_coerce
+        when = sa.DateTime(timezone=True)
+        return [
+            sa.literal(kind, sa.String).label("kind"),
+            coerce(at, when).label("at"),
+            coerce(id_, sa.Text).label("id"),
+            coerce(channel, sa.Text).label("channel"),
+            coerce(title, sa.Text).label("title"),
+            coerce(detail, sa.Text).label("detail"),
+            coerce(amount, sa.Float).label("amount"),
+            coerce(status, sa.Text).label("status"),
+            coerce(severity, sa.Text).label("severity"),
+            coerce(staff, sa.Text).label("staff"),
+            coerce(pk_, sa.BigInteger).label("pk"),
+            coerce(at2, when).label("at2"),
+            coerce(at3, when).label("at3"),
+        ]
+
+    stats = sa.select(
+        *shape(
+            "stats",
+            sa.func.max(Order.ordered_at),
+            null_text,
+            null_text,
+            null_text,
+            null_text,
+            sa.func.coalesce(sa.func.sum(Order.amount), 0.0),
+            null_text,
+            null_text,
+            null_text,
+            sa.func.count(Order.id),
+            sa.func.min(Order.ordered_at),
+            null_time,
+        )
+    ).where(Order.customer_pk == pk)
+    orders = (
+        sa.select(
+            *shape(
+                "order",
+                Order.ordered_at,
+                sa.func.coalesce(Order.order_id, sa.cast(Order.id, sa.Text)),
+                Order.channel,
+                Order.location,
+                null_text,
+                Order.amount,
+                Order.status,
+                null_text,
+                null_text,
+                Order.id,
+                null_time,
+                null_time,
+            )
+        )
+        .where(Order.customer_pk == pk)
+        .order_by(Order.ordered_at.desc())
+        .limit(limit)
+    )
+    interactions = (
+        sa.select(
+            *shape(
+                "interaction",
+                Interaction.occurred_at,
+                sa.func.coalesce(Interaction.interaction_id, sa.cast(Interaction.id, sa.Text)),
+                Interaction.channel,
+                Interaction.kind,
+                Interaction.summary,
+                null_float,
+                null_text,
+                null_text,
+                Interaction.staff,
+                Interaction.id,
+                null_time,
+                null_time,
+            )
+        )
+        .where(Interaction.customer_pk == pk)
+        .order_by(Interaction.occurred_at.desc())
+        .limit(limit)
+    )
+    complaints = (
+        sa.select(
+            *shape(
+                "complaint",
+                Complaint.opened_at,
+                sa.cast(Complaint.id, sa.Text),
+                Complaint.channel,
+                Complaint.category,
+                Complaint.description,
+                null_float,
+                Complaint.status,
+                Complaint.severity,
+                Complaint.assigned_to,
+                Complaint.id,
+                Complaint.sla_due_at,
+                Complaint.resolved_at,
+            )
+        )
+        .where(Complaint.customer_pk == pk)
+        .order_by(Complaint.opened_at.desc())
+        .limit(limit)
+    )
+    answers = (
+        sa.select(
+            *shape(
+                "survey",
+                SurveyResponse.responded_at,
+                SurveyResponse.response_id,
+                SurveyResponse.source,
+                Survey.code,
+                SurveyResponse.item_code,
+                SurveyResponse.value,
+                null_text,
+                null_text,
+                SurveyResponse.text_value,
+                SurveyResponse.id,
+                null_time,
+                null_time,
+            )
+        )
+        .outerjoin(Survey, Survey.id == SurveyResponse.survey_pk)
+        .where(SurveyResponse.customer_pk == pk)
+        .order_by(SurveyResponse.responded_at.desc())
+        .limit(limit * 20)
+    )
+    parts = [stats, orders, interactions, complaints, answers]
+    return sa.union_all(*(sa.select(part.subquery()) for part in parts))
+
+
 def customer_360(
     session: Session,
     actor: Actor,
@@ -411,6 +554,8 @@ def customer_360(
     "recognise this guest" summary: name, usual preferences, last visit, next birthday
     and open complaints.
     """
+    from types import SimpleNamespace
+
     from patron.collect.complaints import sla_state
     from patron.collect.scores import latest_scores
 
@@ -431,96 +576,82 @@ def customer_360(
             .order_by(ImportantDate.date)
         )
     )
-    stats_row = session.execute(
-        sa.select(
-            sa.func.count(Order.id),
-            sa.func.coalesce(sa.func.sum(Order.amount), 0.0),
-            sa.func.min(Order.ordered_at),
-            sa.func.max(Order.ordered_at),
-        ).where(Order.customer_pk == pk)
-    ).one()
+    # One round trip for the purchase statistics and the whole timeline: on a busy
+    # server each query costs more in waiting than in work.
+    rows = session.execute(_timeline_query(pk, timeline_limit)).all()
+    stats_row = (0, 0.0, None, None)
     timeline: list[dict[str, Any]] = []
-    for order in session.scalars(
-        sa.select(Order)
-        .where(Order.customer_pk == pk)
-        .order_by(Order.ordered_at.desc())
-        .limit(timeline_limit)
-    ):
-        timeline.append(
-            {
-                "kind": "order",
-                "at": aware(order.ordered_at),
-                "id": order.order_id or str(order.id),
-                "channel": order.channel,
-                "title": order.location,
-                "amount": order.amount,
-                "status": order.status,
-            }
-        )
-    last_interaction = None
-    for item in session.scalars(
-        sa.select(Interaction)
-        .where(Interaction.customer_pk == pk)
-        .order_by(Interaction.occurred_at.desc())
-        .limit(timeline_limit)
-    ):
-        last_interaction = last_interaction or aware(item.occurred_at)
-        timeline.append(
-            {
-                "kind": "interaction",
-                "at": aware(item.occurred_at),
-                "id": item.interaction_id or str(item.id),
-                "channel": item.channel,
-                "title": item.kind,
-                "detail": item.summary,
-                "staff": item.staff,
-            }
-        )
-    complaints = list(
-        session.scalars(
-            sa.select(Complaint)
-            .where(Complaint.customer_pk == pk)
-            .order_by(Complaint.opened_at.desc())
-            .limit(timeline_limit)
-        )
-    )
-    moment = now()
-    for item in complaints:
-        timeline.append(
-            {
-                "kind": "complaint",
-                "at": aware(item.opened_at),
-                "id": str(item.id),
-                "channel": item.channel,
-                "title": item.category,
-                "detail": item.description,
-                "status": item.status,
-                "severity": item.severity,
-            }
-        )
     answers: dict[str, dict[str, Any]] = {}
-    for row in session.execute(
-        sa.select(SurveyResponse, Survey.code)
-        .outerjoin(Survey, Survey.id == SurveyResponse.survey_pk)
-        .where(SurveyResponse.customer_pk == pk)
-        .order_by(SurveyResponse.responded_at.desc())
-        .limit(timeline_limit * 20)
-    ):
-        response, code = row
-        entry = answers.setdefault(
-            response.response_id,
-            {
-                "kind": "survey",
-                "at": aware(response.responded_at),
-                "id": response.response_id,
-                "channel": response.source,
-                "title": code,
-                "answers": {},
-            },
-        )
-        entry["answers"][response.item_code] = (
-            response.value if response.value is not None else response.text_value
-        )
+    complaints: list[Any] = []
+    last_interaction = None
+    for row in rows:
+        if row.kind == "stats":
+            stats_row = (int(row.pk or 0), float(row.amount or 0.0), row.at2, row.at)
+        elif row.kind == "survey":
+            entry = answers.setdefault(
+                row.id,
+                {
+                    "kind": "survey",
+                    "at": aware(row.at),
+                    "id": row.id,
+                    "channel": row.channel,
+                    "title": row.title,
+                    "answers": {},
+                },
+            )
+            entry["answers"][row.detail] = row.amount if row.amount is not None else row.staff
+        elif row.kind == "order":
+            timeline.append(
+                {
+                    "kind": "order",
+                    "at": aware(row.at),
+                    "id": row.id,
+                    "channel": row.channel,
+                    "title": row.title,
+                    "amount": row.amount,
+                    "status": row.status,
+                }
+            )
+        elif row.kind == "interaction":
+            last_interaction = max(
+                (t for t in (last_interaction, aware(row.at)) if t is not None), default=None
+            )
+            timeline.append(
+                {
+                    "kind": "interaction",
+                    "at": aware(row.at),
+                    "id": row.id,
+                    "channel": row.channel,
+                    "title": row.title,
+                    "detail": row.detail,
+                    "staff": row.staff,
+                }
+            )
+        else:  # complaint
+            complaints.append(
+                SimpleNamespace(
+                    id=row.pk,
+                    category=row.title,
+                    severity=row.severity,
+                    status=row.status,
+                    opened_at=row.at,
+                    sla_due_at=row.at2,
+                    resolved_at=row.at3,
+                )
+            )
+            timeline.append(
+                {
+                    "kind": "complaint",
+                    "at": aware(row.at),
+                    "id": row.id,
+                    "channel": row.channel,
+                    "title": row.title,
+                    "detail": row.detail,
+                    "status": row.status,
+                    "severity": row.severity,
+                }
+            )
+    moment = now()
     timeline.extend(answers.values())
     timeline.sort(key=lambda e: e["at"] or datetime.min.replace(tzinfo=UTC), reverse=True)
     timeline = timeline[:timeline_limit]
