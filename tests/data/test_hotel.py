@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import time
 from datetime import date, timedelta
 
 import numpy as np
@@ -210,6 +212,32 @@ class TestPlantedEffects:
         assert quintiles == sorted(quintiles)
         r2 = truth["acsi"]["r_squared"]
         assert r2["satisfaction"] == pytest.approx(0.6273, abs=1e-4)
+
+    def test_stay_truth_matches_the_records(self, world: hotel.HotelData) -> None:
+        truth = world.stay_truth.set_index("order_id")
+        stays = world.stays.sort_values(["customer_id", "ordered_at"]).set_index("order_id")
+        previous_out = stays.groupby("customer_id")["check_out"].shift(1)
+        repeat = previous_out.notna()
+        recency = (stays["check_in"] - previous_out)[repeat].dt.days / 365.25
+        assert np.allclose(truth.loc[recency.index, "recency_years"], recency)
+        latent = world.latent.set_index("customer_id")
+        assert np.allclose(
+            truth["satisfaction"], latent.loc[truth["customer_id"], "satisfaction"].to_numpy()
+        )
+        classes = truth["complaint_class"].map({"none": 0, "resolved": 1, "unresolved": 2})
+        logit = hotel.logit_return(
+            truth["satisfaction"].to_numpy(),
+            classes.to_numpy(),
+            truth["recency_years"].to_numpy(),
+            truth["price_sensitivity"].to_numpy(),
+        )
+        assert np.allclose(truth["p_return"], 1 / (1 + np.exp(-logit)))
+        json.dumps(world.truth)  # plain data, ready for reports and fixtures
+
+    def test_fast_enough(self) -> None:
+        started = time.perf_counter()
+        generate_hotel()
+        assert time.perf_counter() - started < 3.0
 
     @pytest.mark.parametrize("fixture", ["world", "big"])
     def test_return_rates_by_complaint_class(self, fixture: str, request) -> None:
