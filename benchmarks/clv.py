@@ -1,0 +1,154 @@
+"""Benchmark: Patron's BTYD models vs ``lifetimes`` on the same simulated data, in one run.
+
+Simulates (at daily resolution, times in weeks) 1M BG/NBD customers with Gamma-Gamma
+spend, 100k and 1M Pareto/NBD customers and 10M transactions, writes them as Parquet to
+``benchmarks/out/clv/``, times Patron in this process and ``lifetimes`` 0.11.3 in
+``benchmarks/.venv-lifetimes`` (a subprocess; create it with
+``python3.11 -m venv benchmarks/.venv-lifetimes && benchmarks/.venv-lifetimes/bin/pip
+install numpy==1.23.5 pandas==1.5.3 scipy==1.10.1 pyarrow==14.0.2 lifetimes==0.11.3``),
+then prints times, ratios and the largest parameter difference.
+
+Run: ``.venv/bin/python benchmarks/clv.py [--skip-lifetimes]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from patron.analyze.clv import BetaGeoModel, GammaGammaModel, ParetoNBDModel, summarize_transactions
+from patron.analyze.clv.simulate import simulate_bg_nbd, simulate_gamma_gamma, simulate_pareto_nbd
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out" / "clv"
+PEER = HERE / ".venv-lifetimes" / "bin" / "python"
+BG_TRUTH = (0.243, 4.414, 0.793, 2.426)
+PARETO_TRUTH = (0.553, 10.578, 0.606, 11.672)
+GG_TRUTH = (6.25, 3.74, 15.44)
+
+
+def ages(n: int, seed: int) -> np.ndarray:
+    """Customers acquired on a random day of 78 weeks, observed to the end (weeks)."""
+    return np.random.default_rng(seed).integers(1, 78 * 7 + 1, n) / 7.0
+
+
+def transactions(n_rows: int, n_customers: int, seed: int = 5) -> pd.DataFrame:
+    """``n_rows`` purchases of ``n_customers`` customers over 2024-2025."""
+    rng = np.random.default_rng(seed)
+    start = np.datetime64("2024-01-01")
+    return pd.DataFrame(
+        {
+            "customer_id": rng.integers(0, n_customers, n_rows),
+            "ordered_at": start + rng.integers(0, 731, n_rows).astype("timedelta64[D]"),
+            "amount": np.round(rng.gamma(2.0, 20.0, n_rows), 2),
+        }
+    )
+
+
+def timed(fn):
+    start = time.perf_counter()
+    value = fn()
+    return value, time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-lifetimes", action="store_true")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    bg_data = simulate_bg_nbd(*BG_TRUTH, ages(1_000_000, 1), 1_000_000, seed=2, time_step=1 / 7)
+    spend = simulate_gamma_gamma(*GG_TRUTH, bg_data["frequency"].to_numpy(), seed=3)
+    bg_data["monetary_value"] = spend["monetary_value"]
+    pareto_100k = simulate_pareto_nbd(
+        *PARETO_TRUTH, ages(100_000, 4), 100_000, seed=5, time_step=1 / 7
+    )
+    pareto_1m = simulate_pareto_nbd(
+        *PARETO_TRUTH, ages(1_000_000, 6), 1_000_000, seed=7, time_step=1 / 7
+    )
+    tx = transactions(10_000_000, 1_000_000)
+    bg_data.to_parquet(OUT / "bgnbd_1m.parquet", index=False)
+    pareto_100k.to_parquet(OUT / "pareto_100k.parquet", index=False)
+    tx.to_parquet(OUT / "transactions_10m.parquet", index=False)
+
+    ours: dict = {}
+    bg, ours["bgnbd_1m_s"] = timed(lambda: BetaGeoModel().fit(bg_data))
+    ours["bgnbd_params"] = bg.params_.tolist()
+    gg, ours["gg_1m_s"] = timed(lambda: GammaGammaModel().fit(bg_data))
+    ours["gg_params"] = gg.params_.tolist()
+    clv, ours["clv_1m_s"] = timed(lambda: gg.customer_lifetime_value(bg, bg_data, months=12))
+    ours["clv_1m_total"] = float(clv.sum())
+    pareto, ours["pareto_100k_s"] = timed(lambda: ParetoNBDModel().fit(pareto_100k))
+    ours["pareto_params"] = pareto.params_.tolist()
+    pareto_big, ours["pareto_1m_s"] = timed(lambda: ParetoNBDModel().fit(pareto_1m))
+    summary, ours["summary_10m_s"] = timed(
+        lambda: summarize_transactions(tx, observation_end="2025-12-31", time_unit="W")
+    )
+    ours["summary_10m_customers"] = len(summary)
+    ours["summary_10m_frequency_total"] = int(summary["frequency"].sum())
+
+    peer: dict = {}
+    if not args.skip_lifetimes:
+        if not PEER.exists():
+            sys.exit(f"{PEER} missing: see this file's docstring to create it")
+        done = subprocess.run(
+            [str(PEER), str(HERE / "_lifetimes_peer.py"), str(OUT)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        peer = json.loads(done.stdout)
+
+    print("Patron vs lifetimes 0.11.3 (same simulated data; seconds; machine shared and loaded)")
+    rows = [
+        ("BG/NBD fit, 1M customers", "bgnbd_1m_s", 0.5),
+        ("Gamma-Gamma fit, 1M customers", "gg_1m_s", 0.5),
+        ("12-month CLV, 1M customers", "clv_1m_s", 1.0),
+        ("Pareto/NBD fit, 100k customers", "pareto_100k_s", None),
+        ("Pareto/NBD fit, 1M customers", "pareto_1m_s", 10.0),
+        ("Summary of 10M transactions", "summary_10m_s", 5.0),
+    ]
+    print(f"{'task':34} {'patron':>9} {'lifetimes':>10} {'ratio':>8} {'goal':>6}")
+    for label, key, goal in rows:
+        theirs = peer.get(key)
+        ratio = f"{theirs / ours[key]:7.1f}x" if theirs else "       –"
+        their_text = f"{theirs:10.2f}" if theirs else "         –"
+        goal_text = f"{goal:6.1f}" if goal else "     –"
+        print(f"{label:34} {ours[key]:9.2f} {their_text} {ratio} {goal_text}")
+    print()
+    print("Parameters (patron | lifetimes | truth):")
+    for name, key, truth in (
+        ("BG/NBD r, alpha, a, b", "bgnbd_params", BG_TRUTH),
+        ("Gamma-Gamma p, q, gamma", "gg_params", GG_TRUTH),
+        ("Pareto/NBD r, alpha, s, beta (100k)", "pareto_params", PARETO_TRUTH),
+    ):
+        mine = np.round(ours[key], 4).tolist()
+        theirs = np.round(peer[key], 4).tolist() if key in peer else "–"
+        diff = (
+            f"max |diff| {np.max(np.abs(np.array(ours[key]) - np.array(peer[key]))):.2e}"
+            if key in peer
+            else ""
+        )
+        print(f"  {name}: {mine} | {theirs} | {list(truth)}  {diff}")
+    print(f"  Pareto/NBD (1M): {np.round(pareto_big.params_.tolist(), 4).tolist()}")
+    if peer:
+        print(
+            f"  CLV total: patron {ours['clv_1m_total']:,.2f} | lifetimes {peer['clv_1m_total']:,.2f}"
+        )
+        print(
+            f"  10M summary: customers {ours['summary_10m_customers']:,} | "
+            f"{peer['summary_10m_customers']:,}; repeat purchases "
+            f"{ours['summary_10m_frequency_total']:,} | {peer['summary_10m_frequency_total']:,}"
+        )
+    (OUT / "results.json").write_text(json.dumps({"patron": ours, "lifetimes": peer}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
