@@ -284,3 +284,22 @@ def test_single_item_constructs_and_frame_input(mobi):
         model.path_coefficients_.loc["q", "s"] * model.path_coefficients_.loc["s", "l"]
     )
     assert isinstance(model.scores_, pd.DataFrame) and corr > 0
+
+
+def test_no_convergence_is_reported_not_hidden(mobi):
+    from patron.exceptions import ConvergenceWarning
+
+    with pytest.warns(ConvergenceWarning, match="did not converge in 1 iterations"):
+        model = PLSPathModel(spec="ecsi", max_iter=1).fit(mobi)
+    assert model.converged_ is False and model.n_iter_ == 1
+    assert "no" in model._printer().to_text()
+
+
+def test_docstring_examples_run():
+    import doctest
+
+    from patron.analyze.csi import index, pls
+
+    for module in (pls, index):
+        result = doctest.testmod(module, verbose=False)
+        assert result.failed == 0 and result.attempted >= 2, module.__name__

@@ -125,7 +125,7 @@ class PLSPathModel:
     --------
     >>> from patron.analyze.csi import PLSPathModel, load_mobi
     >>> model = PLSPathModel(spec="ecsi").fit(load_mobi())
-    >>> round(model.r2_["satisfaction"], 4)
+    >>> round(float(model.r2_["satisfaction"]), 4)
     0.6811
     """
 
