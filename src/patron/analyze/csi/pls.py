@@ -234,14 +234,6 @@ class PLSPathModel:
             raise InputError(
                 _("only {n} complete respondents: too few to estimate").format(n=len(x))
             )
-        sd = x.std(axis=0, ddof=1)
-        for column, value in zip(items, sd, strict=True):
-            if not np.isfinite(value) or value == 0:
-                raise InputError(
-                    _("column {column} has the same answer for every respondent: drop it").format(
-                        column=column
-                    )
-                )
         return frame, x
 
     def fit(self, data: pd.DataFrame | str | Path) -> PLSPathModel:
@@ -257,9 +249,17 @@ class PLSPathModel:
         n, p = x.shape
         self.scale_ = spec.scale or (float(x.min()), float(x.max()))
         self._means = x.mean(axis=0)
-        self._sd = x.std(axis=0, ddof=1)
+        # One pass for the cross-products; means and SDs follow from them.
         centred = x - self._means
         cov = centred.T @ centred / (n - 1)
+        self._sd = np.sqrt(np.diag(cov))
+        for column, value in zip(spec.items, self._sd, strict=True):
+            if not np.isfinite(value) or value == 0:
+                raise InputError(
+                    _("column {column} has the same answer for every respondent: drop it").format(
+                        column=column
+                    )
+                )
         corr = cov / np.outer(self._sd, self._sd)
         self._corr = corr
         moments = corr if self.standardized else cov
@@ -316,8 +316,8 @@ class PLSPathModel:
         self.weights_ = pd.Series(std_weights, index=item_index, name="weight")
         self.loadings_ = pd.Series(loadings, index=item_index, name="loading")
         self.cross_loadings_ = pd.DataFrame(est.cross_loadings[0], index=item_index, columns=names)
-        standard = centred / self._sd if self.standardized else centred
-        scores = standard @ (raw_weights[:, None] * layout.membership)
+        item_weights = raw_weights / self._sd if self.standardized else raw_weights
+        scores = centred @ (item_weights[:, None] * layout.membership)
         self.scores_ = pd.DataFrame(scores, index=frame.index, columns=names)
         self.path_coefficients_ = pd.DataFrame(paths, index=names, columns=names)
         total = engine.total_effects(paths[None])[0]
