@@ -171,6 +171,7 @@ def register(app: typer.Typer) -> None:
         "csi",
         help=_(
             "Customer satisfaction index: PLS paths with intervals, R², quality, index, "
-            "groups and improvement priorities."
+            "groups and improvement priorities. "
+            "Example: patron csi mobi.csv --model ecsi --bootstrap 5000 --seed 1"
         ),
     )(csi)
