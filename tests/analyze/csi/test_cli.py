@@ -154,7 +154,10 @@ def test_workspace_warehouse_is_read_after_sync(sqlite_workspace, mobi):
         survey = Survey(code="ecsi-mobi", name="ECSI", kind="ECSI")
         other = Survey(code="nps", name="NPS", kind="NPS")
         session.add_all([survey, other])
-        customers = [Customer(customer_id=f"W{i:03d}") for i in range(len(small))]
+        customers = [
+            Customer(customer_id=f"W{i:03d}", region="north" if i % 2 else "south")
+            for i in range(len(small))
+        ]
         session.add_all(customers)
         session.flush()
         for i, customer in enumerate(customers):
@@ -189,6 +192,10 @@ def test_workspace_warehouse_is_read_after_sync(sqlite_workspace, mobi):
     right = from_warehouse.sort_index()[columns].to_numpy()
     assert (left == right).all()
     assert set(from_warehouse["customer_id"]) == {f"W{i:03d}" for i in range(40)}
+    # Group columns come along from the customer record and the answer date.
+    for answers in (from_store, from_warehouse):
+        assert set(answers["region"]) == {"north", "south"}
+        assert set(answers["period"]) == {"2026Q4"}
     # Without a survey code the NPS answers come along; the model ignores those rows.
     everything = workspace_answers(sqlite_workspace)
     assert len(everything) == 80

@@ -17,7 +17,20 @@ from patron.exceptions import InputError
 
 RESPONDENT_COLUMNS = ("response_id", "respondent", "respondent_id")
 ITEM_COLUMNS = ("item_code", "item")
-KEEP_COLUMNS = ("customer_id", "customer_pk", "survey_code", "responded_at")
+KEEP_COLUMNS = (
+    "customer_id",
+    "customer_pk",
+    "survey_code",
+    "responded_at",
+    "period",
+    "year",
+    "gender",
+    "city",
+    "region",
+    "country",
+    "language",
+    "acquisition_channel",
+)
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -96,11 +109,17 @@ def load_answers(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     return to_wide(read_table(source), source=str(source))
 
 
+CUSTOMER_GROUPS = ("gender", "city", "region", "country", "language", "acquisition_channel")
+LONG_COLUMNS = ["response_id", "item_code", "value", "customer_id", "survey_code", "responded_at"]
+
+
 def workspace_answers(workspace, *, survey_code: str | None = None) -> pd.DataFrame:
     """A workspace's survey answers, wide, with ``customer_id`` per respondent.
 
     Reads the warehouse ``survey_responses`` Parquet when ``patron sync`` has written
     it, otherwise the store's ``survey_responses`` joined to customers and surveys.
+    Columns to group by come along: ``period`` (quarter answered, "2026Q3"), ``year``,
+    and the customer's gender, city, region, country, language and acquisition channel.
     """
     from patron.collect.warehouse import table_path
 
@@ -109,14 +128,21 @@ def workspace_answers(workspace, *, survey_code: str | None = None) -> pd.DataFr
     if folder.is_dir() and any(folder.glob("*.parquet")):
         import duckdb
 
+        customers = table_path(workspace, "customers")
+        has_customers = any(Path(customers).parent.glob("*.parquet"))
+        attributes = ", ".join(f"c.{c}" for c in CUSTOMER_GROUPS) if has_customers else ""
         query = (
-            "SELECT response_id, item_code, value, customer_id, survey_code FROM read_parquet(?)"
+            "SELECT r.response_id, r.item_code, r.value, r.customer_id, r.survey_code, "
+            "r.responded_at" + (f", {attributes}" if attributes else "") + " FROM read_parquet(?) r"
         )
         params: list = [pattern]
+        if has_customers:
+            query += " LEFT JOIN read_parquet(?) c ON c.customer_id = r.customer_id"
+            params.append(customers)
         if survey_code:
-            query += " WHERE survey_code = ?"
+            query += " WHERE r.survey_code = ?"
             params.append(survey_code)
-        long = duckdb.connect().execute(query, params).df()
+        long = duckdb.connect().execute(query, params).to_arrow_table().to_pandas()
     else:
         from sqlalchemy import select
 
@@ -130,6 +156,8 @@ def workspace_answers(workspace, *, survey_code: str | None = None) -> pd.DataFr
                 SurveyResponse.value,
                 Customer.customer_id.label("customer_id"),
                 Survey.code.label("survey_code"),
+                SurveyResponse.responded_at,
+                *(getattr(Customer, c) for c in CUSTOMER_GROUPS),
             )
             .outerjoin(Customer, Customer.id == SurveyResponse.customer_pk)
             .outerjoin(Survey, Survey.id == SurveyResponse.survey_pk)
@@ -138,8 +166,7 @@ def workspace_answers(workspace, *, survey_code: str | None = None) -> pd.DataFr
             stmt = stmt.where(Survey.code == survey_code)
         with session_scope(workspace.database_url) as session:
             long = pd.DataFrame(
-                session.execute(stmt).all(),
-                columns=["response_id", "item_code", "value", "customer_id", "survey_code"],
+                session.execute(stmt).all(), columns=LONG_COLUMNS + list(CUSTOMER_GROUPS)
             )
     if long.empty:
         raise InputError(
@@ -148,4 +175,9 @@ def workspace_answers(workspace, *, survey_code: str | None = None) -> pd.DataFr
             )
         )
     long = long.dropna(subset=["value"])
+    answered = pd.to_datetime(long["responded_at"], utc=True)
+    long = long.assign(
+        period=answered.dt.year.astype("string") + "Q" + answered.dt.quarter.astype("string"),
+        year=answered.dt.year.astype("string"),
+    ).drop(columns="responded_at")
     return to_wide(long, source="survey_responses")
