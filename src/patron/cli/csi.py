@@ -109,11 +109,9 @@ def csi(
         )
     written = 0
     if ws is not None:
-        from patron.collect.scores import write_scores
+        from patron.analyze.csi.scores import write_csi_scores
 
-        written = write_scores(
-            ws, csi_model.customer_scores(), as_of=date.today(), model=f"csi-{csi_model.spec_.name}"
-        )
+        written = write_csi_scores(ws, csi_model, as_of=date.today())
     if chart is not None:
         from patron.analyze.csi.plotting import save_chart
 
