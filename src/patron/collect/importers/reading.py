@@ -282,8 +282,7 @@ class CsvSource(TableSource):
                 lines = _fill_lines(record, len(frame), [s for s in skipped if s >= record])
                 record = (int(lines[-1]) + 1) if len(lines) else record
                 bad, malformed[:], seen = list(malformed), [], 0
-                for out in pending.add(frame, lines, bad, counter.count):
-                    yield out
+                yield from pending.add(frame, lines, bad, counter.count)
             tail = pending.flush(list(malformed), counter.count)
             if tail is not None:
                 yield tail
