@@ -61,6 +61,8 @@ def test_group_difference_test(mobi):
     assert row["difference"] == pytest.approx(observed, abs=1e-8)
     assert abs(row["difference"]) > 15 and row["p"] < 0.01
     assert len(result.differences) == 13
+    # One pair only: Holm leaves the p-values unchanged.
+    assert (result.differences["p_holm"] == result.differences["p"]).all()
     with pytest.raises(InputError, match="group column 'branch' is not in the answers"):
         group_indices(mobi, "branch", spec="ecsi")
 
@@ -121,3 +123,11 @@ def test_score_workspace_writes_snapshots(sqlite_workspace, mobi):
     expected = model.customer_scores_[[f"R{i:03d}" for i in range(0, 250, 60)]].mean()
     assert first["value"] == pytest.approx(expected)
     assert str(first["as_of"]) == "2026-06-30"
+
+
+def test_holm_adjustment():
+    from patron.analyze.csi.index import _holm
+
+    p = pd.Series([0.01, 0.04, 0.03, 0.5])
+    # sorted .01 .03 .04 .5 → ×4 ×3 ×2 ×1 = .04 .09 .08→.09 (monotone) .5
+    assert _holm(p).tolist() == pytest.approx([0.04, 0.09, 0.09, 0.5])

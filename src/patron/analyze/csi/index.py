@@ -218,12 +218,13 @@ class GroupComparison:
         diffs = self.differences.copy()
         notes = []
         for row in diffs.itertuples():
-            if row.statistic == "index" and row.p < 0.05:
+            if row.statistic == "index" and row.p_holm < 0.05:
                 notes.append(
                     _(
                         "{first} and {second} differ in {target} index by {diff:.1f} points "
-                        "(permutation p = {p:.3f})."
+                        "(permutation p = {p:.3f}, Holm-adjusted {p_holm:.3f})."
                     ).format(
+                        p_holm=row.p_holm,
                         first=row.first,
                         second=row.second,
                         target=self.target,
@@ -342,7 +343,22 @@ def group_indices(
                         "p": float(pvalues[k]),
                     }
                 )
-    return GroupComparison(groups, pd.DataFrame(diffs), int(n_permutations), target)
+    table = pd.DataFrame(diffs)
+    # With more than two groups many pairs are tested: Holm's step-down adjustment
+    # keeps the family-wise error rate per statistic.
+    table["p_holm"] = table.groupby("statistic")["p"].transform(_holm)
+    return GroupComparison(groups, table, int(n_permutations), target)
+
+
+def _holm(p: pd.Series) -> pd.Series:
+    order = np.argsort(p.to_numpy())
+    m = len(p)
+    adjusted = np.empty(m)
+    running = 0.0
+    for rank, k in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p.iloc[k]))
+        adjusted[k] = running
+    return pd.Series(adjusted, index=p.index)
 
 
 @dataclass
