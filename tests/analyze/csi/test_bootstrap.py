@@ -96,3 +96,28 @@ def test_degenerate_resamples_are_counted_not_fatal():
     assert result.n_valid == 200 - result.n_degenerate
     assert np.isfinite(result.draws["paths"]).all()
     assert any(issubclass(w.category, StatisticalWarning) for w in caught)
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"consistent": True}, {"scheme": "centroid"}, {"standardized": False}, {"mode_b": True}],
+)
+def test_batched_variants_match_refits(mobi, options):
+    options = dict(options)
+    spec = SMALL
+    if options.pop("mode_b", False):
+        spec = ModelSpec.build(
+            {c.name: c.items for c in SMALL.constructs},
+            SMALL.paths,
+            modes={"quality": "B"},
+        )
+    data = mobi.iloc[:90].reset_index(drop=True)
+    model = PLSPathModel(spec=spec, **options).fit(data)
+    result = bootstrap(model, n_resamples=12, seed=5, batch_size=6, bca=False)
+    assert result.estimates["paths"] == pytest.approx(model.paths_["coef"].to_numpy(), abs=1e-8)
+    refits = []
+    for batch in resample_indices(len(data), 12, 5, 6):
+        for rows in batch:
+            fit = PLSPathModel(spec=spec, **options).fit(data.iloc[rows].reset_index(drop=True))
+            refits.append(fit.paths_["coef"].to_numpy())
+    assert result.draws["paths"] == pytest.approx(np.array(refits), abs=1e-6)
