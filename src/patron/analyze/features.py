@@ -273,7 +273,7 @@ def customer_features(
     )
     if as_of is not None:
         o = o.filter(o._day <= day_literal(as_of))
-        bounds = o.aggregate(_n_rows=o.count()).select(_end=day_literal(as_of))
+        bounds = None
     else:
         bounds = o.aggregate(_end=o._day.max())
     kept = ~o._returned
@@ -347,8 +347,13 @@ def customer_features(
     else:
         table = table.mutate(categories=ibis.literal(0, type="int64"))
 
-    t = table.cross_join(bounds)
-    end = t._end
+    if bounds is None:
+        t, end = table, day_literal(as_of)
+    else:
+        # A one-row table joined on, not a scalar subquery: Ibis would otherwise
+        # dereference max(day) to each customer's own last_purchase.
+        t = table.cross_join(bounds)
+        end = t._end
     n_complaints = t.complaints.fill_null(0).cast("int64")
     n_service = t.service_interactions.fill_null(0).cast("int64")
     service_cost = cents(

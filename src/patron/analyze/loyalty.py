@@ -343,6 +343,7 @@ def loyalty_types(
         loyalty_type=kind,
         attachment=level,
         high_repeat=high_repeat,
+        stopped_buying=(t.purchase_days >= rules.repeat_min_purchases) & ~high_repeat,
         purchase_days=t.purchase_days.cast("int64"),
         days_since_last=t.days_since_last.cast("int64"),
         discount_share=discount.cast("float64"),
@@ -392,13 +393,16 @@ def reason_for(row: pd.Series | dict) -> str:
         ),
         "inertia": N_("buys often ({n} purchase days) out of habit, not attached ({attachment})"),
         "latent": N_(
-            "attached ({attachment}) but buys rarely ({n} purchase days, last {days} days ago): something holds them back"
+            "attached ({attachment}) but buys rarely (purchase days: {n}, last {days} days ago): something holds them back"
         ),
         "price": N_(
-            "buys rarely ({n} purchase days); {discount} of spend discounted, {attachment}: follows the price"
+            "buys rarely (purchase days: {n}); {discount} of spend discounted, {attachment}: follows the price"
         ),
-        "none": N_("too little to tell: {n} purchase days, {attachment}"),
+        "none": N_("too little to tell (purchase days: {n}), {attachment}"),
+        "stopped": N_("no longer buys ({n} purchase days, last {days} days ago), {attachment}"),
     }
+    if kind == "none" and bool(row.get("stopped_buying", False)):
+        kind = "stopped"
     return gettext(texts[kind]).format(**facts)
 
 

@@ -219,7 +219,9 @@ def features(
     Example: patron analyze features orders.parquet --map customer_id=cust --as-of 2024-12-31
     """
     ctx = Context(source, workspace, mapping, date_format, engine)
-    frame = ctx.run(ctx.features(as_of, time_unit)).sort_values("customer_id")
+    frame = (
+        ctx.run(ctx.features(as_of, time_unit)).sort_values("customer_id").reset_index(drop=True)
+    )
     when = ctx.as_of_date(as_of, frame)
     facts = {
         _("customers"): len(frame),
@@ -278,7 +280,7 @@ def segments(
     per_customer = scores.join(seg.layers(scores), "customer_id").join(
         seg.value_tiers(feats, measure=measure), "customer_id"
     )
-    frame = ctx.run(per_customer).sort_values("customer_id")
+    frame = ctx.run(per_customer).sort_values("customer_id").reset_index(drop=True)
     cutoffs = ctx.run(seg.rfm_cutoffs(scores)).sort_values(["dimension", "score"])
     summary = ctx.run(seg.segment_summary(scores, feats))
     order = list(seg.SEGMENTS)
@@ -358,7 +360,7 @@ def pareto(
         ignore_index=True,
     )
     deciles = ctx.run(seg.profit_deciles(feats))
-    losers = ctx.run(seg.money_losers(feats))
+    losers = ctx.run(seg.money_losers(feats)).reset_index(drop=True)
     losers["reason"] = [seg.loss_reason_text(r) for r in losers.to_dict("records")]
     facts = {}
     for row in summary.to_dict("records"):
@@ -426,20 +428,21 @@ def lifecycle(
     ctx = Context(source, workspace, mapping, date_format, engine)
     rules = lc.LifecycleRules.from_workspace(ctx.workspace)
     orders = ctx.tables["orders"]
-    when = (
-        as_of
-        or str(ctx.run(orders.select(d=orders.ordered_at.date()).d.max().as_table())["d"].iloc[0])[
-            :10
-        ]
-    )
+    if as_of:
+        when = as_of
+    else:
+        last = ctx.run(orders.aggregate(last=orders.ordered_at.max()))["last"].iloc[0]
+        when = pd.Timestamp(last).strftime("%Y-%m-%d")
     when_date = parse_date(when)
     customers = ctx.tables.get("customers")
-    stages = ctx.run(lc.stage_at(orders, when, customers=customers, rules=rules)).sort_values(
-        "customer_id"
+    stages = (
+        ctx.run(lc.stage_at(orders, when, customers=customers, rules=rules))
+        .sort_values("customer_id")
+        .reset_index(drop=True)
     )
     counts = stages["stage"].value_counts().rename_axis("stage").reset_index(name="customers")
     counts["order"] = counts["stage"].map(list(lc.STAGES).index)
-    counts = counts.sort_values("order").drop(columns="order")
+    counts = counts.sort_values("order").drop(columns="order").reset_index(drop=True)
     shown = counts.assign(stage=[_(lc.STAGES[s]) for s in counts["stage"]])
     tables = [(_("Customers per stage"), shown)]
     matrix = None
@@ -448,7 +451,10 @@ def lifecycle(
             lc.transition_matrix(orders, start, when, customers=customers, rules=rules)
         )
         pivot = matrix.pivot(index="from_stage", columns="to_stage", values="customers").fillna(0)
-        pivot = pivot.astype(int).reset_index()
+        order = [s for s in lc.STAGES if s in pivot.index or s in pivot.columns]
+        pivot = pivot.reindex(index=order, columns=order, fill_value=0)
+        pivot = pivot.fillna(0).astype(int).rename_axis(index="from \\ to", columns=None)
+        pivot = pivot.reset_index()
         tables.append((_("Transitions from {start} to {end}").format(start=start, end=when), pivot))
     printer = Printer(
         _("Lifecycle as of {date}").format(date=when), {_("customers"): len(stages)}, tables
@@ -556,15 +562,27 @@ def loyalty(
     feats = ctx.features(as_of, None)
     attach = ly.attachment(responses, as_of=as_of) if responses is not None else None
     types = ly.explain_loyalty(
-        ctx.run(ly.loyalty_types(feats, attachment_table=attach, rules=rules)).sort_values(
-            "customer_id"
-        )
+        ctx.run(ly.loyalty_types(feats, attachment_table=attach, rules=rules))
+        .sort_values("customer_id")
+        .reset_index(drop=True)
     )
     counts = types["loyalty_type"].value_counts().rename_axis("type").reset_index(name="customers")
     counts["type"] = [_(ly.LOYALTY_TYPES[t]) for t in counts["type"]]
+    # The screen gets the headline measures; --json/--csv carry every column.
     shown_card = card.assign(
         period_start=pd.to_datetime(card["period_start"]).dt.strftime("%Y-%m-%d")
-    )
+    )[
+        [
+            "period_start",
+            "active",
+            "new_customers",
+            "retention",
+            "repeat_share",
+            "share_of_wallet",
+            "satisfaction",
+            "nps",
+        ]
+    ]
     printer = Printer(
         _("Loyalty scorecard by {period}").format(period=period.upper()),
         {},
