@@ -89,6 +89,11 @@ class CustomerHistory:
     outcome])``, ``responses(customer_id, responded_at, item_code, value, [construct,
     response_id])``, ``interactions(customer_id, occurred_at, [is_service])`` and
     ``customers(customer_id, …)``. Only ``orders`` is required.
+
+    Survey answers may come long (``responses``) or already wide (``answers``: one row
+    per answer with ``customer_id, response_id, at`` and one column per item, plus
+    ``item_features`` mapping item codes to construct features), which is how
+    :meth:`from_workspace` reads them: pivoted by DuckDB, never as millions of rows.
     """
 
     orders: pd.DataFrame
@@ -97,6 +102,8 @@ class CustomerHistory:
     responses: pd.DataFrame | None = None
     interactions: pd.DataFrame | None = None
     notes: list[str] = field(default_factory=list)
+    answers: pd.DataFrame | None = None
+    item_features: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         self.orders = self._clean(
@@ -149,6 +156,48 @@ class CustomerHistory:
         """The latest purchase date: the natural "today" of the data."""
         return self.orders["ordered_at"].max()
 
+    @property
+    def has_surveys(self) -> bool:
+        if self.answers is not None:
+            return len(self.answers) > 0
+        return self.responses is not None and len(self.responses) > 0
+
+    def survey_answers(self) -> tuple[pd.DataFrame, dict[str, str]]:
+        """Wide answers (``customer_id, response_id, at`` + one column per item) and the
+        construct feature of each item, built once."""
+        if self.answers is None:
+            if not self.has_surveys:
+                raise InputError(_("no survey responses: the satisfaction links need survey data"))
+            self.answers, self.item_features = _pivot_answers(self.responses)
+        if self.item_features is None:
+            self.item_features = _item_features(
+                pd.DataFrame({"item_code": [c for c in self.answers.columns if c not in _KEYS]})
+            )
+        return self.answers, self.item_features
+
+    def survey_scores(self) -> pd.DataFrame:
+        """Per answer: construct means on the 1–10 item scale and NPS (0–10), built once.
+
+        Columns ``customer_id, response_id, at`` and one per construct found
+        (``expectations, quality, value, satisfaction, complaint_score, loyalty_intent,
+        image``) plus ``nps``.
+        """
+        cached = getattr(self, "_scores", None)
+        if cached is not None:
+            return cached
+        answers, features = self.survey_answers()
+        out = answers[list(_KEYS)].copy()
+        by_feature: dict[str, list[str]] = {}
+        for item, feature in features.items():
+            if item in answers.columns:
+                by_feature.setdefault(feature, []).append(item)
+        for feature, items in by_feature.items():
+            values = answers[items].to_numpy(dtype=float)
+            with np.errstate(invalid="ignore"):
+                out[feature] = np.nanmean(values, axis=1) if len(items) > 1 else values[:, 0]
+        self._scores = out
+        return out
+
     @classmethod
     def from_workspace(cls, workspace: Any, *, dataset: str | None = None) -> CustomerHistory:
         """Read the workspace warehouse (written by ``patron sync``) with DuckDB.
@@ -186,6 +235,51 @@ class CustomerHistory:
             finally:
                 con.close()
 
+        def read_answers() -> tuple[pd.DataFrame | None, dict[str, str] | None]:
+            folder = root / "survey_responses"
+            if not folder.is_dir() or not any(folder.glob("*.parquet")):
+                return None, None
+            con = duckdb.connect()
+            try:
+                con.execute("SET TimeZone='UTC'")
+                source = f"read_parquet('{folder.as_posix()}/*.parquet', union_by_name=true)"
+                present = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()]
+                params = {"dataset": dataset} if where else None
+                construct = "any_value(construct)" if "construct" in present else "NULL"
+                pairs = con.execute(
+                    f"SELECT item_code, {construct} FROM {source}{where} GROUP BY 1 ORDER BY 1",
+                    params,
+                ).fetchall()
+                if not pairs:
+                    return None, None
+                key = "response_id" if "response_id" in present else "responded_at"
+
+                def quoted(code: str) -> str:
+                    return '"' + str(code).replace('"', '""') + '"'
+
+                def literal(code: str) -> str:
+                    return "'" + str(code).replace("'", "''") + "'"
+
+                columns = ", ".join(
+                    f"avg(value) FILTER (WHERE item_code = {literal(c)}) AS {quoted(c)}"
+                    for c, _construct in pairs
+                )
+                frame = con.execute(
+                    f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, "
+                    f"CAST({key} AS VARCHAR) AS response_id, max(responded_at) AS at, {columns} "
+                    f"FROM {source}{where} GROUP BY 1, 2",
+                    params,
+                ).df()
+            finally:
+                con.close()
+            frame["at"] = _utc(frame["at"])
+            features = _item_features(
+                pd.DataFrame(
+                    {"item_code": [p[0] for p in pairs], "construct": [p[1] for p in pairs]}
+                )
+            )
+            return frame, features
+
         orders = read("orders", ["customer_id", "ordered_at", "amount", "discount", "status"])
         if orders is not None and dataset is not None and orders.empty:
             raise InputError(
@@ -197,6 +291,7 @@ class CustomerHistory:
                     path=root
                 )
             )
+        answers, features = read_answers()
         return cls(
             orders=orders,
             customers=read("customers", ["customer_id", "dataset", *ATTRIBUTE_FEATURES]),
@@ -204,19 +299,9 @@ class CustomerHistory:
                 "complaints",
                 ["customer_id", "opened_at", "resolved_at", "status", "outcome", "severity"],
             ),
-            responses=read(
-                "survey_responses",
-                [
-                    "customer_id",
-                    "response_id",
-                    "responded_at",
-                    "item_code",
-                    "value",
-                    "construct",
-                    "survey_code",
-                ],
-            ),
             interactions=read("interactions", ["customer_id", "occurred_at", "is_service", "kind"]),
+            answers=answers,
+            item_features=features,
         )
 
     def restrict(self, customer_ids: pd.Index | list[str]) -> CustomerHistory:
@@ -232,6 +317,8 @@ class CustomerHistory:
             complaints=sub(self.complaints),
             responses=sub(self.responses),
             interactions=sub(self.interactions),
+            answers=sub(self.answers),
+            item_features=self.item_features,
         )
 
 
@@ -334,60 +421,93 @@ def _complaints(complaints: pd.DataFrame, at: pd.Timestamp, index: pd.Index) -> 
     return out
 
 
+_KEYS = ("customer_id", "response_id", "at")
+
+
 def _construct_of(frame: pd.DataFrame) -> pd.Series:
-    source = frame["construct"] if "construct" in frame.columns else frame["item_code"]
-    source = source.astype("string").fillna(frame["item_code"].astype("string")).str.lower()
+    """The feature (construct) of each answer row from its construct name or item code."""
+    codes = frame["item_code"].astype("string")
+    source = frame["construct"] if "construct" in frame.columns else codes
+    source = source.astype("string").fillna(codes).str.lower()
+    lower = codes.str.lower()
     result = pd.Series(pd.NA, index=frame.index, dtype="string")
-    codes = frame["item_code"].astype("string").str.lower()
     for pattern, name in CONSTRUCT_FEATURES:
         hit = result.isna() & (
-            source.str.contains(pattern, regex=True) | codes.str.contains(pattern, regex=True)
+            source.str.contains(pattern, regex=True) | lower.str.contains(pattern, regex=True)
         ).fillna(False)
         result[hit] = name
-    result[codes.isin(_NPS_ITEMS).fillna(False)] = "nps"
+    result[lower.isin(_NPS_ITEMS).fillna(False)] = "nps"
     return result
 
 
-def _surveys(responses: pd.DataFrame, at: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
-    past = responses[responses["responded_at"] <= at].copy()
+def _item_features(items: pd.DataFrame) -> dict[str, str]:
+    """Item code → feature, for the items whose construct Patron knows."""
+    items = items.drop_duplicates("item_code").reset_index(drop=True)
+    features = _construct_of(items)
+    return {
+        str(code): str(feature)
+        for code, feature in zip(items["item_code"], features, strict=True)
+        if pd.notna(feature)
+    }
+
+
+def _pivot_answers(responses: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Long answers → one row per answer, one column per item (mean of repeated items)."""
+    frame = responses
+    if "response_id" in frame.columns:
+        response = frame["response_id"].astype("string")
+    else:
+        response = frame["responded_at"].astype("string")
+    key = frame["customer_id"].astype("string") + "\x1f" + response
+    rows, uniques = pd.factorize(key, sort=False)
+    cols, items = pd.factorize(frame["item_code"].astype("string"), sort=True)
+    values = pd.to_numeric(frame["value"], errors="coerce").to_numpy(dtype=float)
+    sums = np.zeros((len(uniques), len(items)))
+    counts = np.zeros((len(uniques), len(items)))
+    ok = ~np.isnan(values)
+    np.add.at(sums, (rows[ok], cols[ok]), values[ok])
+    np.add.at(counts, (rows[ok], cols[ok]), 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        wide = np.where(counts > 0, sums / counts, np.nan)
+    at = frame["responded_at"].groupby(rows).max()
+    parts = pd.Series(uniques).str.split("\x1f", n=1, expand=True)
+    out = pd.DataFrame(wide, columns=[str(i) for i in items])
+    out.insert(0, "at", at.reindex(range(len(uniques))).to_numpy())
+    out.insert(0, "response_id", parts[1].to_numpy())
+    out.insert(0, "customer_id", parts[0].to_numpy())
+    features = _item_features(
+        frame[["item_code", "construct"]] if "construct" in frame.columns else frame[["item_code"]]
+    )
+    return out, features
+
+
+def _surveys(history: CustomerHistory, at: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
+    scores = history.survey_scores()
+    past = scores[scores["at"] <= at]
     if past.empty:
         return pd.DataFrame(index=index)
-    past["feature"] = _construct_of(past)
-    past = past[past["feature"].notna()]
-    past["value"] = pd.to_numeric(past["value"], errors="coerce")
-    key = "response_id" if "response_id" in past.columns else "responded_at"
     # Rank each customer's answers: 1 = latest survey, 2 = the one before.
-    answers = past[["customer_id", key, "responded_at"]].drop_duplicates(["customer_id", key])
-    answers = answers.sort_values(["customer_id", "responded_at"], ascending=[True, False])
-    answers["rank"] = answers.groupby("customer_id").cumcount() + 1
-    past = past.merge(answers[["customer_id", key, "rank"]], on=["customer_id", key])
-    nps = past[past["feature"] == "nps"]
-    items = past[past["feature"] != "nps"].copy()
-    # 1–10 scales rescaled to 0–100 (ACSI); an item with larger answers is taken as 0–10.
-    top = items.groupby("item_code")["value"].transform("max")
-    low = np.where(items.groupby("item_code")["value"].transform("min") < 1, 0.0, 1.0)
-    high = np.where(top > 10, top, 10.0)
-    items["score"] = (items["value"] - low) / (high - low) * 100.0
-    scores = items.pivot_table(
-        index=["customer_id", "rank"], columns="feature", values="score", aggfunc="mean"
-    )
-    latest = scores.xs(1, level="rank") if 1 in scores.index.get_level_values(1) else None
-    out = pd.DataFrame(index=index)
-    if latest is not None:
-        out = out.join(latest.round(1))
-        if 2 in scores.index.get_level_values(1):
-            previous = scores.xs(2, level="rank")
-            for feature in ("satisfaction", "value", "quality"):
-                if feature in latest.columns:
-                    change = (latest[feature] - previous[feature]).reindex(index)
-                    out[f"{feature}_change"] = change.round(1)
-    if not nps.empty:
-        last_nps = nps[nps["rank"] == 1].groupby("customer_id")["value"].mean().reindex(index)
+    past = past.sort_values(["customer_id", "at"], ascending=[True, False])
+    rank = past.groupby("customer_id").cumcount().to_numpy() + 1
+    constructs = [c for c in past.columns if c not in _KEYS and c != "nps"]
+    # 1–10 items rescaled to 0–100 (ACSI).
+    rescaled = (past[constructs] - 1.0) / 9.0 * 100.0
+    latest = rescaled[rank == 1].set_axis(past.loc[rank == 1, "customer_id"].to_numpy())
+    out = pd.DataFrame(index=index).join(latest.round(1))
+    if (rank == 2).any():
+        previous = rescaled[rank == 2].set_axis(past.loc[rank == 2, "customer_id"].to_numpy())
+        for feature in ("satisfaction", "value", "quality"):
+            if feature in latest.columns:
+                change = (latest[feature] - previous[feature].reindex(latest.index)).reindex(index)
+                out[f"{feature}_change"] = change.round(1)
+    if "nps" in past.columns:
+        first = past[rank == 1]
+        last_nps = first.set_index("customer_id")["nps"].reindex(index)
         out["nps"] = last_nps
         out["nps_class"] = np.select(
             [last_nps >= 9, last_nps >= 7, last_nps >= 0], [2.0, 1.0, 0.0], default=np.nan
         )
-    last = answers.groupby("customer_id")["responded_at"].max()
+    last = past.loc[rank == 1].set_index("customer_id")["at"]
     out["days_since_last_survey"] = _days(at - last).reindex(index).round()
     return out
 
@@ -476,8 +596,8 @@ def churn_table(
     parts = [behaviour]
     if history.complaints is not None and len(history.complaints):
         parts.append(_complaints(history.complaints, at, index))
-    if history.responses is not None and len(history.responses):
-        parts.append(_surveys(history.responses, at, index))
+    if history.has_surveys:
+        parts.append(_surveys(history, at, index))
     if history.interactions is not None and len(history.interactions):
         parts.append(_contacts(history.interactions, at, index))
     if attributes and history.customers is not None and len(history.customers):

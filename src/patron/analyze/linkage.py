@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from patron.analyze.churn_data import CustomerHistory, _construct_of, parse_horizon
+from patron.analyze.churn_data import CustomerHistory, parse_horizon
 from patron.core.i18n import N_, _
 from patron.exceptions import InputError
 
@@ -86,20 +86,45 @@ def next_behaviour(
     span = pd.Timedelta(parse_horizon(horizon))
     stop = _window_end(history, end)
     moments = moments[moments["at"] + span <= stop].copy()
-    moments["_row"] = np.arange(len(moments))
-    orders = history.orders[["customer_id", "ordered_at", "amount"]]
-    joined = moments[["_row", "customer_id", "at"]].merge(orders, on="customer_id")
-    inside = joined[
-        (joined["ordered_at"] > joined["at"]) & (joined["ordered_at"] <= joined["at"] + span)
-    ]
-    agg = inside.groupby("_row").agg(
-        purchases_next=("amount", "size"), spend_next=("amount", "sum")
-    )
-    moments = moments.join(agg, on="_row")
-    moments["purchases_next"] = moments["purchases_next"].fillna(0).astype(int)
-    moments["spend_next"] = moments["spend_next"].fillna(0.0)
-    moments["returned"] = (moments["purchases_next"] > 0).astype(int)
-    return moments.drop(columns="_row")
+    keys, cumulative, customers, base = _order_index(history)
+    code = customers.get_indexer(moments["customer_id"].astype(str)).astype(np.int64)
+    at = np.clip(_seconds(moments["at"]) - base, 0, None).astype(np.int64)
+    # Orders sorted by (customer, time) as one int64 key; a window is two binary searches.
+    lo = np.searchsorted(keys, code * _SHIFT + at, side="right")
+    hi = np.searchsorted(keys, code * _SHIFT + at + int(span.total_seconds()), side="right")
+    known = code >= 0
+    purchases = np.where(known, hi - lo, 0)
+    spend = np.where(known, cumulative[hi] - cumulative[lo], 0.0)
+    moments["purchases_next"] = purchases.astype(int)
+    moments["spend_next"] = spend
+    moments["returned"] = (purchases > 0).astype(int)
+    return moments
+
+
+_SHIFT = np.int64(1) << np.int64(33)  # > 270 years of seconds per customer slot
+
+
+def _seconds(stamps: pd.Series) -> np.ndarray:
+    return stamps.dt.tz_convert("UTC").to_numpy(dtype="datetime64[s]").astype(np.int64)
+
+
+def _order_index(history: CustomerHistory):
+    """Orders as sorted (customer, second) keys with cumulative spend, built once."""
+    cached = getattr(history, "_linkage_index", None)
+    if cached is not None:
+        return cached
+    orders = history.orders
+    customers = pd.Index(pd.unique(orders["customer_id"].astype(str)))
+    code = customers.get_indexer(orders["customer_id"].astype(str)).astype(np.int64)
+    seconds = _seconds(orders["ordered_at"])
+    # 50 years of room before the first order for earlier moments (surveys, complaints).
+    base = int(seconds.min()) - 50 * 365 * 86400 if len(seconds) else 0
+    keys = code * _SHIFT + (seconds - base)
+    order = np.argsort(keys, kind="stable")
+    keys = keys[order]
+    cumulative = np.concatenate([[0.0], np.cumsum(orders["amount"].to_numpy(dtype=float)[order])])
+    history._linkage_index = (keys, cumulative, customers, base)
+    return history._linkage_index
 
 
 def _summarise(frame: pd.DataFrame, group: str, order: list[str] | None = None) -> pd.DataFrame:
@@ -129,25 +154,11 @@ def survey_scores(history: CustomerHistory) -> pd.DataFrame:
 
     Columns: ``customer_id, response_id, at`` and one column per construct found
     (``expectations, quality, value, satisfaction, complaint_score, loyalty_intent,
-    image``) plus ``nps``.
+    image``) plus ``nps`` (see :meth:`CustomerHistory.survey_scores`).
     """
-    responses = history.responses
-    if responses is None or responses.empty:
+    if not history.has_surveys:
         raise InputError(_("no survey responses: the satisfaction links need survey data"))
-    frame = responses.copy()
-    frame["feature"] = _construct_of(frame)
-    frame = frame[frame["feature"].notna()]
-    frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
-    key = "response_id" if "response_id" in frame.columns else "responded_at"
-    if key != "response_id":
-        frame["response_id"] = frame["customer_id"] + "@" + frame["responded_at"].astype(str)
-    table = frame.pivot_table(
-        index=["customer_id", "response_id"], columns="feature", values="value", aggfunc="mean"
-    )
-    at = frame.groupby(["customer_id", "response_id"])["responded_at"].max()
-    table["at"] = at
-    table.columns.name = None
-    return table.reset_index()
+    return history.survey_scores()
 
 
 def _band(score: pd.Series) -> pd.Series:

@@ -15,6 +15,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -90,6 +91,27 @@ class ReportContext:
             cache[name] = ibis.memtable(frame)
         return cache[name]
 
+    def responses_table(self):
+        """Long survey answers as an Ibis table: the loaded ones, else the warehouse Parquet
+        (filtered to the data set) — millions of answer rows never pass through pandas."""
+        import ibis
+
+        if self.history.responses is not None and len(self.history.responses):
+            return self.table("responses")
+        from patron.analyze.engine import connect
+
+        folder = Path(self.workspace.warehouse) / "survey_responses"
+        if self.con is None:
+            self.con = connect()
+        table = self.con.read_parquet(f"{folder.as_posix()}/*.parquet")
+        table = table.mutate(customer_id=table.customer_id.cast("string"))
+        if self.dataset is not None:
+            keep = ibis.memtable(
+                pd.DataFrame({"customer_id": self.history.orders["customer_id"].unique()})
+            )
+            table = table.semi_join(keep, "customer_id")
+        return table
+
 
 class _Missing(Exception):
     """The section's data are absent: say so, do not fail."""
@@ -145,13 +167,13 @@ def csi_section(ctx: ReportContext) -> Section:
             "performance: improve first what matters much and scores low."
         ),
     )
-    from patron.analyze.csi import CSIModel
-    from patron.analyze.csi.data import to_wide
+    from patron.analyze.csi import CSIModel, preset
 
-    responses = ctx.history.responses
-    if responses is None or responses.empty:
+    if not ctx.history.has_surveys:
         raise _Missing(_("no survey answers in the workspace"))
-    wide = to_wide(responses[["response_id", "customer_id", "item_code", "value"]])
+    answers, _features = ctx.history.survey_answers()
+    items = [i for c in preset("acsi").constructs for i in c.items if i in answers.columns]
+    wide = answers[["customer_id", *items]]
     model = CSIModel(spec="acsi").fit(wide)
     ctx.shared["csi"] = model
     section.facts = [
@@ -219,8 +241,8 @@ def loyalty_section(ctx: ReportContext) -> Section:
     from patron.analyze.loyalty import scorecard
 
     responses = None
-    if ctx.history.responses is not None and not ctx.history.responses.empty:
-        responses = ctx.table("responses")
+    if ctx.history.has_surveys:
+        responses = ctx.responses_table()
     card = to_pandas(scorecard(ctx.table("orders"), responses=responses, period="Q"))
     card = card.sort_values("period_start").tail(12)
     ctx.shared["scorecard"] = card
@@ -310,6 +332,8 @@ def _features(ctx: ReportContext):
 
 
 def _has(ctx: ReportContext, name: str) -> bool:
+    if name == "responses":
+        return ctx.history.has_surveys
     frame = getattr(ctx.history, name, None)
     return frame is not None and not frame.empty
 
