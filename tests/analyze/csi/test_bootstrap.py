@@ -121,3 +121,21 @@ def test_batched_variants_match_refits(mobi, options):
             fit = PLSPathModel(spec=spec, **options).fit(data.iloc[rows].reset_index(drop=True))
             refits.append(fit.paths_["coef"].to_numpy())
     assert result.draws["paths"] == pytest.approx(np.array(refits), abs=1e-6)
+
+
+def test_large_sample_path_gives_the_same_moments(mobi, monkeypatch):
+    from patron.analyze.csi import engine
+
+    centred = mobi.to_numpy(float) - mobi.to_numpy(float).mean(axis=0)
+    counts = np.random.default_rng(0).integers(0, 3, size=(4, len(mobi))).astype(float)
+    table = engine.covariance_from_counts(centred, counts, standardize=True)
+    monkeypatch.setattr(engine, "MAX_OUTER_CELLS", 0)
+    assert engine.CrossProducts.of(centred).table is None
+    loop = engine.covariance_from_counts(centred, counts, standardize=True)
+    for a, b in zip(table, loop, strict=True):
+        assert a == pytest.approx(b, abs=1e-12)
+    # And both equal NumPy's weighted covariance.
+    weights = counts[1]
+    expected = np.cov(centred, rowvar=False, fweights=weights.astype(int))
+    sd = np.sqrt(np.diag(expected))
+    assert table[1][1] == pytest.approx(expected / np.outer(sd, sd), abs=1e-12)

@@ -97,12 +97,13 @@ class _Statistics:
         }
         centred = model._x - model._means
         self.centred = centred
+        self.products = engine.CrossProducts.of(centred)
         self.modes = model._modes
 
     def compute(self, counts: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
         model = self.model
         means, moments, sd = engine.covariance_from_counts(
-            self.centred, counts, standardize=model.standardized
+            self.products, counts, standardize=model.standardized
         )
         est = engine.estimate(
             moments, self.layout, scheme=model.scheme, tol=model.tol, max_iter=int(model.max_iter)

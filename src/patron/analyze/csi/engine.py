@@ -236,28 +236,61 @@ def total_effects(paths: np.ndarray) -> np.ndarray:
     return total
 
 
+# Above this many (respondent × item pair) products, the precomputed cross-product
+# table would not fit comfortably in memory: fall back to one product per sample.
+MAX_OUTER_CELLS = 20_000_000
+
+
+@dataclass(frozen=True)
+class CrossProducts:
+    """Each respondent's item products x_k·x_l for k ≤ l, computed once per model."""
+
+    centred: np.ndarray  # (n, p) items minus the full sample's means
+    upper: tuple[np.ndarray, np.ndarray]  # indices of the upper triangle
+    table: np.ndarray | None  # (n, p(p+1)/2) or None for large samples
+
+    @classmethod
+    def of(cls, centred: np.ndarray) -> CrossProducts:
+        n, p = centred.shape
+        upper = np.triu_indices(p)
+        table = None
+        if n * len(upper[0]) <= MAX_OUTER_CELLS:
+            table = centred[:, upper[0]] * centred[:, upper[1]]
+        return cls(centred=centred, upper=upper, table=table)
+
+
 def covariance_from_counts(
-    centred: np.ndarray, counts: np.ndarray, *, standardize: bool
+    centred: np.ndarray | CrossProducts, counts: np.ndarray, *, standardize: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Means, covariance (or correlation) matrices and SDs of B reweighted samples at once.
 
     ``counts`` (B, n) says how often each row enters each sample (bootstrap counts, or
-    0/1 group membership for a permutation test). One GEMM of (B, n) by (n, p²) gives
-    every sample's cross-products. Returns (means (B, p), matrices (B, p, p), sd (B, p));
-    the means are those of ``centred``, i.e. relative to the full sample's means.
+    0/1 group membership for a permutation test). One GEMM of (B, n) by (n, p(p+1)/2)
+    gives every sample's cross-products (the matrices are symmetric, so only the upper
+    triangle is computed). Returns (means (B, p), matrices (B, p, p), sd (B, p)); the
+    means are those of ``centred``, i.e. relative to the full sample's means.
     """
-    n, p = centred.shape
+    products = centred if isinstance(centred, CrossProducts) else CrossProducts.of(centred)
+    x = products.centred
+    n, p = x.shape
     b = counts.shape[0]
     totals = counts.sum(axis=1)
-    outer = (centred[:, :, None] * centred[:, None, :]).reshape(n, p * p)
-    cross = (counts @ outer).reshape(b, p, p) / totals[:, None, None]
-    means = counts @ centred / totals[:, None]
+    if products.table is not None:
+        rows, cols = products.upper
+        tri = counts @ products.table
+        cross = np.empty((b, p, p))
+        cross[:, rows, cols] = tri
+        cross[:, cols, rows] = tri
+    else:
+        cross = np.stack([(x * c[:, None]).T @ x for c in counts])
+    cross /= totals[:, None, None]
+    means = counts @ x / totals[:, None]
     cov = cross - means[:, :, None] * means[:, None, :]
     # Sample covariance (n - 1), as the peers use; irrelevant for correlations.
     cov *= (totals / np.maximum(totals - 1, 1))[:, None, None]
     # A constant item leaves a rounding residue, not an exact zero: treat a variance
     # below 1e-12 of the full sample's as zero so the resample is flagged degenerate.
-    full = (centred**2).sum(axis=0) / max(n - 1, 1)
+    full = (x**2).sum(axis=0) / max(n - 1, 1)
     variances = np.diagonal(cov, axis1=1, axis2=2).copy()
     variances[variances <= 1e-12 * full] = 0.0
     with np.errstate(invalid="ignore", divide="ignore"):
