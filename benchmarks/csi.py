@@ -108,7 +108,8 @@ def main() -> None:
     parser.add_argument("--skip-peer", action="store_true")
     args = parser.parse_args()
 
-    print(f"machine: {os.cpu_count()} cores; numpy {np.__version__}; figures taken under load")
+    load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+    print(f"machine: {os.cpu_count()} cores, load average {load}; numpy {np.__version__}")
     mobi = load_mobi()
     spec = preset("ecsi")
     layout = Layout.from_spec(spec)
