@@ -426,3 +426,12 @@ class PurchaseModel(BTYDModel):
     def predict(self, data: Any, t: float) -> pd.Series:
         """Alias of :meth:`expected_purchases` (scikit-learn habit)."""
         return self.expected_purchases(data, t)
+
+
+def softplus_sigmoid(odds: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``log(1 + e^odds)`` and ``1 / (1 + e^-odds)`` from one exponential (-inf gives 0, 0)."""
+    small = np.exp(-np.abs(odds))
+    softplus = np.maximum(odds, 0.0) + np.log1p(small)
+    denominator = 1.0 + small
+    sigmoid = np.where(odds >= 0.0, 1.0, small) / denominator
+    return softplus, sigmoid

@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 import numpy as np
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
-from patron.analyze.clv.base import PurchaseModel
+from patron.analyze.clv.base import PurchaseModel, softplus_sigmoid
 from patron.core.i18n import N_
 
 __all__ = ["BetaGeoModel"]
@@ -73,6 +73,12 @@ class BetaGeoModel(PurchaseModel):
     _default_initial: ClassVar[tuple[float, ...]] = (1.0, 1.0, 1.0, 1.0)
     _title: ClassVar[str] = N_("BG/NBD model")
 
+    def _prepare(self, data: Any) -> dict[str, Any]:
+        d = super()._prepare(data)
+        d["repeat"] = d["x"] > 0
+        d["x_minus_1"] = np.where(d["repeat"], d["x"] - 1.0, 1.0)
+        return d
+
     def _initial(self, d: dict[str, Any]) -> np.ndarray:
         # Start the rate at the observed one: r = 1, alpha = mean(T) / mean(x + 1).
         w = d["weight"]
@@ -93,19 +99,18 @@ class BetaGeoModel(PurchaseModel):
         d_b1 = digamma(b + ux) - psi_abx - digamma(b) + psi_ab
         log_T = np.log(alpha + T)
         log_tx = np.log(alpha + t_x)
-        repeat = x > 0
-        bx1 = np.where(repeat, b + x - 1.0, 1.0)
+        repeat = d["repeat"]
+        bx1 = b + d["x_minus_1"]  # b + x - 1 for repeat buyers (b + 1 elsewhere: unused)
+        rx = r + x
         # Log-odds of "dropped out right after the last purchase" vs "still active".
-        odds = np.where(repeat, np.log(a) - np.log(bx1) + (r + x) * (log_T - log_tx), -np.inf)
-        w3 = expit(odds)
-        ll = a1[ix] - (r + x) * log_T + np.logaddexp(0.0, odds)
+        odds = np.log(a) - np.log(bx1) + rx * (log_T - log_tx)
+        odds[~repeat] = -np.inf
+        softplus, w3 = softplus_sigmoid(odds)
+        ll = a1[ix] - rx * log_T + softplus
+        inv_T = 1.0 / (alpha + T)
         grad = np.empty((4, len(x)))
         grad[0] = d_r1[ix] - log_T + w3 * (log_T - log_tx)
-        grad[1] = (
-            r / alpha
-            - (r + x) / (alpha + T)
-            + w3 * (r + x) * (1.0 / (alpha + T) - 1.0 / (alpha + t_x))
-        )
+        grad[1] = r / alpha - rx * inv_T + w3 * rx * (inv_T - 1.0 / (alpha + t_x))
         grad[2] = d_a1[ix] + w3 / a
         grad[3] = d_b1[ix] - w3 / bx1
         return ll, grad
