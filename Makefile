@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n 2
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ lint: $(VENV)/.test
 format: $(VENV)/.test
 	$(BIN)/ruff check --fix src tests benchmarks
 	$(BIN)/ruff format src tests benchmarks
+
+docs: $(VENV)/.base
+	$(BIN)/python -m patron.cli.reference > docs/cli.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache test-artifacts
