@@ -36,6 +36,12 @@ class StoreWriter:
     def _cursor(self) -> Any:
         return self.connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
+    def begin_immediate(self) -> None:
+        """Take SQLite's write lock now, so key look-ups and writes see the same store."""
+        dbapi = self.connection.connection.dbapi_connection
+        if not dbapi.in_transaction:  # type: ignore[union-attr]
+            dbapi.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+
     @property
     def mark(self) -> str:
         return "%s" if self.postgres else "?"
