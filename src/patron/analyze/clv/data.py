@@ -163,12 +163,6 @@ def validate_summary(
             frequency=x,
             recency=t_x,
         )
-        _fail(
-            data,
-            (x > 0) & (t_x < 1),
-            _("recency is {value} but frequency is positive"),
-            value=t_x,
-        )
     else:
         _fail(
             data,
@@ -422,7 +416,9 @@ def read_transactions(
             header = not all(_looks_numeric(f) for f in fields if f.strip())
         read_sep = r"\s+" if sep == " " else sep
         try:
-            frame = pd.read_csv(file, sep=read_sep, header=0 if header else None, dtype=str)
+            frame = pd.read_csv(
+                file, sep=read_sep, header=0 if header else None, dtype=str, keep_default_na=False
+            )
         except Exception as exc:
             raise InputError(
                 _("cannot read {path}: {reason}").format(path=file, reason=exc)
