@@ -113,3 +113,25 @@ def test_ecsi_preset_uses_the_mobi_codes():
     with language("zh_CN"):
         assert spec.label("image") == "企业形象"
     assert spec.label("image") == "Image"
+
+
+def test_yaml_labels_and_chinese_display(mobi):
+    from patron.analyze.csi import PLSPathModel
+    from patron.core.i18n import language
+
+    spec = ModelSpec.from_dict(
+        {
+            "constructs": {
+                "q": {"items": ["PERQ1", "PERQ2"], "label": {"en": "Quality", "zh": "感知质量"}},
+                "s": {"items": ["CUSA1", "CUSA2"], "label": "Satisfaction"},
+            },
+            "paths": {"q": ["s"]},
+        }
+    )
+    assert spec.label("s") == "Satisfaction"
+    model = PLSPathModel(spec=spec).fit(mobi)
+    with language("zh_CN"):
+        assert spec.label("q") == "感知质量"
+        text = model._printer().to_text()
+    assert "感知质量 -> Satisfaction" in text and "路径系数" in text
+    assert "q -> s" in model._printer().to_text()

@@ -189,7 +189,7 @@ class CSIModel(PLSPathModel):
             facts[_("95% interval")] = "{:.1f} – {:.1f}".format(*self.index_interval_)
         printer.facts = {**facts, **printer.facts}
         idx = self.index_.to_frame(_("index"))
-        idx.index.name = _("construct")
+        idx.index = pd.Index([self._display(c) for c in idx.index], name=_("construct"))
         printer.tables.insert(1, (_("Indices (0–100)"), idx))
         printer.tables.append((_("Improvement priorities (IPMA)"), self.ipma_.improvement_list(8)))
         return printer

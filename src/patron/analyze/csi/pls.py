@@ -431,11 +431,19 @@ class PLSPathModel:
             _("SRMR"): self.quality_.srmr,
         }
         r2 = pd.DataFrame({"R²": self.r2_, _("adjusted R²"): self.r2_adj_})
+        r2.index = [self._display(c) for c in r2.index]
         r2.index.name = _("construct")
         reliability = self.quality_.reliability[["alpha", "rho_a", "rho_c", "ave"]].rename(
             columns={"alpha": "α", "rho_a": "ρA", "rho_c": "ρC", "ave": "AVE"}
         )
+        reliability.index = pd.Index(
+            [self._display(c) for c in reliability.index], name=_("construct")
+        )
         summary = self.summary()
+        summary.index = pd.Index(
+            [f"{self._display(a)} -> {self._display(b)}" for a, b in self.spec_.paths],
+            name=summary.index.name,
+        )
         if self.bootstrap_ is None:
             summary = summary[["coef"]]
         tables = [
@@ -450,6 +458,14 @@ class PLSPathModel:
             notes=list(self.quality_.verdicts),
             decimals=decimals,
         )
+
+    def _display(self, construct: str) -> str:
+        """A construct's name for people: its Chinese label in Chinese, else its name."""
+        from patron.core.i18n import current_language
+
+        if current_language() == "zh_CN":
+            return self.spec_.label(construct)
+        return construct
 
     def _missing_text(self) -> str:
         m = self.missing_

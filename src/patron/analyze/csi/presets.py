@@ -39,17 +39,7 @@ def _bank(name: str) -> dict[str, Any]:
 @cache
 def preset(name: str) -> ModelSpec:
     """The validated specification of a standard model ("acsi" or "ecsi")."""
-    bank = _bank(name)
-    spec = ModelSpec.from_dict(bank, source=f"{name}.yaml")
-    labels = {c: dict(body.get("label") or {}) for c, body in bank["constructs"].items()}
-    return ModelSpec(
-        constructs=spec.constructs,
-        paths=spec.paths,
-        name=spec.name,
-        scale=spec.scale,
-        target=spec.target,
-        labels=labels,
-    )
+    return ModelSpec.from_dict(_bank(name), source=f"{name}.yaml")
 
 
 def item_bank(name: str) -> pd.DataFrame:

@@ -73,6 +73,7 @@ class ModelSpec:
                 )
             )
         constructs = []
+        labels: dict[str, dict[str, str]] = {}
         for name, body in raw_constructs.items():
             if isinstance(body, list | tuple):
                 body = {"items": body}
@@ -84,6 +85,11 @@ class ModelSpec:
                         source=source, name=name
                     )
                 )
+            label = body.get("label")
+            if isinstance(label, Mapping):
+                labels[str(name)] = {str(k): str(v) for k, v in label.items()}
+            elif label:
+                labels[str(name)] = {"en": str(label)}
             items = body.get("items") or []
             if isinstance(items, Mapping):  # item bank style: code -> wording
                 items = list(items)
@@ -92,7 +98,7 @@ class ModelSpec:
                     name=str(name),
                     items=tuple(str(i) for i in items),
                     mode=str(body.get("mode", "A")).upper(),
-                    label=body.get("label"),
+                    label=labels.get(str(name), {}).get("en"),
                 )
             )
         raw_paths = data.get("paths") or {}
@@ -129,6 +135,7 @@ class ModelSpec:
             name=str(data.get("name", "custom")),
             scale=scale,
             target=data.get("target"),
+            labels=labels,
         )
         spec.validate(source=source)
         return spec
