@@ -38,7 +38,10 @@ def test_gbk_chinese_headers_and_names(sqlite_workspace, tmp_path):
     assert detect_encoding(path.read_bytes())[0] == "gb18030"
     summary = import_file(sqlite_workspace, "customers", path, progress=False)
     assert (summary.imported, summary.rejected) == (3, 0)
-    got = fetch(sqlite_workspace, "SELECT name, city, birthday FROM customers WHERE customer_id='H-ORIENTAL'")
+    got = fetch(
+        sqlite_workspace,
+        "SELECT name, city, birthday FROM customers WHERE customer_id='H-ORIENTAL'",
+    )
     assert got == [("陈伟", "上海", "1980-11-06")]
 
 
@@ -52,7 +55,12 @@ def test_semicolon_and_decimal_comma(sqlite_workspace, tmp_path):
         sqlite_workspace,
         "orders",
         path,
-        mapping={"order_id": "Bestellnr", "customer_id": "Kunde", "ordered_at": "Datum", "amount": "Betrag"},
+        mapping={
+            "order_id": "Bestellnr",
+            "customer_id": "Kunde",
+            "ordered_at": "Datum",
+            "amount": "Betrag",
+        },
         progress=False,
     )
     assert (summary.imported, summary.rejected) == (3, 0)
@@ -71,7 +79,9 @@ def test_tab_delimited_and_quoted_line_breaks(sqlite_workspace, tmp_path):
         writer.writerow(["C", "someday", "bad date"])
     summary = import_file(sqlite_workspace, "interactions", path, progress=False)
     assert (summary.imported, summary.rejected) == (2, 1)
-    assert fetch(sqlite_workspace, "SELECT summary FROM interactions ORDER BY id")[0] == ("line one\nline two",)
+    assert fetch(sqlite_workspace, "SELECT summary FROM interactions ORDER BY id")[0] == (
+        "line one\nline two",
+    )
     with open(summary.reject_file, encoding="utf-8-sig", newline="") as handle:
         reject = next(csv.DictReader(handle))
     assert reject["customer_id"] == "C" and reject["field"] == "occurred_at"
@@ -86,7 +96,9 @@ def test_sniffing():
 
 def test_ambiguous_dates_need_a_format(sqlite_workspace, tmp_path):
     path = tmp_path / "o.csv"
-    path.write_text("customer_id,ordered_at,amount\nA,03/04/2024,1\nB,05/06/2024,2\n", encoding="utf-8")
+    path.write_text(
+        "customer_id,ordered_at,amount\nA,03/04/2024,1\nB,05/06/2024,2\n", encoding="utf-8"
+    )
     with pytest.raises(InputError, match=r"ambiguous.*--date-format %d/%m/%Y"):
         import_file(sqlite_workspace, "orders", path, progress=False)
     summary = import_file(sqlite_workspace, "orders", path, date_format="%d/%m/%Y", progress=False)
@@ -97,7 +109,9 @@ def test_ambiguous_dates_need_a_format(sqlite_workspace, tmp_path):
 
 def test_unambiguous_month_first_is_detected(sqlite_workspace, tmp_path):
     path = tmp_path / "o.csv"
-    path.write_text("customer_id,ordered_at,amount\nA,12/31/2024,1\nB,01/02/2024,2\n", encoding="utf-8")
+    path.write_text(
+        "customer_id,ordered_at,amount\nA,12/31/2024,1\nB,01/02/2024,2\n", encoding="utf-8"
+    )
     summary = import_file(sqlite_workspace, "orders", path, progress=False)
     assert summary.imported == 2
     assert fetch(sqlite_workspace, "SELECT min(ordered_at) FROM orders")[0][0][:10] == "2024-01-02"
@@ -113,7 +127,9 @@ def test_mapping_file_yaml(sqlite_workspace, tmp_path):
     path.write_text("Kunde;Tag;Summe\nK1;01.02.2024;3,5\n", encoding="utf-8")
     summary = import_file(sqlite_workspace, "orders", path, mapping=mapping, progress=False)
     assert summary.imported == 1
-    assert fetch(sqlite_workspace, "SELECT amount, substr(ordered_at, 1, 10) FROM orders") == [(3.5, "2024-02-01")]
+    assert fetch(sqlite_workspace, "SELECT amount, substr(ordered_at, 1, 10) FROM orders") == [
+        (3.5, "2024-02-01")
+    ]
 
 
 def test_bank_churn_records_as_customers(sqlite_workspace, shared_data):

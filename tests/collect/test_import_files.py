@@ -154,7 +154,11 @@ def test_customers_update_and_attributes(workspace, tmp_path):
         workspace,
         "SELECT customer_id, name, city, birthday, consent_email, version FROM customers ORDER BY customer_id",
     )
-    assert [g[:3] for g in got] == [("C1", "Ann", "Paris"), ("C2", "Bo", None), ("C3", "Cy", "Rome")]
+    assert [g[:3] for g in got] == [
+        ("C1", "Ann", "Paris"),
+        ("C2", "Bo", None),
+        ("C3", "Cy", "Rome"),
+    ]
     assert str(got[0][3]) == "1990-03-04" and bool(got[0][4]) is True
     assert [g[5] for g in got] == [2, 1, 1]
     attributes = rows(workspace, "SELECT attributes FROM customers WHERE customer_id = 'C1'")[0][0]
@@ -165,7 +169,9 @@ def test_unknown_customers_rejected_when_not_created(sqlite_workspace, tmp_path)
     workspace = sqlite_workspace
     write(tmp_path / "c.csv", "customer_id\nC1\n")
     import_file(workspace, "customers", tmp_path / "c.csv", progress=False)
-    path = write(tmp_path / "o.csv", "customer_id,ordered_at,amount\nC1,2024-01-01,1\nZZ,2024-01-01,2\n")
+    path = write(
+        tmp_path / "o.csv", "customer_id,ordered_at,amount\nC1,2024-01-01,1\nZZ,2024-01-01,2\n"
+    )
     summary = import_file(workspace, "orders", path, progress=False, create_customers=False)
     assert (summary.imported, summary.rejected, summary.customers_created) == (1, 1, 0)
     assert count(workspace, "customers") == 1
@@ -175,7 +181,8 @@ def test_complaints_update_on_reimport(workspace, tmp_path):
     header = "complaint_id,customer_id,opened_at,severity,status,description,resolved_at\n"
     path = write(
         tmp_path / "k.csv",
-        header + "K1,C1,2024-03-01 09:00,high,open,cold room,\nK2,C2,2024-03-02,urgent,open,noise,\n",
+        header
+        + "K1,C1,2024-03-01 09:00,high,open,cold room,\nK2,C2,2024-03-02,urgent,open,noise,\n",
     )
     summary = import_file(workspace, "complaints", path, progress=False)
     assert (summary.imported, summary.rejected) == (1, 1)  # "urgent" is not a severity
@@ -223,15 +230,19 @@ def test_order_lines_responses_preferences_dates(workspace, tmp_path):
 
     prefs = write(
         tmp_path / "p.csv",
-        "customer_id,key,value\nH1,breakfast,\"sandwich, coffee, egg\"\nH1,seat,\"window, 2nd floor\"\nH1,seat,\"window, 2nd floor\"\n",
+        'customer_id,key,value\nH1,breakfast,"sandwich, coffee, egg"\nH1,seat,"window, 2nd floor"\nH1,seat,"window, 2nd floor"\n',
     )
     summary = import_file(workspace, "preferences", prefs, progress=False)
     assert (summary.imported, summary.duplicates) == (2, 1)
 
-    days = write(tmp_path / "d.csv", "customer_id,kind,date\nH1,birthday,1980-11-06\nH1,wedding,bad\n")
+    days = write(
+        tmp_path / "d.csv", "customer_id,kind,date\nH1,birthday,1980-11-06\nH1,wedding,bad\n"
+    )
     summary = import_file(workspace, "important-dates", days, progress=False)
     assert (summary.imported, summary.rejected) == (1, 1)
-    assert [str(r[0]) for r in rows(workspace, "SELECT date FROM important_dates")] == ["1980-11-06"]
+    assert [str(r[0]) for r in rows(workspace, "SELECT date FROM important_dates")] == [
+        "1980-11-06"
+    ]
 
 
 def test_interactions_and_dry_run(workspace, tmp_path):
