@@ -106,7 +106,9 @@ def load_answers(source: str | Path | pd.DataFrame) -> pd.DataFrame:
     """Wide answers from a DataFrame or file, long or wide."""
     if isinstance(source, pd.DataFrame):
         return to_wide(source)
-    return to_wide(read_table(source), source=str(source))
+    frame = to_wide(read_table(source), source=str(source))
+    frame.attrs["source"] = str(source)  # so later errors can name the file
+    return frame
 
 
 CUSTOMER_GROUPS = ("gender", "city", "region", "country", "language", "acquisition_channel")

@@ -192,7 +192,7 @@ class PLSPathModel:
     def _prepare(self, data: pd.DataFrame | str | Path) -> tuple[pd.DataFrame, np.ndarray]:
         frame = load_answers(data)
         spec = self.spec_
-        spec.check_columns(frame.columns)
+        spec.check_columns(frame.columns, source=frame.attrs.get("source", "data"))
         items = spec.items
         block = frame[items]
         numeric = all(pd.api.types.is_numeric_dtype(t) for t in block.dtypes)
