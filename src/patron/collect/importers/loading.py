@@ -98,8 +98,7 @@ class Loader:
                 (label, "customer_id", reason) for label in values.index[unknown]
             )
         kept = values[~unknown]
-        pk = pks[~unknown]
-        pk = pk.astype("Int64") if pk.notna().all() or pk.isna().any() else pk
+        pk = pks[~unknown].astype("Int64")
         return kept, pk
 
     def _insert(

@@ -488,8 +488,8 @@ def is_blank(frame: pd.DataFrame) -> np.ndarray:
     if frame.shape[1] == 0:
         return np.ones(len(frame), dtype=bool)
     blank = np.ones(len(frame), dtype=bool)
-    for column in frame.columns:
-        values = frame[column]
+    for position in range(frame.shape[1]):
+        values = frame.iloc[:, position]  # by position: a header may repeat an empty name
         empty = values.isna().to_numpy()
         if values.dtype == STRING or values.dtype == object:
             empty = empty | (values.astype(STRING).str.strip() == "").fillna(True).to_numpy(

@@ -109,12 +109,7 @@ class Validator:
             number, invalid = parse_number(raw, self.decimal)
             if spec.type == INT:
                 fractional = (number.notna() & (number != np.floor(number))).to_numpy(dtype=bool)
-                invalid = invalid | fractional
-                return (
-                    number.astype("Int64", errors="ignore") if not fractional.any() else number,
-                    invalid,
-                    _("not a whole number"),
-                )
+                return number, invalid | fractional, _("not a whole number")
             return number, invalid, _("not a number")
         if spec.type == BOOL:
             return parse_bool(raw)
