@@ -75,3 +75,36 @@ def test_mode_b_recovers_formative_weights():
     assert model.quality_.outer_vif["x1"] == pytest.approx(
         np.linalg.inv(np.corrcoef(data[["x1", "x2", "x3"]].to_numpy(), rowvar=False))[0, 0]
     )
+
+
+def test_mode_b_on_mobi_matches_python_plspm(mobi):
+    """Image and quality as Mode B blocks; golden values from Python plspm 0.5.7."""
+    from patron.analyze.csi import preset
+
+    ecsi = preset("ecsi")
+    spec = ModelSpec.build(
+        {c.name: c.items for c in ecsi.constructs}, ecsi.paths, modes={"image": "B", "quality": "B"}
+    )
+    model = PLSPathModel(spec=spec).fit(mobi)
+    r2 = {
+        "expectation": 0.25427,
+        "quality": 0.30998,
+        "value": 0.36239,
+        "satisfaction": 0.69948,
+        "complaints": 0.27889,
+        "loyalty": 0.45930,
+    }
+    for name, value in r2.items():
+        assert model.r2_[name] == pytest.approx(value, abs=1e-5), name
+    weights = model.weights_.droplevel("construct")
+    golden = {
+        "IMAG1": 0.24183,
+        "IMAG2": 0.28279,
+        "IMAG3": 0.13579,
+        "IMAG4": 0.37064,
+        "IMAG5": 0.37967,
+        "PERQ1": 0.34095,
+        "PERQ2": 0.05861,
+    }
+    for item, value in golden.items():
+        assert weights[item] == pytest.approx(value, abs=5e-5), item
