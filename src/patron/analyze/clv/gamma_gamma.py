@@ -77,15 +77,22 @@ class GammaGammaModel(BTYDModel):
             raise InputError(_("no customer has a repeat purchase: the spend model needs some"))
         x, m, weight = x[repeat], m[repeat], weight[repeat]
         ux, ix = np.unique(x, return_inverse=True)
+        log_m, log_x = np.log(m), np.log(x)
         return {
             "x": x,
             "m": m,
             "weight": weight,
             "ux": ux,
             "ix": ix,
-            "log_m": np.log(m),
-            "log_x": np.log(x),
+            "log_m": log_m,
+            "log_x": log_x,
             "xm": x * m,
+            # Sums that do not depend on the parameters, for the fast total below.
+            "w_by_x": np.bincount(ix, weights=weight, minlength=len(ux)),
+            "wx": weight * x,
+            "sum_w": float(weight.sum()),
+            "sum_w_log_m": float(weight @ log_m),
+            "sum_wx_log_mx": float((weight * x) @ (log_m + log_x)),
         }
 
     def _initial(self, d: dict[str, Any]) -> np.ndarray:
@@ -109,6 +116,35 @@ class GammaGammaModel(BTYDModel):
         grad[0] = x * (d_p_x[ix] + d["log_m"] + d["log_x"] - log_gxm)
         grad[1] = d_q_x[ix] - log_gxm
         grad[2] = q / g - (pxr + q) / (g + d["xm"])
+        return ll, grad
+
+    def _total(self, params: np.ndarray, d: dict[str, Any]) -> tuple[float, np.ndarray]:
+        # The weighted sums of _loglik with everything parameter-free summed once: per
+        # customer only log(gamma + x zbar) and its reciprocal remain.
+        p, q, g = (float(v) for v in params)
+        ux, w_by_x, w, wx = d["ux"], d["w_by_x"], d["weight"], d["wx"]
+        px = p * ux
+        per_x = gammaln(px + q) - gammaln(px) - gammaln(q) + q * np.log(g)
+        psi_pxq = digamma(px + q)
+        shifted = g + d["xm"]
+        log_s = np.log(shifted)
+        inv_s = 1.0 / shifted
+        sum_w_log, sum_wx_log = float(w @ log_s), float(wx @ log_s)
+        sum_w_inv, sum_wx_inv = float(w @ inv_s), float(wx @ inv_s)
+        ll = (
+            float(w_by_x @ per_x)
+            + p * d["sum_wx_log_mx"]
+            - d["sum_w_log_m"]
+            - p * sum_wx_log
+            - q * sum_w_log
+        )
+        grad = np.array(
+            [
+                float(w_by_x @ (ux * (psi_pxq - digamma(px)))) + d["sum_wx_log_mx"] - sum_wx_log,
+                float(w_by_x @ (psi_pxq - digamma(q) + np.log(g))) - sum_w_log,
+                q * d["sum_w"] / g - p * sum_wx_inv - q * sum_w_inv,
+            ]
+        )
         return ll, grad
 
     # -- predictions -----------------------------------------------------------------
