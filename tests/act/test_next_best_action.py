@@ -21,7 +21,8 @@ def _frame() -> pd.DataFrame:
             "customer_id": ["risky", "safe", "unscored"],
             "consent_email": [True, True, False],
             "days_to_birthday": [30.0, 5.0, np.nan],
-            "spend_365d": [0.0, 0.0, 400.0],
+            "total_spend": [0.0, 0.0, 1200.0],
+            "days_since_first_order": [900.0, 100.0, 1461.0],
             "days_since_last_order": [500.0, 10.0, 365.0],
             "score.clv": [2000.0, 1000.0, np.nan],
             "score.churn_risk": [0.8, 0.01, np.nan],
@@ -56,7 +57,12 @@ def test_ranking_and_expected_values() -> None:
     # No scores: the proxies are named in the explanation; no consent, no e-mail offer.
     unscored = ranked[ranked["customer_id"] == "unscored"].set_index("action")
     assert "email_offer" not in unscored.index
-    assert unscored.loc["personal_call", "value_kept"] == pytest.approx(400 * 365 / 730)
+    # Proxies: CLV = 1,200 over 4 years = 300 a year; risk = 365 / 730 days = 0.5.
+    assert unscored.loc["personal_call", "value_kept"] == pytest.approx(300 * 0.5)
+    assert (
+        "average yearly spend used as the lifetime value"
+        in unscored.loc["personal_call", "explanation"]
+    )
     assert (
         "churn risk estimated from the days since the last purchase"
         in unscored.loc["personal_call", "explanation"]
@@ -83,3 +89,13 @@ def test_next_best_actions_read_scores_from_the_store(sqlite_workspace) -> None:
     assert best["value_kept"] == pytest.approx(4200.0)
     assert best["expected_value"] == pytest.approx(0.25 * 4200 - 15)
     assert ranked.iloc[1]["action"] == "birthday_card"  # birthday in five days
+
+
+def test_lapsed_guest_without_scores_is_still_worth_a_card(sqlite_workspace) -> None:
+    add_customers(sqlite_workspace.database_url, [oriental_guest(AS_OF)])
+    ranked = next_best_actions(sqlite_workspace, AS_OF, top=3).set_index("action")
+    # 6,300 spent over 4.1 years ≈ 1,534 a year, risk 1 (three years away).
+    spent, years = 6300.0, (365 * 3 + 400) / 365.25
+    assert ranked.loc["personal_call", "value_kept"] == pytest.approx(spent / years)
+    assert ranked.loc["birthday_card", "expected_value"] == pytest.approx(0.2 * spent / years - 1)
+    assert ranked.loc["personal_call", "rank"] == 1

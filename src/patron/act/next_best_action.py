@@ -6,8 +6,10 @@
 
 The value kept is the value that would be lost without action: churn risk × customer
 lifetime value, read from the latest ``churn_risk`` and ``clv`` score snapshots. Where a
-customer has no such score the proxies are said out loud in the explanation: the last
-year's spend stands in for CLV, and a risk that grows with the days since the last
+customer has no such score the proxies are said out loud in the explanation: the
+average yearly spend over the customer's history (total spend ÷ years since the first
+purchase, at least one) stands in for CLV — so a valued guest who has been away for years
+still counts — and a risk that grows with the days since the last
 purchase (``min(1, days / 730)``) stands in for the churn risk. Each candidate action has
 a response rate, a cost and optional eligibility conditions (same language as a rule's
 ``when``); "do nothing" (EV 0) is always a candidate, so an action is recommended only
@@ -77,7 +79,11 @@ def value_at_risk(frame: pd.DataFrame) -> pd.DataFrame:
         if "score.churn_risk" in frame
         else pd.Series(np.nan, index=frame.index)
     )
-    spend = frame.get("spend_365d", pd.Series(0.0, index=frame.index)).fillna(0.0)
+    if "total_spend" in frame and "days_since_first_order" in frame:
+        years = (frame["days_since_first_order"] / 365.25).clip(lower=1.0).fillna(1.0)
+        spend = (frame["total_spend"].fillna(0.0) / years).astype(float)
+    else:
+        spend = frame.get("spend_365d", pd.Series(0.0, index=frame.index)).fillna(0.0)
     recency = frame.get("days_since_last_order", pd.Series(np.nan, index=frame.index))
     proxy_risk = (recency / 730).clip(upper=1.0).fillna(1.0)
     out = pd.DataFrame(
@@ -148,11 +154,9 @@ def rank_actions(
 
 
 def _money(value: float, currency: str) -> str:
-    return (
-        f"{currency}{format_number(value, decimals=0)}"
-        if currency
-        else format_number(value, decimals=0)
-    )
+    rounded = round(float(value))
+    sign = "-" if rounded < 0 else ""
+    return f"{sign}{currency}{format_number(abs(rounded), decimals=0)}"
 
 
 def _explain(row: Any, facts: Any, currency: str) -> str:
@@ -164,7 +168,7 @@ def _explain(row: Any, facts: Any, currency: str) -> str:
     if facts.risk_proxy:
         sources.append(_("churn risk estimated from the days since the last purchase"))
     if facts.clv_proxy:
-        sources.append(_("last year's spend used as the lifetime value"))
+        sources.append(_("average yearly spend used as the lifetime value"))
     text = _(
         "{label}: {p} chance to respond × {kept} at stake (churn risk {risk} of a lifetime "
         "value of {clv}) − cost {cost} = expected value {ev}."

@@ -260,8 +260,16 @@ def campaign_outcomes(
     if json_output:
         print_json(json.loads(frame.to_json(orient="records", date_format="iso")))
         return
-    summary = frame.groupby("group")[["responded", "retained", "spend"]].mean()
-    summary.insert(0, "members", frame.groupby("group").size())
+    from patron.core.i18n import format_number, format_percent
+
+    means = frame.groupby("group")[["responded", "retained", "spend"]].mean()
+    # Text cells: the printer would show member counts and rates as plain floats.
+    summary = means.assign(
+        members=frame.groupby("group").size().map(str),
+        responded=means["responded"].map(format_percent),
+        retained=means["retained"].map(format_percent),
+        spend=means["spend"].map(lambda v: format_number(v, decimals=2)),
+    )[["members", "responded", "retained", "spend"]]
     from patron.core.printer import Printer
 
     Printer(title=_("Outcomes of campaign {code}").format(code=code), tables=[("", summary)]).print(
@@ -288,8 +296,6 @@ def campaign_uplift(
         print_json(estimate.to_dict())
     else:
         estimate.printer().print(console)
-        for note in estimate.printer().notes:
-            console.print(note)
 
 
 def next_best_command(
