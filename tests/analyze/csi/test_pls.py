@@ -138,6 +138,17 @@ class TestMobiReproduction:
 def test_unstandardised_indicators_still_converge(mobi):
     model = PLSPathModel(spec="ecsi", standardized=False).fit(mobi)
     assert model.converged_
+    # Golden R² from Python plspm 0.5.7 with scaled=False (centred items).
+    golden = {
+        "expectation": 0.24369,
+        "quality": 0.29690,
+        "value": 0.33591,
+        "satisfaction": 0.67126,
+        "complaints": 0.29292,
+        "loyalty": 0.43072,
+    }
+    for name, value in golden.items():
+        assert model.r2_[name] == pytest.approx(value, abs=1e-5), name
     # Paths are OLS on the (unit-variance) scores of the centred items.
     s = model.scores_
     assert s.std(ddof=1).to_numpy() == pytest.approx(np.ones(7), abs=1e-9)
