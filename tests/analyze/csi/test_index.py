@@ -83,6 +83,7 @@ def test_rollup_firm_industry_sector_nation():
     travel = result.sectors.loc["travel", "index"]
     assert travel == pytest.approx((hotels * 400 + 60 * 200) / 600)
     assert result.national == pytest.approx((travel * 0.1 + 75 * 0.3) / 0.4)
+    assert "national index" in result._printer().to_text()
     by_revenue = rollup(firms)
     assert by_revenue.national == pytest.approx((80 * 300 + 70 * 100 + 60 * 200 + 75 * 500) / 1100)
     with pytest.raises(InputError, match="sector finance has no GDP share"):

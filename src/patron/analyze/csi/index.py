@@ -247,6 +247,9 @@ class GroupComparison:
     def print_summary(self) -> None:
         self._printer().print()
 
+    def _repr_html_(self) -> str:
+        return self._printer().to_html()
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "groups": self.groups.reset_index().to_dict(orient="records"),
@@ -369,6 +372,22 @@ class RollUp:
     industries: pd.DataFrame
     sectors: pd.DataFrame
     national: float
+
+    def _printer(self) -> Printer:
+        return Printer(
+            title=_("Satisfaction index roll-up"),
+            facts={_("national index"): self.national},
+            tables=[
+                (_("Sectors"), self.sectors),
+                (_("Industries"), self.industries),
+            ],
+        )
+
+    def print_summary(self) -> None:
+        self._printer().print()
+
+    def _repr_html_(self) -> str:
+        return self._printer().to_html()
 
     def to_dict(self) -> dict[str, Any]:
         return {
