@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from patron.analyze.clv import ModifiedBetaGeoModel
 from patron.analyze.clv.simulate import simulate_mbg_nbd
@@ -15,6 +16,9 @@ def test_cdnow_fit(cdnow_summary: pd.DataFrame) -> None:
     assert round(model.log_likelihood_, 1) == -9582.1
     alive = model.probability_alive(cdnow_summary)
     assert alive.loc[3] < 1.0  # may have left right after the first purchase
+    # lifetimes 0.11.3 at these parameters: sum of P(alive) 1057.638, of E[Y(39)] 1576.736.
+    assert alive.sum() == pytest.approx(1057.638, abs=0.01)
+    assert model.expected_purchases(cdnow_summary, 39.0).sum() == pytest.approx(1576.736, abs=0.01)
     assert np.isfinite(model.expected_purchases(cdnow_summary, 39.0)).all()
     assert 0 < model.expected_purchases_new_customer(39.0) < 2
 
