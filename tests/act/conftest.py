@@ -2,60 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import datetime as dt
-import email
-import email.policy
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
-AS_OF = dt.date(2026, 11, 1)
-
-
-@dataclass
-class SmtpSink:
-    """Messages the test SMTP server accepted, parsed."""
-
-    host: str
-    port: int
-    messages: list[email.message.EmailMessage] = field(default_factory=list)
-    delay: float = 0.0
-
-
-class _Handler:
-    def __init__(self, sink: SmtpSink):
-        self.sink = sink
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
-        if self.sink.delay:
-            # A slow server: a client killed meanwhile loses this message (the handler is
-            # cancelled when the connection drops), exactly like a real crash mid-send.
-            await asyncio.sleep(self.sink.delay)
-        self.sink.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 OK"
-
-
-def start_smtp(delay: float = 0.0):
-    from aiosmtpd.controller import Controller
-
-    sink = SmtpSink(host="127.0.0.1", port=free_port(), delay=delay)
-    controller = Controller(_Handler(sink), hostname="127.0.0.1", port=sink.port)
-    controller.start()
-    return controller, sink
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from act_factories import AS_OF, SmtpSink, start_smtp  # noqa: F401 - re-exported
 
 
 @pytest.fixture

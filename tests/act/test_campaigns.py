@@ -9,10 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import sqlalchemy as sa
-from act_factories import add_customers
+from act_factories import AS_OF, add_customers
 from scipy import stats
 
-from conftest import AS_OF
 from patron.act import campaigns
 from patron.act.campaigns import assign_groups, control_draw
 from patron.collect.store.db import open_store

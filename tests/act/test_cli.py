@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 
-from act_factories import add_customers, oriental_guest
+from act_factories import AS_OF, add_customers, oriental_guest
 from typer.testing import CliRunner
 
-from conftest import AS_OF
 from patron.cli.main import app
 
 runner = CliRunner()

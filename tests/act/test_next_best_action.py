@@ -7,9 +7,8 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from act_factories import add_customers, oriental_guest
+from act_factories import AS_OF, add_customers, oriental_guest
 
-from conftest import AS_OF
 from patron.act.next_best_action import next_best_actions, rank_actions
 from patron.collect.scores import write_scores
 

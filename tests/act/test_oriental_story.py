@@ -6,8 +6,8 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from act_factories import AS_OF
 
-from conftest import AS_OF
 from patron.act import scheduler
 from patron.act.rules import default_rules
 

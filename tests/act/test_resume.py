@@ -9,9 +9,8 @@ import sys
 import time
 
 import sqlalchemy as sa
-from act_factories import add_customers
+from act_factories import AS_OF, add_customers, start_smtp
 
-from conftest import AS_OF, start_smtp
 from patron.act import scheduler
 from patron.act.rules import load_rules
 from patron.collect.store.db import open_store

@@ -10,9 +10,8 @@ from email.utils import parseaddr
 
 import pytest
 import sqlalchemy as sa
-from act_factories import add_customers
+from act_factories import AS_OF, add_customers
 
-from conftest import AS_OF
 from patron.act import scheduler
 from patron.act.channels import ActSettings, ChannelError, WebhookChannel, verify_signature
 from patron.act.rules import parse_rule
@@ -124,7 +123,7 @@ def test_frequency_cap_limits_contacts_per_period(sqlite_workspace, smtp_env) ->
 
 
 def test_failing_channel_does_not_block_others(sqlite_workspace, monkeypatch) -> None:
-    from conftest import free_port
+    from act_factories import free_port
 
     url = sqlite_workspace.database_url
     keys = add_customers(url, _people(2))
