@@ -104,3 +104,40 @@ def test_killed_process_resumes_without_duplicates(sqlite_workspace, tmp_path):
     again = import_file(sqlite_workspace, "orders", path, progress=False)
     assert again.imported == n - stored and again.duplicates == stored
     assert scalar(sqlite_workspace, "SELECT count(*) FROM orders") == n
+
+
+def index_names(workspace) -> set[str]:
+    with open_store(workspace.database_url).connect() as conn:
+        found = conn.execute(
+            sa.text("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'orders'")
+        ).all()
+    return {r[0] for r in found}
+
+
+def test_bulk_load_rebuilds_indexes_even_after_a_crash(sqlite_workspace, tmp_path, monkeypatch):
+    from patron.collect.importers import run
+
+    workspace = sqlite_workspace
+    expected = index_names(workspace)
+    assert {"ix_orders_customer_pk", "ix_orders_ordered_at"} <= expected
+    monkeypatch.setattr(run, "BULK_ROWS", 10)  # treat this small file as a bulk load
+    path = orders_file(tmp_path / "orders.csv", 500)
+    real_load = Loader.load
+
+    def failing_load(self, writer, values, extras):
+        assert "ix_orders_ordered_at" not in index_names(workspace)  # dropped while loading
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Loader, "load", failing_load)
+    with pytest.raises(KeyboardInterrupt):
+        import_file(workspace, "orders", path, progress=False, chunk_size=100)
+    assert index_names(workspace) == expected
+    assert scalar(workspace, "SELECT status FROM import_runs") == "interrupted"
+    # A process killed outright cannot rebuild them: the next import does.
+    with open_store(workspace.database_url).begin() as conn:
+        conn.execute(sa.text("DROP INDEX ix_orders_ordered_at"))
+    monkeypatch.setattr(Loader, "load", real_load)
+    monkeypatch.setattr(run, "BULK_ROWS", 10**9)
+    summary = import_file(workspace, "orders", path, progress=False)
+    assert summary.imported == 500
+    assert index_names(workspace) == expected

@@ -65,6 +65,10 @@ class TableSource:
     total: int  # bytes (CSV) or rows (Excel, Parquet)
     decimal: str = "."  # the decimal mark numbers written as text use
 
+    @property
+    def estimated_rows(self) -> int:
+        return self.total
+
     def chunks(self, size: int) -> Iterator[Chunk]:  # pragma: no cover - interface
         raise NotImplementedError
 
@@ -209,6 +213,8 @@ class CsvSource(TableSource):
             raise InputError(_("{path} is empty").format(path=path))
         encoding, bom = detect_encoding(sample, path)
         text = sample[bom:].decode(encoding, errors="replace")
+        # Rows in the whole file, guessed from the sample's line length (for bulk loading).
+        self._bytes_per_row = max(len(sample) / max(sample.count(b"\n"), 1), 1.0)
         if "\x00" in text:
             raise InputError(
                 _("{path}: contains NUL bytes — not a text (CSV) file").format(path=path)
@@ -223,6 +229,10 @@ class CsvSource(TableSource):
             raise InputError(_("{path}: cannot read the header line").format(path=path)) from exc
         self.columns = [h.strip() for h in header]
         _check_header(self.columns, path)
+
+    @property
+    def estimated_rows(self) -> int:
+        return int(self.total / self._bytes_per_row)
 
     def chunks(self, size: int) -> Iterator[Chunk]:
         import pyarrow.csv as pcsv

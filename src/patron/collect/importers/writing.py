@@ -106,6 +106,35 @@ class StoreWriter:
         finally:
             cursor.close()
 
+    # -- bulk loading (SQLite) ------------------------------------------------------------
+
+    def secondary_indexes(self, table: str) -> list[sa.Index]:
+        """The table's non-unique indexes (the ones ``ON CONFLICT`` does not need)."""
+        from patron.collect.store.models import Base
+
+        found = Base.metadata.tables.get(table)
+        if found is None:
+            return []
+        return sorted((i for i in found.indexes if not i.unique), key=lambda i: str(i.name))
+
+    def drop_indexes(self, table: str) -> None:
+        """Drop the secondary indexes for a bulk load (rebuilt by ``restore_indexes``)."""
+        for index in self.secondary_indexes(table):
+            self.connection.execute(sa.schema.DropIndex(index, if_exists=True))
+
+    def restore_indexes(self, table: str) -> None:
+        """Create any secondary index that is missing (also heals a killed bulk load)."""
+        for index in self.secondary_indexes(table):
+            self.connection.execute(sa.schema.CreateIndex(index, if_not_exists=True))
+
+    def max_id(self, table: str) -> int:
+        cursor = self._cursor()
+        try:
+            cursor.execute(f"SELECT coalesce(max(id), 0) FROM {table}")
+            return int(cursor.fetchone()[0])
+        finally:
+            cursor.close()
+
     # -- writes ---------------------------------------------------------------------------
 
     def insert_ignore(self, table: str, frame: pd.DataFrame) -> int:
