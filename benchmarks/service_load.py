@@ -227,8 +227,8 @@ def bulk_load(url: str, n_customers: int, n_orders: int, seed: int = 7) -> None:
         log(f"indexes and keys rebuilt in {time.perf_counter() - t1:.0f} s")
 
 
-def make_invitations(url: str, secret_key: str, n: int) -> list[str]:
-    """``n`` fresh single-use links to the benchmark NPS survey (inserted in one go)."""
+def make_invitations(url: str, secret_key: str, n: int, code: str) -> list[str]:
+    """``n`` fresh single-use links to this run's NPS survey ``code`` (inserted in one go)."""
     from patron.collect import surveys
     from patron.collect.store.db import session_scope
     from patron.collect.store.models import Survey, SurveyInvitation
@@ -236,13 +236,11 @@ def make_invitations(url: str, secret_key: str, n: int) -> list[str]:
     from patron.core import security
 
     with session_scope(url) as session:
-        survey = session.scalar(sa.select(Survey).where(Survey.code == "bench-nps"))
+        survey = session.scalar(sa.select(Survey).where(Survey.code == code))
         if survey is None:
-            survey = surveys.create_survey(
-                session, SYSTEM, code="bench-nps", name="NPS", kind="NPS"
-            )
+            survey = surveys.create_survey(session, SYSTEM, code=code, name="NPS", kind="NPS")
         survey_pk = survey.id
-    tokens = [security.make_survey_token(secret_key, survey_code="bench-nps") for _ in range(n)]
+    tokens = [security.make_survey_token(secret_key, survey_code=code) for _ in range(n)]
     expires = datetime.now(UTC) + timedelta(days=1)
     rows = [
         {
@@ -414,7 +412,8 @@ def main() -> None:
 
         n_links = int(args.rate_surveys * args.duration)
         log(f"phase 2: making {n_links:,} invitations")
-        tokens = make_invitations(url, workspace.secret_key, n_links)
+        code = f"bench-nps-{int(time.time())}"  # a survey per run: counts start at zero
+        tokens = make_invitations(url, workspace.secret_key, n_links, code)
         n_replays = int(n_links * args.replay_share)
         # Replays re-send a link already sent earlier in the run (at least 1 s before).
         lag = max(1, int(args.rate_surveys))
@@ -446,9 +445,10 @@ def main() -> None:
                 sa.text(
                     "SELECT count(*), count(DISTINCT r.response_id), "
                     "(SELECT count(*) FROM survey_invitations i JOIN surveys s ON s.id = i.survey_pk "
-                    " WHERE s.code = 'bench-nps' AND i.used_at IS NOT NULL) "
-                    "FROM survey_responses r JOIN surveys s ON s.id = r.survey_pk WHERE s.code = 'bench-nps'"
-                )
+                    " WHERE s.code = :code AND i.used_at IS NOT NULL) "
+                    "FROM survey_responses r JOIN surveys s ON s.id = r.survey_pk WHERE s.code = :code"
+                ),
+                {"code": code},
             ).one()
         accepted = sum(1 for s in st if s == 201)
         refused = sum(1 for s in st if s == 410)
