@@ -27,17 +27,23 @@ class SmtpSink:
     port: int
     messages: list[email.message.EmailMessage] = field(default_factory=list)
     delay: float = 0.0
+    envelopes_started: int = 0
 
 
 class _Handler:
     def __init__(self, sink: SmtpSink):
         self.sink = sink
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd hook name
+        # A slow server that stalls before the message is transmitted: a client killed
+        # meanwhile has sent nothing of it, so the test knows exactly what was delivered.
+        self.sink.envelopes_started += 1
         if self.sink.delay:
-            # A slow server: a client killed meanwhile loses this message (the handler is
-            # cancelled when the connection drops), exactly like a real crash mid-send.
             await asyncio.sleep(self.sink.delay)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
         self.sink.messages.append(
             email.message_from_bytes(envelope.content, policy=email.policy.default)
         )

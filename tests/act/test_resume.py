@@ -65,7 +65,13 @@ def test_killed_run_resumes_without_duplicates_or_gaps(
             command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
         )
         deadline = time.monotonic() + 60
-        while len(sink.messages) < 4 and time.monotonic() < deadline:
+        # Kill once four messages are delivered and the client has moved on to the next
+        # one: the fourth is then recorded as sent, and the next is stalled before its
+        # content leaves the client.
+        while (
+            not (len(sink.messages) >= 4 and sink.envelopes_started > len(sink.messages))
+            and time.monotonic() < deadline
+        ):
             assert process.poll() is None, process.stderr.read().decode()
             time.sleep(0.02)
         process.kill()
