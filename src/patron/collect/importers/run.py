@@ -192,19 +192,22 @@ def import_file(
                 conn.commit()
             writer = StoreWriter(conn)
             bulk = False
-            if not dry_run:
-                with conn.begin():
-                    writer.restore_indexes(spec.table)
-                    # A load at least as big as the table is faster with its secondary
-                    # indexes rebuilt once at the end than maintained row by row.
-                    bulk = source.estimated_rows >= max(BULK_ROWS, writer.max_id(spec.table))
-                    if bulk:
-                        writer.drop_indexes(spec.table)
-            outer = conn.begin() if dry_run else None
-            if outer is not None and sqlite:
-                writer.begin_immediate()
+            outer = None
             status = "failed"
             try:
+                if not dry_run:
+                    with conn.begin():
+                        writer.restore_indexes(spec.table)
+                        # A load at least as big as the table is faster with its secondary
+                        # indexes rebuilt once at the end than maintained row by row.
+                        rows_now = writer.max_id(spec.table)
+                        bulk = source.estimated_rows >= max(BULK_ROWS, rows_now)
+                        if bulk:
+                            writer.drop_indexes(spec.table)
+                else:
+                    outer = conn.begin()
+                    if sqlite:
+                        writer.begin_immediate()
                 prepared = (_prepare(c, plan, validator) for c in source.chunks(chunk_size))
                 for item in _ahead(prepared):
                     if dry_run:
