@@ -61,7 +61,11 @@ def timed(fn):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--skip-lifetimes", action="store_true")
+    parser.add_argument(
+        "--skip-lifetimes",
+        action="store_true",
+        help="time Patron only; reuse lifetimes' figures from the last results.json",
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
 
@@ -96,6 +100,11 @@ def main() -> None:
     ours["summary_10m_frequency_total"] = int(summary["frequency"].sum())
 
     peer: dict = {}
+    previous = OUT / "results.json"
+    if args.skip_lifetimes and previous.exists():
+        # lifetimes is slow and its answer does not change: reuse the last run's figures.
+        peer = json.loads(previous.read_text()).get("lifetimes", {})
+        print("(lifetimes figures from the previous run)")
     if not args.skip_lifetimes:
         if not PEER.exists():
             sys.exit(f"{PEER} missing: see this file's docstring to create it")

@@ -123,8 +123,13 @@ class BTYDModel(BaseEstimator):
         self
             With ``params_``, ``summary`` and the prediction methods ready.
         """
+        from threadpoolctl import threadpool_limits
+
         d = self._prepare(data)
-        self._fit_prepared(d)
+        # The likelihood is elementwise work plus a few dot products; multi-threaded BLAS
+        # only adds spinning threads (3x the CPU time on a busy machine), so use one.
+        with threadpool_limits(limits=1, user_api="blas"):
+            self._fit_prepared(d)
         return self
 
     def _fit_prepared(self, d: dict[str, Any]) -> None:
