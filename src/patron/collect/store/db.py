@@ -40,7 +40,8 @@ def open_store(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
-        engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        # No pre-ping: it costs a round trip per checkout on the hot path; recycle instead.
+        engine = create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
     return engine
 
 
