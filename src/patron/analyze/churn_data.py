@@ -193,8 +193,14 @@ class CustomerHistory:
                 by_feature.setdefault(feature, []).append(item)
         for feature, items in by_feature.items():
             values = answers[items].to_numpy(dtype=float)
-            with np.errstate(invalid="ignore"):
-                out[feature] = np.nanmean(values, axis=1) if len(items) > 1 else values[:, 0]
+            if len(items) == 1:
+                out[feature] = values[:, 0]
+                continue
+            # Mean of the answered items (NaN when none was answered).
+            answered = (~np.isnan(values)).sum(axis=1)
+            total = np.nansum(values, axis=1)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out[feature] = np.where(answered > 0, total / answered, np.nan)
         self._scores = out
         return out
 

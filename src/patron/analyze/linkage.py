@@ -312,9 +312,8 @@ def complaint_recovery(
             by="customer_id",
             direction="backward",
         ).dropna(subset=["purchase"])
-        worst = linked.groupby("purchase")["kind"].agg(
-            lambda k: "unresolved" if (k == "unresolved").any() else "resolved"
-        )
+        bad = (linked["kind"] == "unresolved").groupby(linked["purchase"]).any()
+        worst = pd.Series(np.where(bad, "unresolved", "resolved"), index=bad.index)
         moments.loc[worst.index.astype(int), "complaint"] = worst.to_numpy()
     moments = next_behaviour(history, moments, horizon=horizon, end=end)
     table = _summarise(moments, "complaint", list(COMPLAINT_CLASSES))

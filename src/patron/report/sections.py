@@ -231,7 +231,7 @@ def loyalty_section(ctx: ReportContext) -> Section:
     section = Section(
         "loyalty",
         _("Loyalty scorecard"),
-        f"patron analyze loyalty {ctx.ws_arg}",
+        f"patron analyze loyalty --as-of {ctx.as_of} {ctx.ws_arg}",
         intro=_(
             "The five measures of loyalty per quarter: retention, repeat purchases, share of "
             "wallet (when asked), new customers, satisfaction and recommendation (NPS)."
@@ -342,7 +342,8 @@ def segments_section(ctx: ReportContext) -> Section:
     section = Section(
         "segments",
         _("Segments and the 20/80 curve"),
-        f"patron analyze segments {ctx.ws_arg}",
+        f"patron analyze segments --as-of {ctx.as_of} {ctx.ws_arg}\n"
+        f"patron analyze pareto --as-of {ctx.as_of} {ctx.ws_arg}",
         intro=_(
             "RFM segments from recency, frequency and spend; the Pareto curve shows how much "
             "of the revenue the best customers bring."
@@ -428,7 +429,7 @@ def lifecycle_section(ctx: ReportContext) -> Section:
     section = Section(
         "lifecycle",
         _("Lifecycle funnel and transitions"),
-        f"patron analyze lifecycle {ctx.ws_arg}",
+        f"patron analyze lifecycle --as-of {ctx.as_of} {ctx.ws_arg}",
         intro=_(
             "Where customers stand today (new, repeat, loyal, at risk, lapsed, won back) and "
             "how they moved over the last year."
@@ -489,7 +490,7 @@ def cohort_section(ctx: ReportContext) -> Section:
     section = Section(
         "cohorts",
         _("Cohort retention"),
-        f"patron analyze cohorts --period Q {ctx.ws_arg}",
+        f"patron analyze cohorts --period Q --as-of {ctx.as_of} {ctx.ws_arg}",
         intro=_("Share of each quarter's new customers who bought again in each quarter since."),
     )
     from patron.analyze.engine import to_pandas
@@ -614,7 +615,12 @@ def churn_section(ctx: ReportContext) -> Section:
 
     n = ctx.history.orders["customer_id"].nunique()
     # Large bases: a smaller sample and fewer trees keep the report inside a minute.
-    model = ChurnModel(n_estimators=200 if n > 200_000 else 400, max_train_rows=100_000)
+    large = n > 100_000
+    model = ChurnModel(
+        n_estimators=150 if large else 400,
+        learning_rate=0.08 if large else 0.03,
+        max_train_rows=50_000,
+    )
     run = predict_churn(
         ctx.history,
         as_of=ctx.as_of,
@@ -923,7 +929,7 @@ def value_at_risk_section(ctx: ReportContext) -> Section:
             ),
         )
     )
-    sample = run.scores.index[: min(len(run.scores), 50_000)]
+    sample = run.scores.index[: min(len(run.scores), 10_000)]
     contributions = run.model.contributions(run.features.loc[sample].reset_index())
     drivers = linkage.value_at_risk_by_driver(clv, p.loc[sample], contributions).head(10)
     scale = (
