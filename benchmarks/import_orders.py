@@ -149,7 +149,9 @@ def main() -> int:
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="patron-bench-"))
+    out = Path(__file__).resolve().parent / "out"  # git-ignored; /tmp is shared and swept
+    out.mkdir(exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="import-orders-", dir=out))
     try:
         frame = generate(args.rows, ids=not args.no_ids)
         path = write_file(frame, folder, args.format)
