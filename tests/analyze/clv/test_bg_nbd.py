@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pandas as pd
 import pytest
 
-from patron.analyze.clv import BetaGeoModel
+from patron.analyze.clv import BetaGeoModel, ModifiedBetaGeoModel
 from patron.analyze.clv.simulate import simulate_bg_nbd
 
 
@@ -58,3 +60,18 @@ def test_parameter_recovery() -> None:
     data = simulate_bg_nbd(*truth, T, 100_000, seed=11, time_step=1 / 7)
     model = BetaGeoModel().fit(data)
     assert np.all(np.abs(model.params_ - truth) < 3 * model.standard_errors_)
+
+
+@pytest.mark.parametrize("model_class", [BetaGeoModel, ModifiedBetaGeoModel])
+def test_predictions_finite_over_a_parameter_grid(model_class: type) -> None:
+    """SciPy's hyp2f1 gives NaN for thousands of purchases and long horizons: not here."""
+    x = np.array([0, 0, 1, 3, 50, 1e4, 1e6])
+    T = np.array([0, 100, 5, 40, 78, 78, 78.0])
+    t_x = np.minimum(T, [0, 0, 1, 30, 70, 78, 78.0])
+    for params in itertools.product([0.05, 5], [0.1, 400], [0.1, 1.0, 30], [0.1, 50]):
+        model = model_class()
+        model.params_ = pd.Series(params, index=["r", "alpha", "a", "b"])
+        for t in (0.0, 52.0, 1e4, 1e7):
+            value = model._expected_if_alive(t, x, T) * model._p_alive(x, t_x, T)
+            assert np.all(np.isfinite(value)) and np.all(value >= -1e-9), (params, t)
+        assert np.all(np.isfinite(model._expected_new(np.array([0.0, 52.0, 1e7]))))

@@ -13,6 +13,35 @@ from patron.core.i18n import N_
 __all__ = ["BetaGeoModel"]
 
 
+def hyp2f1_stable(A: float, B: float, C: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """2F1(A, B; C; z) for 0 <= z < 1, falling back to the plain series where SciPy fails.
+
+    ``scipy.special.hyp2f1`` returns NaN for very large ``C`` (customers with thousands of
+    purchases) with ``z`` near 1 (long horizons); there the series terms
+    ``(A)_n (B)_n / ((C)_n n!) z^n`` shrink fast because ``C`` dwarfs ``A`` and ``B``.
+    """
+    C, z = np.broadcast_arrays(np.asarray(C, dtype=float), np.asarray(z, dtype=float))
+    out = np.asarray(hyp2f1(A, B, C, z), dtype=float).copy()
+    bad = np.nonzero(~np.isfinite(out))[0] if out.ndim else np.array([], dtype=int)
+    if out.ndim == 0 and not np.isfinite(out):
+        return hyp2f1_stable(A, B, C.reshape(1), z.reshape(1))[0]
+    if bad.size:
+        cc, zz = C.ravel()[bad], z.ravel()[bad]
+        term = np.ones_like(cc)
+        total = np.ones_like(cc)
+        active = np.arange(bad.size)
+        n = 0
+        while active.size and n < 1_000_000:
+            term[active] *= (A + n) * (B + n) / ((cc[active] + n) * (n + 1.0)) * zz[active]
+            total[active] += term[active]
+            n += 1
+            active = active[np.abs(term[active]) > 1e-17 * np.abs(total[active])]
+        flat = out.ravel()
+        flat[bad] = total
+        out = flat.reshape(out.shape)
+    return out
+
+
 def _nudge_one(a: float) -> float:
     # (a + b - 1) / (a - 1) has a removable singularity at a = 1; a step of 1e-7 moves
     # the predictions by far less than their standard error.
@@ -130,7 +159,7 @@ class BetaGeoModel(PurchaseModel):
         z = t / (alpha + T + t)
         # Euler's transformation of 2F1(r+x, b+x; a+b+x-1; z) times (1-z)^(r+x): the
         # transformed series has a growing third parameter, so large x stays finite.
-        tail = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1(
+        tail = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1_stable(
             a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z
         )
         return (a + b + x - 1.0) / (a - 1.0) * (1.0 - tail)
@@ -139,5 +168,7 @@ class BetaGeoModel(PurchaseModel):
         r, alpha, a, b = self._param_values()
         a = _nudge_one(a)
         z = t / (alpha + t)
-        tail = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1(a + b - 1.0 - r, a - 1.0, a + b - 1.0, z)
+        tail = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1_stable(
+            a + b - 1.0 - r, a - 1.0, a + b - 1.0, z
+        )
         return (a + b - 1.0) / (a - 1.0) * (1.0 - tail)

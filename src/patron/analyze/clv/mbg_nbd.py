@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
+from scipy.special import betaln, digamma, expit, gammaln
 
 from patron.analyze.clv.base import PurchaseModel
-from patron.analyze.clv.bg_nbd import _nudge_one
+from patron.analyze.clv.bg_nbd import _nudge_one, hyp2f1_stable
 from patron.core.i18n import N_
 
 __all__ = ["ModifiedBetaGeoModel"]
@@ -92,12 +92,12 @@ class ModifiedBetaGeoModel(PurchaseModel):
         a = _nudge_one(a)
         z = t / (alpha + T + t)
         # Euler's transformation of 2F1(r+x, b+x+1; a+b+x; z) (1-z)^(r+x), stable in x.
-        tail = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1(a + b - r, a - 1.0, a + b + x, z)
+        tail = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1_stable(a + b - r, a - 1.0, a + b + x, z)
         return (a + b + x) / (a - 1.0) * (1.0 - tail)
 
     def _expected_new(self, t: np.ndarray) -> np.ndarray:
         r, alpha, a, b = self._param_values()
         a = _nudge_one(a)
         z = t / (alpha + t)
-        tail = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1(a + b - r, a - 1.0, a + b, z)
+        tail = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1_stable(a + b - r, a - 1.0, a + b, z)
         return b / (a - 1.0) * (1.0 - tail)
