@@ -105,7 +105,9 @@ _SHIFT = np.int64(1) << np.int64(33)  # > 270 years of seconds per customer slot
 
 
 def _seconds(stamps: pd.Series) -> np.ndarray:
-    return stamps.dt.tz_convert("UTC").to_numpy(dtype="datetime64[s]").astype(np.int64)
+    # Arithmetic on the column (a tz-aware to_numpy would go through Python objects).
+    epoch = pd.Timestamp("1970-01-01", tz="UTC")
+    return ((stamps - epoch) // pd.Timedelta(seconds=1)).to_numpy(dtype=np.int64)
 
 
 def _order_index(history: CustomerHistory):
