@@ -23,7 +23,7 @@ from patron.analyze.clv.simulate import (
     simulate_gamma_gamma,
     simulate_sbg,
 )
-from patron.exceptions import NotFittedError
+from patron.exceptions import InputError, NotFittedError
 
 
 def _data(model_class: type) -> pd.DataFrame:
@@ -62,6 +62,9 @@ def test_estimator_contract(model_class: type) -> None:
     assert twin.get_params() == model.get_params()
 
     data = _data(model_class)
+    if hasattr(model, "probability_alive"):
+        with pytest.raises(NotFittedError):
+            model.probability_alive(data)
     assert model.fit(data) is model
     summary = model.summary
     assert tuple(summary.columns) == SUMMARY_COLUMNS
@@ -95,3 +98,21 @@ def test_initial_params_and_penalizer() -> None:
     np.testing.assert_allclose(started.params_, plain.params_, rtol=1e-6)
     shrunk = BetaGeoModel(penalizer=0.1).fit(data)
     assert shrunk.log_likelihood_ < plain.log_likelihood_
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"penalizer": -1.0}, r"^BetaGeoModel: penalizer must be a number >= 0, got -1.0$"),
+        ({"tol": 0}, r"^BetaGeoModel: tol must be a number > 0, got 0$"),
+        ({"max_iter": 0.5}, r"^BetaGeoModel: max_iter must be a whole number >= 1, got 0.5$"),
+        (
+            {"initial_params": {"r": 1.0}},
+            r"^BetaGeoModel: initial_params needs positive values for r, alpha, a, b, got",
+        ),
+    ],
+)
+def test_hyperparameters_are_checked_in_fit(params: dict, message: str) -> None:
+    model = BetaGeoModel(**params)  # no checks at construction (scikit-learn contract)
+    with pytest.raises(InputError, match=message):
+        model.fit(_data(BetaGeoModel))

@@ -20,7 +20,7 @@ from sklearn.base import BaseEstimator
 
 from patron.core.i18n import _
 from patron.core.printer import Printer
-from patron.exceptions import ConvergenceError, ConvergenceWarning, NotFittedError
+from patron.exceptions import ConvergenceError, ConvergenceWarning, InputError, NotFittedError
 
 #: The fixed columns of every model's ``summary``.
 SUMMARY_COLUMNS = ("coef", "se", "lower 95%", "upper 95%", "z", "p")
@@ -125,12 +125,45 @@ class BTYDModel(BaseEstimator):
         """
         from threadpoolctl import threadpool_limits
 
+        self._check_params()
         d = self._prepare(data)
         # The likelihood is elementwise work plus a few dot products; multi-threaded BLAS
         # only adds spinning threads (3x the CPU time on a busy machine), so use one.
         with threadpool_limits(limits=1, user_api="blas"):
             self._fit_prepared(d)
         return self
+
+    def _check_params(self) -> None:
+        """Check the hyperparameters (in ``fit``, never in ``__init__``)."""
+        name = type(self).__name__
+        if not (isinstance(self.penalizer, int | float) and self.penalizer >= 0):
+            raise InputError(
+                _("{model}: penalizer must be a number >= 0, got {value!r}").format(
+                    model=name, value=self.penalizer
+                )
+            )
+        if not (isinstance(self.tol, int | float) and self.tol > 0):
+            raise InputError(
+                _("{model}: tol must be a number > 0, got {value!r}").format(
+                    model=name, value=self.tol
+                )
+            )
+        if not (isinstance(self.max_iter, int) and self.max_iter >= 1):
+            raise InputError(
+                _("{model}: max_iter must be a whole number >= 1, got {value!r}").format(
+                    model=name, value=self.max_iter
+                )
+            )
+        if self.initial_params is not None:
+            given = dict(self.initial_params)
+            if set(given) != set(self._param_names) or not all(
+                isinstance(v, int | float) and v > 0 for v in given.values()
+            ):
+                raise InputError(
+                    _(
+                        "{model}: initial_params needs positive values for {names}, got {value!r}"
+                    ).format(model=name, names=", ".join(self._param_names), value=given)
+                )
 
     def _fit_prepared(self, d: dict[str, Any]) -> None:
         names = self._param_names
@@ -430,6 +463,10 @@ class PurchaseModel(BTYDModel):
 
     def predict(self, data: Any, t: float) -> pd.Series:
         """Alias of :meth:`expected_purchases` (scikit-learn habit)."""
+        return self.expected_purchases(data, t)
+
+    def predict_purchases(self, data: Any, t: float) -> pd.Series:
+        """Alias of :meth:`expected_purchases`."""
         return self.expected_purchases(data, t)
 
 
