@@ -268,9 +268,10 @@ def summarize_transactions(
         observation_end=None if observation_end is None else _as_day(observation_end),
         time_unit=time_unit,
     )
-    frame = engine.to_pandas(stats, backend)
+    # Sorting in the engine is cheaper than sorting a million strings in pandas.
+    frame = engine.to_pandas(stats.order_by("customer_id"), backend)
     frame["frequency"] = frame["frequency"].astype("int64")
-    return frame.sort_values("customer_id", kind="stable").reset_index(drop=True)
+    return frame
 
 
 def calibration_and_holdout(
