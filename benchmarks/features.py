@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -146,7 +147,7 @@ def run_patron(glob: str) -> pa.Table:
     from patron.analyze import engine
     from patron.analyze.features import customer_features
 
-    con = engine.connect("duckdb")
+    con = engine.connect("duckdb", memory_limit=os.environ.get("BENCH_MEMORY_LIMIT"))
     orders = engine.read_table(glob, con=con)
     return engine.to_pyarrow(customer_features(orders, as_of=AS_OF).select(*COLUMNS), con)
 
@@ -156,6 +157,10 @@ def run_sql(glob: str) -> pa.Table:
 
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
+    # The same engine settings as Patron's connection, so only the query differs.
+    con.execute("SET preserve_insertion_order = false")
+    if os.environ.get("BENCH_MEMORY_LIMIT"):
+        con.execute(f"SET memory_limit = '{os.environ['BENCH_MEMORY_LIMIT']}'")
     return con.execute(HAND_SQL.format(glob=glob, as_of=AS_OF)).fetch_arrow_table()
 
 
@@ -285,7 +290,12 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=HERE / "out" / "features")
     parser.add_argument("--child", nargs=3, metavar=("NAME", "GLOB", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--skip", nargs="*", default=[], help="approaches to skip")
+    parser.add_argument(
+        "--memory-limit", default="3GB", help="DuckDB memory_limit for both DuckDB approaches"
+    )
     args = parser.parse_args()
+    if args.memory_limit:
+        os.environ["BENCH_MEMORY_LIMIT"] = args.memory_limit
     if args.child:
         child(args.child[0], args.child[1], Path(args.child[2]))
         return

@@ -25,7 +25,11 @@ def engines():
     duck = engine.connect("duckdb")
     spark = engine.connect("spark", threads=1)
     # Small data: one shuffle partition keeps Spark's per-query overhead down.
-    engine.spark_session().conf.set("spark.sql.shuffle.partitions", "1")
+    session = engine.spark_session()
+    session.conf.set("spark.sql.shuffle.partitions", "1")
+    # On tiny data, compiling generated code costs more than it saves.
+    session.conf.set("spark.sql.codegen.wholeStage", "false")
+    session.conf.set("spark.sql.adaptive.enabled", "false")
     yield {"duckdb": duck, "spark": spark}
     engine.spark_session().stop()
 

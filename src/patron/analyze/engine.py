@@ -40,7 +40,12 @@ def engine_name(con: BaseBackend) -> str:
     return "spark" if con.name == "pyspark" else con.name
 
 
-def connect(engine: str | BaseBackend | None = None, *, threads: int | None = None) -> BaseBackend:
+def connect(
+    engine: str | BaseBackend | None = None,
+    *,
+    threads: int | None = None,
+    memory_limit: str | None = None,
+) -> BaseBackend:
     """Open an analytics engine.
 
     Parameters
@@ -51,6 +56,9 @@ def connect(engine: str | BaseBackend | None = None, *, threads: int | None = No
         reads ``PATRON_ENGINE`` and falls back to DuckDB.
     threads : int, default=None
         Worker threads for DuckDB / Spark local cores (default: the engine's own).
+    memory_limit : str, default=None
+        DuckDB memory cap such as ``"3GB"`` (default: ``PATRON_DUCKDB_MEMORY_LIMIT``, else
+        DuckDB's own, 80 % of RAM); beyond it DuckDB spills to disk.
     """
     if isinstance(engine, BaseBackend):
         return engine
@@ -58,6 +66,12 @@ def connect(engine: str | BaseBackend | None = None, *, threads: int | None = No
     if name == "duckdb":
         con = ibis.duckdb.connect()
         con.raw_sql("SET TimeZone = 'UTC'")
+        # Results are ordered explicitly where order matters; not keeping the scan order
+        # lets DuckDB stream large aggregations with less memory.
+        con.raw_sql("SET preserve_insertion_order = false")
+        limit = memory_limit or os.environ.get("PATRON_DUCKDB_MEMORY_LIMIT")
+        if limit:
+            con.raw_sql(f"SET memory_limit = '{limit}'")
         if threads:
             con.raw_sql(f"SET threads = {int(threads)}")
         return con

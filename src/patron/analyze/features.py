@@ -140,6 +140,18 @@ def btyd_statistics(
         end = day_literal(observation_end)
         t = t.filter(t._day <= end)
     daily = t.group_by(["customer_id", "_day"]).aggregate(_spend=_._spend.sum())
+    return _btyd_from_daily(
+        daily,
+        end=day_literal(observation_end) if observation_end is not None else None,
+        days=days,
+        with_money=amount_col is not None,
+    )
+
+
+def _btyd_from_daily(
+    daily: ir.Table, *, end: ir.DateValue | None, days: float, with_money: bool
+) -> ir.Table:
+    """BTYD statistics from one row per customer and purchase day (``_day``, ``_spend``)."""
     per = daily.group_by("customer_id").aggregate(
         first_purchase=_._day.min(),
         last_purchase=_._day.max(),
@@ -147,15 +159,15 @@ def btyd_statistics(
         _total=_._spend.sum(),
         _first_spend=_._spend.argmin(_._day),
     )
-    if observation_end is None:
+    if end is None:
         # A one-row table joined on, not a scalar subquery: Ibis would otherwise
         # dereference max(day) to each customer's own last_purchase.
-        per = per.cross_join(t.aggregate(_end=t._day.max()))
+        per = per.cross_join(daily.aggregate(_end=daily._day.max()))
         end = per._end
     frequency = (per._n - 1).cast("int64")
     recency = per.last_purchase.delta(per.first_purchase, unit="day").cast("float64") / days
     age = end.delta(per.first_purchase, unit="day").cast("float64") / days
-    if amount_col:
+    if with_money:
         monetary = ibis.ifelse(
             frequency > 0,
             (per._total - per._first_spend) / frequency.cast("float64"),
@@ -180,11 +192,9 @@ RETURN_STATUSES = ("returned", "refunded", "cancelled")
 
 def _concentration(orders: ir.Table, column: str, prefix: str) -> ir.Table:
     """Per customer: distinct values of ``column``, top value's share and HHI of order counts."""
-    counts = (
-        orders.filter(orders[column].notnull())
-        .group_by(["customer_id", column])
-        .aggregate(_k=_.count())
-    )
+    # Group first, drop the null group after: the orders stay a shared, unfiltered input.
+    counts = orders.group_by(["customer_id", column]).aggregate(_k=orders.count())
+    counts = counts.filter(counts[column].notnull())
     return counts.group_by("customer_id").aggregate(
         **{
             f"{prefix}s": _[column].count().cast("int64"),
@@ -252,22 +262,23 @@ def customer_features(
     cols = orders.columns
     o = orders
     cid = o[customer_col] if o[customer_col].type().is_string() else o[customer_col].cast("string")
-    zero = ibis.literal(0.0, type="float64")
-    amount = o[amount_col].cast("float64")
-    cost = o["cost"].cast("float64").fill_null(0.0) if "cost" in cols else zero
-    discount = o["discount"].cast("float64").fill_null(0.0) if "discount" in cols else zero
-    if "status" in cols:
-        returned = o["status"].lower().isin(RETURN_STATUSES).fill_null(False)
-    else:
-        returned = ibis.literal(False)
+    has_cost, has_discount, has_returns = "cost" in cols, "discount" in cols, "status" in cols
     o = o.select(
         customer_id=cid,
         _day=as_day(o[date_col]),
         # Whole cents from here on: integer sums are exact and engine-independent.
-        _amount=cents(amount),
-        _cost=cents(cost),
-        _discount=cents(discount),
-        _returned=returned,
+        _amount=cents(o[amount_col]),
+        **({"_cost": cents(o["cost"].cast("float64").fill_null(0.0))} if has_cost else {}),
+        **(
+            {"_discount": cents(o["discount"].cast("float64").fill_null(0.0))}
+            if has_discount
+            else {}
+        ),
+        **(
+            {"_returned": o["status"].lower().isin(RETURN_STATUSES).fill_null(False)}
+            if has_returns
+            else {}
+        ),
         **({"channel": o["channel"]} if "channel" in cols else {}),
         **({"location": o["location"]} if "location" in cols else {}),
     )
@@ -276,30 +287,55 @@ def customer_features(
         bounds = None
     else:
         bounds = o.aggregate(_end=o._day.max())
-    kept = ~o._returned
-    per = o.group_by("customer_id").aggregate(
-        first_purchase=o._day.min(),
-        last_purchase=o._day.max(),
-        orders=o.count(),
-        purchase_days=o._day.nunique(),
-        revenue=o._amount.sum(where=kept),
-        cost=o._cost.sum(),
-        discount=o._discount.sum(),
-        _kept_orders=o.count(where=kept),
-        _kept_cost=o._cost.sum(where=kept),
-        _kept_discount=o._discount.sum(where=kept),
-        returns=o.count(where=o._returned),
-        returned_value=o._amount.sum(where=o._returned),
-        _gross=o._amount.sum(),
-    )
+    # Every aggregate below groups ``o`` itself (no further projection or filter), so
+    # the engine computes the converted orders once and shares them (one CTE), as a
+    # hand-written query would; only the aggregates the input can feed are built.
+    kept = ~o._returned if has_returns else None
+    aggs: dict[str, Any] = {"orders": o.count(), "_gross": o._amount.sum()}
+    if has_cost:
+        aggs["cost"] = o._cost.sum()
+    if has_discount:
+        aggs["discount"] = o._discount.sum()
+    if has_returns:
+        aggs.update(
+            revenue=o._amount.sum(where=kept),
+            _kept_orders=o.count(where=kept),
+            returns=o.count(where=o._returned),
+            returned_value=o._amount.sum(where=o._returned),
+        )
+        if has_cost:
+            aggs["_kept_cost"] = o._cost.sum(where=kept)
+    per = o.group_by("customer_id").aggregate(**aggs)
+    zero = ibis.literal(0, type="int64")
+    per = per.mutate(**{k: zero for k in ("cost", "discount") if k not in aggs})
+    if not has_returns:
+        per = per.mutate(
+            revenue=per._gross,
+            _kept_orders=per.orders,
+            _kept_cost=per.cost,
+            returns=zero,
+            returned_value=zero,
+        )
+    elif not has_cost:
+        per = per.mutate(_kept_cost=zero)
     # Returned orders are still purchase events (timing), but bring no money.
-    btyd = btyd_statistics(
-        o.select("customer_id", "_day", _amount=ibis.ifelse(kept, o._amount, 0)),
-        date_col="_day",
-        amount_col="_amount",
-        observation_end=as_of,
-        time_unit=time_unit,
-    ).select("customer_id", "frequency", "recency", "T", "monetary_value")
+    spend = o._amount.sum(where=kept).fill_null(0) if has_returns else o._amount.sum()
+    daily = o.group_by(["customer_id", "_day"]).aggregate(_spend=spend.cast("float64"))
+    btyd = _btyd_from_daily(
+        daily,
+        end=day_literal(as_of) if as_of is not None else None,
+        days=days,
+        with_money=True,
+    )
+    btyd = btyd.select(
+        "customer_id",
+        "frequency",
+        "recency",
+        "monetary_value",
+        "first_purchase",
+        "last_purchase",
+        purchase_days=btyd.frequency + 1,
+    )
     table = per.left_join(btyd, "customer_id").drop("customer_id_right")
 
     if complaints is not None:
