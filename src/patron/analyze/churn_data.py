@@ -402,7 +402,7 @@ def _complaints(complaints: pd.DataFrame, at: pd.Timestamp, index: pd.Index) -> 
             "unresolved": (closed & bad).astype(float),
             "resolved": (closed & ~bad).astype(float),
             "recent": (past["opened_at"] > at - pd.Timedelta(days=365)).astype(float).to_numpy(),
-            "opened_at": past["opened_at"].to_numpy(),
+            "opened_at": past["opened_at"].array,
         }
     )
     if resolved_at is not None:
@@ -478,7 +478,7 @@ def _pivot_answers(responses: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str
     at = frame["responded_at"].groupby(rows).max()
     parts = pd.Series(uniques).str.split("\x1f", n=1, expand=True)
     out = pd.DataFrame(wide, columns=[str(i) for i in items])
-    out.insert(0, "at", at.reindex(range(len(uniques))).to_numpy())
+    out.insert(0, "at", at.reindex(range(len(uniques))).array)
     out.insert(0, "response_id", parts[1].to_numpy())
     out.insert(0, "customer_id", parts[0].to_numpy())
     features = _item_features(
@@ -531,7 +531,7 @@ def _contacts(interactions: pd.DataFrame, at: pd.Timestamp, index: pd.Index) -> 
             "one": 1.0,
             "service": service.astype(float).to_numpy(),
             "recent": (past["occurred_at"] > at - pd.Timedelta(days=90)).astype(float).to_numpy(),
-            "at": past["occurred_at"].to_numpy(),
+            "at": past["occurred_at"].array,
         }
     )
     g = frame.groupby("customer_id")

@@ -334,9 +334,17 @@ def _features(ctx: ReportContext):
 
         complaints = ctx.table("complaints") if _has(ctx, "complaints") else None
         interactions = ctx.table("interactions") if _has(ctx, "interactions") else None
-        ctx.shared["features"] = customer_features(
+        expr = customer_features(
             ctx.table("orders"), complaints=complaints, interactions=interactions, as_of=ctx.as_of
         )
+        # Computed once and kept in the engine: segments, the Pareto curve and its summary
+        # all read it.
+        # (An Arrow memtable: creating a table through Ibis fails on some DuckDB versions.)
+        import ibis
+
+        from patron.analyze.engine import to_pyarrow
+
+        ctx.shared["features"] = ibis.memtable(to_pyarrow(expr, ctx.con))
     return ctx.shared["features"]
 
 
