@@ -7,6 +7,7 @@ customer 360 view, the rules and the report read the latest value per metric.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from datetime import date
@@ -116,11 +117,35 @@ def write_scores(
     return len(rows)
 
 
-def latest_scores(workspace_or_url: Any, customer_pks: list[int]) -> dict[int, dict[str, dict]]:
-    """The most recent value of every metric for each customer."""
+def latest_scores(
+    workspace_or_url: Any, customer_pks: list[int], *, connection: sa.Connection | None = None
+) -> dict[int, dict[str, dict]]:
+    """The most recent value of every metric for each customer.
+
+    ``connection``: read through this open connection (e.g. the caller's session's), so a
+    request that already holds one spends no second checkout and transaction on it.
+    """
     if not customer_pks:
         return {}
-    url = _store_url(workspace_or_url)
+    result: dict[int, dict[str, dict]] = {pk: {} for pk in customer_pks}
+    if connection is None:
+        with open_store(_store_url(workspace_or_url)).connect() as conn:
+            rows = conn.execute(_latest_scores_statement(), {"pks": list(customer_pks)}).all()
+    else:
+        rows = connection.execute(_latest_scores_statement(), {"pks": list(customer_pks)}).all()
+    for row in rows:
+        result[row.customer_pk][row.metric] = {
+            "value": row.value,
+            "label": row.label,
+            "as_of": row.as_of,
+            "detail": row.detail,
+        }
+    return result
+
+
+@functools.cache
+def _latest_scores_statement() -> sa.Select:
+    # Built once: SQLAlchemy then reuses its compiled form without recomputing cache keys.
     s = ScoreSnapshot.__table__
     ranked = (
         sa.select(
@@ -134,16 +159,7 @@ def latest_scores(workspace_or_url: Any, customer_pks: list[int]) -> dict[int, d
             .over(partition_by=(s.c.customer_pk, s.c.metric), order_by=s.c.as_of.desc())
             .label("rank"),
         )
-        .where(s.c.customer_pk.in_(customer_pks))
+        .where(s.c.customer_pk.in_(sa.bindparam("pks", expanding=True)))
         .subquery()
     )
-    result: dict[int, dict[str, dict]] = {pk: {} for pk in customer_pks}
-    with open_store(url).connect() as conn:
-        for row in conn.execute(sa.select(ranked).where(ranked.c.rank == 1)):
-            result[row.customer_pk][row.metric] = {
-                "value": row.value,
-                "label": row.label,
-                "as_of": row.as_of,
-                "detail": row.detail,
-            }
-    return result
+    return sa.select(ranked).where(ranked.c.rank == 1)
