@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from patron.core.i18n import _
+from patron.exceptions import InputError
 
 TEXT, FLOAT, INT, BOOL, DATE, DATETIME = "text", "float", "int", "bool", "date", "datetime"
 
@@ -351,8 +352,6 @@ def normalize_name(name: str) -> str:
 
 def get_kind(name: str) -> Kind:
     """The kind called ``name`` (``order_lines`` and ``order-lines`` both work)."""
-    from patron.exceptions import InputError
-
     key = str(name).strip().lower().replace("_", "-")
     if key not in KINDS:
         raise InputError(
