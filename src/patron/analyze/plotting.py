@@ -88,6 +88,25 @@ def pareto_chart(curves: dict[str, pd.DataFrame]) -> alt.Chart:
     )
 
 
+def purchases_chart(features: pd.DataFrame, cap: int = 10) -> alt.Chart:
+    """Customers by number of purchase days (the last bar gathers ``cap`` and more)."""
+    days = features["purchase_days"].clip(upper=cap)
+    counts = (
+        days.value_counts().sort_index().rename_axis("purchase_days").reset_index(name="customers")
+    )
+    counts["label"] = [f"{d}+" if d == cap else str(d) for d in counts["purchase_days"]]
+    return (
+        alt.Chart(counts)
+        .mark_bar()
+        .encode(
+            x=alt.X("label:O", title=_("Purchase days"), sort=counts["label"].tolist()),
+            y=alt.Y("customers:Q", title=_("Customers")),
+            tooltip=["label", "customers"],
+        )
+        .properties(title=_("Customers by number of purchase days"), width=WIDTH, height=HEIGHT)
+    )
+
+
 def rfm_grid_chart(scores: pd.DataFrame) -> alt.Chart:
     """Customers in the R × FM grid, coloured by the named segment of each cell."""
     grid = (

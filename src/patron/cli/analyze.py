@@ -249,7 +249,12 @@ def features(
     )
     if write_back:
         ctx.write("features", frame, [], when)
-    emit(printer, frame, json=json, csv=csv)
+    chart_obj = None
+    if chart:
+        from patron.analyze.plotting import purchases_chart
+
+        chart_obj = purchases_chart(frame)
+    emit(printer, frame, json=json, csv=csv, chart=chart_obj, chart_path=chart)
 
 
 def segments(
