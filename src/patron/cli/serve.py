@@ -46,12 +46,18 @@ def serve(
             workers=workers,
             proxy_headers=proxy_headers,
             log_level="warning",
+            access_log=False,
         )
         return
     from patron.serve.app import create_app
 
     uvicorn.run(
-        create_app(ws), host=host, port=port, proxy_headers=proxy_headers, log_level="warning"
+        create_app(ws),
+        host=host,
+        port=port,
+        proxy_headers=proxy_headers,
+        log_level="warning",
+        access_log=False,
     )
 
 

@@ -8,6 +8,7 @@ error page for browsers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import Depends, FastAPI, Request
@@ -155,6 +156,35 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+@dataclass
+class ServedWorkspace(Workspace):
+    """The workspace as a running service sees it: store URL and key read once, at start.
+
+    ``Workspace.database_url`` and ``.secret_key`` re-read the environment settings on
+    every access; on the request path that cost more than a database query.
+    """
+
+    served_database_url: str = ""
+    served_secret_key: str = ""
+
+    @classmethod
+    def of(cls, workspace: Workspace) -> ServedWorkspace:
+        return cls(
+            root=workspace.root,
+            settings=workspace.settings,
+            served_database_url=workspace.database_url,
+            served_secret_key=workspace.secret_key,
+        )
+
+    @property
+    def database_url(self) -> str:  # type: ignore[override]
+        return self.served_database_url
+
+    @property
+    def secret_key(self) -> str:  # type: ignore[override]
+        return self.served_secret_key
+
+
 def create_app(workspace: Workspace) -> FastAPI:
     """The Patron service for one workspace."""
     app = FastAPI(
@@ -166,6 +196,7 @@ def create_app(workspace: Workspace) -> FastAPI:
         ),
         dependencies=[Depends(verify_csrf)],
     )
+    workspace = ServedWorkspace.of(workspace)
     app.state.workspace = workspace
     app.state.database_url = workspace.database_url
     app.state.secret_key = workspace.secret_key

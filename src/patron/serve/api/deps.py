@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from patron.collect.errors import AuthenticationError, PermissionDeniedError
@@ -40,14 +41,18 @@ class CsrfError(Exception):
     """A state-changing request without this session's CSRF token."""
 
 
-def get_workspace(request: Request) -> Workspace:
+# Cheap dependencies are ``async def``: FastAPI runs plain ``def`` ones in the thread
+# pool, and each hop there cost more than the work itself.
+async def get_workspace(request: Request) -> Workspace:
     return request.app.state.workspace
 
 
 WorkspaceDep = Annotated[Workspace, Depends(get_workspace)]
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    # Creating a session opens no connection (that happens at its first query, in the
+    # route's thread); closing it after a committed request touches no network either.
     session = session_factory(request.app.state.database_url)()
     try:
         yield session
@@ -113,6 +118,17 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
+def _cached_actor(request: Request) -> Actor | None:
+    """The bearer token's actor when the token cache knows it (no database needed)."""
+    token = bearer_token(request)
+    if not token:
+        return None
+    actor = request.app.state.token_cache.get(security.hash_token(token))
+    if actor is None:
+        return None
+    return Actor(actor.username, actor.role, actor.user_pk, actor.language, client_ip(request))
+
+
 def _actor(request: Request, session: Session) -> Actor | None:
     token = bearer_token(request)
     ip = client_ip(request)
@@ -135,9 +151,11 @@ def _actor(request: Request, session: Session) -> Actor | None:
     return None
 
 
-def current_actor(request: Request, session: SessionDep) -> Actor:
+async def current_actor(request: Request, session: SessionDep) -> Actor:
     """The signed-in user or token holder; 401 for the API when there is none."""
-    actor = _actor(request, session)
+    actor = _cached_actor(request)
+    if actor is None:  # the store is needed: do it in the thread pool, off the event loop
+        actor = await run_in_threadpool(_actor, request, session)
     if actor is None:
         raise AuthenticationError(_("sign in or send an API token"))
     return actor
@@ -158,7 +176,7 @@ WebActor = Annotated[Actor, Depends(web_actor)]
 def Allowed(permission: str) -> type[Actor]:  # noqa: N802 - reads like a type in signatures
     """An API actor holding ``permission`` (403 otherwise)."""
 
-    def guard(actor: CurrentActor) -> Actor:
+    async def guard(actor: CurrentActor) -> Actor:
         actor.require(permission)
         return actor
 
@@ -169,7 +187,7 @@ def Allowed(permission: str) -> type[Actor]:  # noqa: N802 - reads like a type i
 def WebAllowed(permission: str) -> type[Actor]:  # noqa: N802
     """A signed-in web user holding ``permission`` (403 page otherwise)."""
 
-    def guard(actor: WebActor) -> Actor:
+    async def guard(actor: WebActor) -> Actor:
         if not actor.can(permission):
             raise PermissionDeniedError(_("your role may not open this page"))
         return actor
