@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import sqlalchemy as sa
@@ -364,34 +365,46 @@ def submit_response(
 ) -> str:
     """Store the answers of one invitation exactly once; returns the response id.
 
-    The invitation is claimed with ``UPDATE … WHERE used_at IS NULL`` in the same
-    transaction as the inserts: of two concurrent submits exactly one claims it, the
-    other gets ``TokenError`` (reason "used").
+    One transaction of three statements: claim the invitation with ``UPDATE … WHERE
+    used_at IS NULL RETURNING …`` (of two concurrent submits exactly one claims it, the
+    other gets ``TokenError`` with reason "used"), read the survey's items, insert all
+    answers in one INSERT. Anything wrong after the claim (expired link, closed survey,
+    bad answers) rolls the claim back, so the link stays usable.
     """
-    invitation, survey = open_invitation(session, token, secret_key=secret_key)
-    parsed = _parse_answers(survey, answers)
+    if security.read_survey_token(secret_key, token, max_age_s=None).problem:
+        raise TokenError(_("this survey link is not valid"), reason="invalid")
     moment = now()
     claimed = session.execute(
-        sa.update(SurveyInvitation)
-        .where(SurveyInvitation.id == invitation.id, SurveyInvitation.used_at.is_(None))
-        .values(used_at=moment)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
+        _CLAIM_INVITATION, {"claim_hash": security.hash_token(token), "claim_at": moment}
+    ).first()
+    if claimed is None:
         session.rollback()
-        raise TokenError(
+        open_invitation(session, token, secret_key=secret_key)  # raises: invalid, used …
+        raise TokenError(  # claimed by a concurrent submit in between
             _("this survey link has already been used: thank you, your answers are recorded"),
             reason="used",
         )
-    response_id = f"inv-{invitation.id}"
-    context = invitation.context or {}
+    try:
+        if aware(claimed.expires_at) < moment:
+            raise TokenError(_("this survey link has expired"), reason="expired")
+        rows = session.execute(_SURVEY_ITEMS, {"survey_pk": claimed.survey_pk}).all()
+        if not rows or not rows[0].active:
+            raise TokenError(_("this survey is closed"), reason="expired")
+        items = [row for row in rows if row.code is not None]
+        survey = SimpleNamespace(code=rows[0].survey_code, items=items)
+        parsed = _parse_answers(survey, answers)  # type: ignore[arg-type]
+    except (TokenError, InputError):
+        session.rollback()
+        raise
+    response_id = f"inv-{claimed.id}"
+    context = claimed.context or {}
     source = "complaint-followup" if context.get("complaint_id") else source
     rows = [
         {
             "response_id": response_id,
-            "survey_pk": survey.id,
-            "customer_pk": invitation.customer_pk,
-            "invitation_pk": invitation.id,
+            "survey_pk": claimed.survey_pk,
+            "customer_pk": claimed.customer_pk,
+            "invitation_pk": claimed.id,
             "responded_at": moment,
             "item_code": code,
             "value": value,
@@ -405,7 +418,7 @@ def submit_response(
             {**rows[0], "item_code": "comment", "value": None, "text_value": comment.strip()[:4000]}
         )
     try:
-        session.execute(sa.insert(SurveyResponse), rows)
+        session.execute(sa.insert(SurveyResponse.__table__), rows)
         if context.get("complaint_id"):
             score = ", ".join(
                 f"{code}={value:g}" for code, value, _t in parsed if value is not None
@@ -427,6 +440,36 @@ def submit_response(
             reason="used",
         ) from exc
     return response_id
+
+
+_invitations = SurveyInvitation.__table__
+_CLAIM_INVITATION = (
+    sa.update(_invitations)
+    .where(
+        _invitations.c.token_hash == sa.bindparam("claim_hash"),
+        _invitations.c.used_at.is_(None),
+    )
+    .values(used_at=sa.bindparam("claim_at"))
+    .returning(
+        _invitations.c.id,
+        _invitations.c.survey_pk,
+        _invitations.c.customer_pk,
+        _invitations.c.expires_at,
+        _invitations.c.context,
+    )
+)
+_SURVEY_ITEMS = (
+    sa.select(
+        Survey.__table__.c.code.label("survey_code"),
+        Survey.__table__.c.active,
+        SurveyItem.__table__.c.code,
+        SurveyItem.__table__.c.scale_min,
+        SurveyItem.__table__.c.scale_max,
+    )
+    .select_from(Survey.__table__)
+    .outerjoin(SurveyItem.__table__, SurveyItem.__table__.c.survey_pk == Survey.__table__.c.id)
+    .where(Survey.__table__.c.id == sa.bindparam("survey_pk"))
+)
 
 
 def survey_items(survey: Survey, lang: str) -> list[dict[str, Any]]:
