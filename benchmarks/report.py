@@ -21,7 +21,7 @@ import pandas as pd
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "tests" / "report"))
-from factories import CONSTRUCT_OF_PREFIX  # noqa: E402
+from report_factories import CONSTRUCT_OF_PREFIX  # noqa: E402
 
 
 def _construct(code: str) -> str | None:

@@ -13,7 +13,7 @@ from patron.analyze import linkage as L
 from patron.analyze.churn_data import CustomerHistory
 
 sys.path.insert(0, str(Path(__file__).parent))
-from factories import simulated_history  # noqa: E402
+from churn_factories import simulated_history  # noqa: E402
 
 
 def ts(day: str) -> pd.Timestamp:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from factories import write_warehouse  # noqa: E402
+from report_factories import write_warehouse  # noqa: E402
 
 
 @pytest.fixture(scope="session")

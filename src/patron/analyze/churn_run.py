@@ -146,11 +146,12 @@ def predict_churn(
     base = model or ChurnModel()
     params = {**base.get_params(), "label": "churned", "id_col": "customer_id"}
     evaluation = None
+    back_test = None
     if backtest:
         back_at = as_of - 2 * span
         try:
-            back_train = churn_table(history, back_at, horizon=span, active_within=active_within)
             back_test = churn_table(history, train_at, horizon=span, active_within=active_within)
+            back_train = churn_table(history, back_at, horizon=span, active_within=active_within)
         except InputError as exc:
             notes.append(_("no backtest: {reason}").format(reason=exc))
         else:
@@ -167,7 +168,10 @@ def predict_churn(
                 )
                 evaluation.fold_roc_auc = [evaluation.roc_auc]
                 evaluation.fold_pr_auc = [evaluation.pr_auc]
-    train = churn_table(history, train_at, horizon=span, active_within=active_within)
+    # The backtest's test table is the training table: build it once.
+    if back_test is None:
+        back_test = churn_table(history, train_at, horizon=span, active_within=active_within)
+    train = back_test
     fitted = ChurnModel(**params).fit(train)
     today = churn_table(history, as_of, active_within=active_within)
     scores = fitted.score(today, top=top_reasons, reasons_for=reasons_for)
