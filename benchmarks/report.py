@@ -53,8 +53,18 @@ def generate(root: Path, guests: int, chunk: int) -> None:
         tables = {
             "customers": guests_frame,
             "orders": data.stays[
-                ["order_id", "customer_id", "ordered_at", "amount", "cost", "discount",
-                 "quantity", "channel", "location", "status"]
+                [
+                    "order_id",
+                    "customer_id",
+                    "ordered_at",
+                    "amount",
+                    "cost",
+                    "discount",
+                    "quantity",
+                    "channel",
+                    "location",
+                    "status",
+                ]
             ].copy(),  # fmt: skip
             "complaints": data.complaints.drop(columns=["order_id"], errors="ignore").copy(),
             "interactions": data.interactions.copy(),
@@ -99,7 +109,9 @@ def main() -> None:
     print(f"report for {args.guests:,} guests: {elapsed:.1f} s, {result.bytes / 1e6:.2f} MB, "
           f"peak RSS {peak:,.0f} MB, load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     for section in result.sections:
-        print(f"  {section.key:<14} {section.status:<8} {section.seconds:6.1f} s  {section.message}")
+        print(
+            f"  {section.key:<14} {section.status:<8} {section.seconds:6.1f} s  {section.message}"
+        )
     print(f"goal: < 60 s ({'met' if elapsed < 60 else 'MISSED'}), "
           f"< 10 MB ({'met' if result.bytes < 10e6 else 'MISSED'})")  # fmt: skip
 
