@@ -122,6 +122,12 @@ ENDPOINTS: dict[tuple[str, str], tuple[str, str, dict]] = {
     ),
     ("GET", "/api/analytics/metrics"): ("analytics:read", "/api/analytics/metrics", {}),
     ("GET", "/api/analytics/scores"): ("analytics:read", "/api/analytics/scores?metric=clv", {}),
+    ("GET", "/api/campaigns"): ("analytics:read", "/api/campaigns", {}),
+    ("GET", "/api/campaigns/{code}/uplift"): (
+        "analytics:read",
+        "/api/campaigns/none/uplift",
+        {},
+    ),
     ("GET", "/api/users"): ("users:manage", "/api/users", {}),
     ("POST", "/api/users"): (
         "users:manage",
@@ -151,6 +157,7 @@ WEB_PAGES = {
     "/complaints": "complaints:read",
     "/surveys": "surveys:read",
     "/analytics": "analytics:read",
+    "/campaigns": "analytics:read",
 }
 
 

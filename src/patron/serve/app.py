@@ -28,6 +28,8 @@ from patron.serve.web import web_router
 from patron.serve.web.render import render_error, request_language
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
+# The report's vendored Vega, Vega-Lite and vega-embed, served for the campaigns charts.
+VEGA_DIR = Path(__file__).resolve().parent.parent / "report" / "static"
 
 
 def _wants_html(request: Request) -> bool:
@@ -136,6 +138,17 @@ class SecurityHeadersMiddleware:
         ),
     ]
 
+    # Vega compiles chart expressions with Function(): the campaigns page (its scripts
+    # still only from this site) needs 'unsafe-eval', no other page gets it.
+    CHART_HEADERS = [
+        *HEADERS[:3],
+        (
+            b"content-security-policy",
+            b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            b"script-src 'self' 'unsafe-eval'; frame-ancestors 'none'",
+        ),
+    ]
+
     def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
         self.app = app
 
@@ -147,10 +160,12 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
+        extra = self.CHART_HEADERS if scope["path"] == "/campaigns" else self.HEADERS
+
         async def send_with_headers(message) -> None:  # type: ignore[no-untyped-def]
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = list(message["headers"]) + self.HEADERS
+                message["headers"] = list(message["headers"]) + extra
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
@@ -204,6 +219,8 @@ def create_app(workspace: Workspace) -> FastAPI:
     _install_error_handlers(app)
     app.include_router(api_router)
     app.include_router(web_router)
+    if VEGA_DIR.is_dir():
+        app.mount("/static/vega", StaticFiles(directory=VEGA_DIR), name="vega")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/api/health", tags=["health"])

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from patron.serve.api.routes import (
     analytics,
     audit,
+    campaigns,
     complaints,
     customers,
     imports,
@@ -27,6 +28,7 @@ for module in (
     public,
     imports,
     analytics,
+    campaigns,
     users,
     audit,
 ):

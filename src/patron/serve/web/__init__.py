@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from patron.serve.web import analytics, auth, complaints, customers, surveys
+from patron.serve.web import analytics, auth, campaigns, complaints, customers, surveys
 
 web_router = APIRouter(include_in_schema=False)
-for module in (auth, customers, complaints, surveys, analytics):
+for module in (auth, customers, complaints, surveys, analytics, campaigns):
     web_router.include_router(module.router)

@@ -1,0 +1,9 @@
+// Draw each campaign's uplift chart from the Vega-Lite spec the page carries as JSON.
+document.addEventListener("DOMContentLoaded", function () {
+  if (typeof vegaEmbed !== "function") { return; }
+  document.querySelectorAll(".chart[data-spec]").forEach(function (target) {
+    var source = document.getElementById(target.getAttribute("data-spec"));
+    if (!source) { return; }
+    vegaEmbed(target, JSON.parse(source.textContent), { actions: false, renderer: "svg" });
+  });
+});
