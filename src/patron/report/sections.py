@@ -561,6 +561,16 @@ def clv_section(ctx: ReportContext) -> Section:
 
     orders = ctx.history.orders[["customer_id", "ordered_at", "amount"]]
     result = run_clv(orders, calibration_end=ctx.as_of, model="bgnbd", time_unit="W", months=12)
+    if "clv" not in result.predictions.columns:
+        # The spend model refuses repeat buyers whose mean spend is 0 (free orders):
+        # value the base on the paid orders and say so.
+        paid = orders[orders["amount"] > 0]
+        result = run_clv(paid, calibration_end=ctx.as_of, model="bgnbd", time_unit="W", months=12)
+        if "clv" not in result.predictions.columns:
+            raise _Missing(_("the spend model could not be fitted: no CLV"))
+        section.notes.append(
+            _("{n} orders of amount 0 left out of the CLV").format(n=_int(len(orders) - len(paid)))
+        )
     predictions = result.predictions.set_index("customer_id")
     clv = predictions["clv"].astype(float).rename("clv")
     p_alive = predictions["p_alive"].astype(float)
