@@ -36,6 +36,25 @@ class ReportResult:
     bytes: int
     notes: list[str] = field(default_factory=list)
 
+    def to_printer(self):
+        """What was written, for the CLI and the demo."""
+        from patron.core.printer import Printer
+
+        ok = sum(s.status == "ok" for s in self.sections)
+        return Printer(
+            title=_("Report written to {path}").format(path=self.path),
+            facts={
+                _("sections shown"): f"{ok} / {len(self.sections)}",
+                _("size (kB)"): round(self.bytes / 1024),
+                _("seconds"): round(self.seconds, 1),
+            },
+            notes=[
+                _("{title}: {message}").format(title=s.title, message=s.message)
+                for s in self.sections
+                if s.status != "ok"
+            ],
+        )
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": str(self.path),
