@@ -40,6 +40,15 @@ MAP = [
 ]
 
 
+def strict_json(text: str):
+    """Parse JSON, failing on NaN/Infinity (not JSON, though Python writes them)."""
+
+    def reject(constant: str):
+        raise ValueError(f"{constant} in JSON output")
+
+    return json.loads(text, parse_constant=reject)
+
+
 def invoke(*args: str) -> str:
     result = runner.invoke(app, list(args))
     assert result.exit_code == 0, result.output
@@ -47,7 +56,7 @@ def invoke(*args: str) -> str:
 
 
 def test_features_json_on_a_mapped_file(raw_file: Path, shared_data: Path) -> None:
-    out = json.loads(
+    out = strict_json(
         invoke("analyze", "features", str(raw_file), *MAP, "--as-of", "1997-09-30", "--json")
     )
     assert len(out) == 300
@@ -82,7 +91,7 @@ def test_every_command_prints_and_charts(raw_file: Path, tmp_path: Path) -> None
     csv = invoke("analyze", "cohorts", str(raw_file), *MAP, "--period", "Q", "--csv")
     frame = pd.read_csv(pd.io.common.StringIO(csv))
     assert frame[frame["period"] == 0]["retention"].eq(1.0).all()
-    out = json.loads(invoke("analyze", "loyalty", str(raw_file), *MAP, "--period", "Y", "--json"))
+    out = strict_json(invoke("analyze", "loyalty", str(raw_file), *MAP, "--period", "Y", "--json"))
     assert [row["active"] for row in out["scorecard"]] == [300, 63]
     assert all(row["reason"] for row in out["customers"])
 

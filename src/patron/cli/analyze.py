@@ -174,6 +174,12 @@ def parse_date(value: str) -> date:
         ) from None
 
 
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows for JSON: missing values as null (JSON has no NaN), dates as ISO text."""
+    out = frame.astype(object).where(frame.notna(), None)
+    return out.to_dict("records")
+
+
 def emit(
     printer: Printer,
     frame: pd.DataFrame,
@@ -190,7 +196,7 @@ def emit(
 
         save_chart(chart, chart_path)
     if json:
-        print_json(payload if payload is not None else frame.to_dict("records"))
+        print_json(payload if payload is not None else records(frame))
         return
     if csv:
         frame.to_csv(sys.stdout, index=False)
@@ -286,11 +292,13 @@ def segments(
         seg.value_tiers(feats, measure=measure), "customer_id"
     )
     frame = ctx.run(per_customer).sort_values("customer_id").reset_index(drop=True)
-    cutoffs = ctx.run(seg.rfm_cutoffs(scores)).sort_values(["dimension", "score"])
+    cutoffs = (
+        ctx.run(seg.rfm_cutoffs(scores)).sort_values(["dimension", "score"]).reset_index(drop=True)
+    )
     summary = ctx.run(seg.segment_summary(scores, feats))
     order = list(seg.SEGMENTS)
     summary["order"] = summary["rfm_segment"].map(order.index)
-    summary = summary.sort_values("order").drop(columns="order")
+    summary = summary.sort_values("order").drop(columns="order").reset_index(drop=True)
     summary.insert(0, "segment", [_(seg.SEGMENTS[s]) for s in summary["rfm_segment"]])
     layers = frame["layer"].value_counts().rename_axis("layer").reset_index(name="customers")
     tiers = (
@@ -320,9 +328,9 @@ def segments(
             when,
         )
     payload = {
-        "segments": summary.to_dict("records"),
-        "cutoffs": cutoffs.to_dict("records"),
-        "customers": frame.to_dict("records"),
+        "segments": records(summary),
+        "cutoffs": records(cutoffs),
+        "customers": records(frame),
     }
     emit(
         printer,
@@ -396,9 +404,9 @@ def pareto(
     if write_back:
         ctx.write("money_losers", losers, [], ctx.as_of_date(as_of))
     payload = {
-        "summary": summary.to_dict("records"),
-        "deciles": deciles.to_dict("records"),
-        "money_losers": losers.to_dict("records"),
+        "summary": records(summary),
+        "deciles": records(deciles),
+        "money_losers": records(losers),
     }
     emit(printer, deciles, json=json, csv=csv, payload=payload, chart=chart_obj, chart_path=chart)
 
@@ -480,9 +488,9 @@ def lifecycle(
         )
     payload = {
         "as_of": when,
-        "stages": counts.to_dict("records"),
-        "transitions": matrix.to_dict("records") if matrix is not None else None,
-        "customers": stages.to_dict("records"),
+        "stages": records(counts),
+        "transitions": records(matrix) if matrix is not None else None,
+        "customers": records(stages),
     }
     emit(printer, stages, json=json, csv=csv, payload=payload, chart=chart_obj, chart_path=chart)
 
@@ -604,7 +612,7 @@ def loyalty(
             [writeback.label_scores(types, "loyalty_type", "loyalty_type", reason_col="reason")],
             ctx.as_of_date(as_of),
         )
-    payload = {"scorecard": card.to_dict("records"), "customers": types.to_dict("records")}
+    payload = {"scorecard": records(card), "customers": records(types)}
     emit(
         printer,
         types,
