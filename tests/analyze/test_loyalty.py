@@ -99,6 +99,9 @@ def test_reasons_are_words_with_the_facts(types) -> None:
     assert "100% of orders at one place" in out.loc["convenience", "reason"]
     assert "no survey answer" in out.loc["habit", "reason"]
     assert "would recommend 3 of 10" in out.loc["price_detractor", "reason"]
+    assert out.loc["gone_regular", "reason"] == (
+        "no longer buys (4 purchase days, last 761 days ago), no survey answer"
+    )
     with language("zh_CN"):
         text = loyalty.reason_for(
             out.reset_index().set_index("customer_id").loc["latent"].to_dict()

@@ -399,10 +399,17 @@ def reason_for(row: pd.Series | dict) -> str:
             "buys rarely (purchase days: {n}); {discount} of spend discounted, {attachment}: follows the price"
         ),
         "none": N_("too little to tell (purchase days: {n}), {attachment}"),
+        "latent_stopped": N_(
+            "attached ({attachment}) but no longer buys ({n} purchase days, last {days} days ago): something holds them back"
+        ),
+        "price_stopped": N_(
+            "no longer buys ({n} purchase days, last {days} days ago); {discount} of spend discounted, {attachment}: follows the price"
+        ),
         "stopped": N_("no longer buys ({n} purchase days, last {days} days ago), {attachment}"),
     }
-    if kind == "none" and bool(row.get("stopped_buying", False)):
-        kind = "stopped"
+    if bool(row.get("stopped_buying", False)) and kind in ("none", "latent", "price"):
+        # Bought often once, silent now: say so rather than "buys rarely".
+        kind = {"none": "stopped", "latent": "latent_stopped", "price": "price_stopped"}[kind]
     return gettext(texts[kind]).format(**facts)
 
 

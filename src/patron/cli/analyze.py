@@ -596,13 +596,20 @@ def loyalty(
             "nps",
         ]
     ]
+    # A few customers of every type, so each rule shows its reason.
+    per_type = max(1, limit // max(1, types["loyalty_type"].nunique()))
+    examples = (
+        types.groupby("loyalty_type", sort=False)
+        .head(per_type)[["customer_id", "loyalty_type", "reason"]]
+        .reset_index(drop=True)
+    )
     printer = Printer(
         _("Loyalty scorecard by {period}").format(period=period.upper()),
         {},
         [
             (_("Scorecard"), shown_card),
             (_("Loyalty types"), counts),
-            (_("Examples"), types[["customer_id", "loyalty_type", "reason"]].head(limit)),
+            (_("Examples"), examples),
         ],
     )
     if write_back:
