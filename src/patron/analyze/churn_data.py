@@ -154,7 +154,8 @@ class CustomerHistory:
     @property
     def last_event(self) -> pd.Timestamp:
         """The latest purchase date: the natural "today" of the data."""
-        return self.orders["ordered_at"].max()
+        end = getattr(self, "_data_end", None)
+        return end if end is not None else self.orders["ordered_at"].max()
 
     @property
     def has_surveys(self) -> bool:
@@ -310,14 +311,14 @@ class CustomerHistory:
             item_features=features,
         )
 
-    def restrict(self, customer_ids: pd.Index | list[str]) -> CustomerHistory:
-        """The history of these customers only (e.g. one data set of the demo)."""
-        keep = set(map(str, customer_ids))
+    def restrict(self, customer_ids: Any) -> CustomerHistory:
+        """The history of these customers only (e.g. a sample to learn from)."""
+        keep = pd.Index(pd.unique(np.asarray(customer_ids, dtype=object).astype(str)))
 
         def sub(frame: pd.DataFrame | None) -> pd.DataFrame | None:
             return None if frame is None else frame[frame["customer_id"].isin(keep)]
 
-        return CustomerHistory(
+        part = CustomerHistory(
             orders=sub(self.orders),
             customers=sub(self.customers),
             complaints=sub(self.complaints),
@@ -326,6 +327,9 @@ class CustomerHistory:
             answers=sub(self.answers),
             item_features=self.item_features,
         )
+        # The data still end when the whole history ends (horizons are checked on it).
+        part._data_end = self.last_event
+        return part
 
 
 def _days(delta: pd.Series) -> pd.Series:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from patron.analyze.churn import ChurnEvaluation, ChurnModel, evaluate_predictions
@@ -147,11 +148,26 @@ def predict_churn(
     params = {**base.get_params(), "label": "churned", "id_col": "customer_id"}
     evaluation = None
     back_test = None
+    # The model learns from at most ``max_train_rows`` customers: on a larger base the
+    # past snapshots are built for a random sample of three times that many (training
+    # and backtest), and only today's table covers everyone.
+    learn_from = history
+    limit = base.max_train_rows
+    everyone = pd.unique(history.orders["customer_id"])
+    if limit and len(everyone) > 3 * limit:
+        rng = np.random.default_rng(base.random_state)
+        chosen = rng.choice(everyone, size=3 * limit, replace=False)
+        learn_from = history.restrict(chosen)
+        notes.append(
+            _("trained and backtested on a random {n} of {total} customers").format(
+                n=format_number(len(chosen)), total=format_number(len(everyone))
+            )
+        )
     if backtest:
         back_at = as_of - 2 * span
         try:
-            back_test = churn_table(history, train_at, horizon=span, active_within=active_within)
-            back_train = churn_table(history, back_at, horizon=span, active_within=active_within)
+            back_test = churn_table(learn_from, train_at, horizon=span, active_within=active_within)
+            back_train = churn_table(learn_from, back_at, horizon=span, active_within=active_within)
         except InputError as exc:
             notes.append(_("no backtest: {reason}").format(reason=exc))
         else:
@@ -170,7 +186,7 @@ def predict_churn(
                 evaluation.fold_pr_auc = [evaluation.pr_auc]
     # The backtest's test table is the training table: build it once.
     if back_test is None:
-        back_test = churn_table(history, train_at, horizon=span, active_within=active_within)
+        back_test = churn_table(learn_from, train_at, horizon=span, active_within=active_within)
     train = back_test
     fitted = ChurnModel(**params).fit(train)
     today = churn_table(history, as_of, active_within=active_within)
