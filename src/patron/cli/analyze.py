@@ -10,7 +10,14 @@ from typing import Annotated, Any
 import pandas as pd
 import typer
 
-from patron.cli.options import CsvOption, JsonOption, WorkspaceOption, console, print_json
+from patron.cli.options import (
+    CsvOption,
+    JsonOption,
+    WorkspaceOption,
+    console,
+    err_console,
+    print_json,
+)
 from patron.core.i18n import _
 from patron.core.printer import Printer
 from patron.exceptions import InputError
@@ -116,7 +123,9 @@ class Context:
     def run(self, expr: Any) -> pd.DataFrame:
         from patron.analyze import engine
 
-        return engine.to_pandas(expr, self.con)
+        # A spinner on stderr while the engine works; stdout stays clean for --json/--csv.
+        with err_console.status(_("Computing on {engine}…").format(engine=self.con.name)):
+            return engine.to_pandas(expr, self.con)
 
     def features(self, as_of: str | None, time_unit: str | None) -> Any:
         from patron.analyze.features import customer_features
