@@ -12,7 +12,7 @@ from rich.console import Console
 
 from patron.core.printer import Printer
 from patron.data.hotel import generate_hotel
-from patron.demo import DEMO_STEPS, DemoStep, run_demo
+from patron.demo import DEMO_STEPS, LOAD_STEPS, DemoStep, run_demo
 
 N_GUESTS = 200
 
@@ -37,7 +37,10 @@ def test_demo_on_the_sample(
         monkeypatch.setenv("PATRON_DATABASE_URL", store_url)
     else:
         monkeypatch.delenv("PATRON_DATABASE_URL", raising=False)
-    result = run_demo(tmp_path / "demo", n_guests=N_GUESTS, cdnow_sample=True, progress=False)
+    loading = [s for s in DEMO_STEPS if s.name in LOAD_STEPS]
+    result = run_demo(
+        tmp_path / "demo", n_guests=N_GUESTS, cdnow_sample=True, progress=False, steps=loading
+    )
     assert [s.name for s in result.steps] == ["cdnow", "hotel", "sync", "counts"]
     for summary in (*result.results["cdnow"].values(), *result.results["hotel"].values()):
         assert summary.rejected == 0, summary.to_dict()
@@ -67,7 +70,9 @@ def test_demo_on_the_sample(
     assert "cdnow" in text and "hotel" in text
 
     # A second run loads nothing twice.
-    again = run_demo(tmp_path / "demo", n_guests=N_GUESTS, cdnow_sample=True, progress=False)
+    again = run_demo(
+        tmp_path / "demo", n_guests=N_GUESTS, cdnow_sample=True, progress=False, steps=loading
+    )
     assert again.results["cdnow"]["orders"].imported == 0
     assert again.results["hotel"]["responses"].imported == 0
     pd.testing.assert_frame_equal(again.counts, result.counts)
@@ -120,10 +125,44 @@ def test_cli_demo_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.delenv("PATRON_DATABASE_URL", raising=False)
     out = CliRunner().invoke(
-        app, ["demo", str(tmp_path / "cli"), "--guests", "50", "--cdnow-sample", "--json"]
+        app, ["demo", str(tmp_path / "cli"), "--guests", "300", "--cdnow-sample", "--json"]
     )
     assert out.exit_code == 0, out.output
     payload = json.loads(out.stdout)
     counts = {(c["table"], c["dataset"]): c["rows"] for c in payload["counts"]}
     assert counts[("orders", "cdnow")] == 6_919
-    assert counts[("customers", "hotel")] == 51
+    assert counts[("customers", "hotel")] == 301
+    assert [s["name"] for s in payload["steps"]] == [s.name for s in DEMO_STEPS]
+    # Every analysis wrote its scores back to the customers' records.
+    with sa.create_engine(f"sqlite:///{tmp_path / 'cli' / 'patron.db'}").connect() as conn:
+        rows = conn.execute(
+            sa.text(
+                "SELECT metric, count(*) FROM score_snapshots s JOIN customers c "
+                "ON c.id = s.customer_pk WHERE c.customer_id LIKE 'CDNOW-%' GROUP BY metric"
+            )
+        ).all()
+        cdnow = dict(rows)
+        hotel = dict(
+            conn.execute(
+                sa.text(
+                    "SELECT metric, count(*) FROM score_snapshots s JOIN customers c "
+                    "ON c.id = s.customer_pk WHERE c.customer_id LIKE 'H%' GROUP BY metric"
+                )
+            ).all()
+        )
+    # CLV for each of the 2,357 sample customers; segments for every buyer.
+    assert cdnow["clv"] == cdnow["p_alive"] == cdnow["rfm_segment"] == 2_357
+    assert hotel["csi_satisfaction"] == payload_respondents(tmp_path / "cli")
+    buyers = generate_hotel(n_guests=300).stays["customer_id"].nunique()
+    assert hotel["rfm_segment"] == buyers
+    assert hotel["lifecycle_stage"] == 301  # guests who never stayed are prospects
+    assert hotel["churn_risk"] > 0
+    assert {"loyalty_type", "layer", "value_tier"} <= set(hotel)
+
+
+def payload_respondents(workspace: Path) -> int:
+    """Hotel guests who answered the survey (each gets one satisfaction score)."""
+    with sa.create_engine(f"sqlite:///{workspace / 'patron.db'}").connect() as conn:
+        return conn.execute(
+            sa.text("SELECT count(DISTINCT customer_pk) FROM survey_responses")
+        ).scalar_one()

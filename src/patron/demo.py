@@ -14,6 +14,8 @@ exercises the path a user's own data takes.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -279,12 +281,158 @@ def count_rows(context: DemoContext) -> pd.DataFrame:
     return counts.sort_values(["table", "dataset"], kind="stable").reset_index(drop=True)
 
 
+@dataclass
+class CommandRun:
+    """An analysis the demo ran as the documented command a user would type."""
+
+    args: list[str]
+
+    @property
+    def command_line(self) -> str:
+        return " ".join(["patron", *self.args])
+
+
+def run_command(context: DemoContext, args: list[str]) -> CommandRun:
+    """Run ``patron ARGS`` in this process, exactly as typed, showing its output.
+
+    The demo's analyses are the commands of the CLI reference, so every figure the demo
+    (and its report) shows can be recomputed by typing the same line.
+    """
+    import typer
+
+    from patron.cli.main import app
+    from patron.cli.options import console
+
+    run = CommandRun(args)
+    command = typer.main.get_command(app)
+    if context.progress:
+        context.console.print(f"[bold]$ {run.command_line}[/bold]")
+        command.main(args=args, prog_name="patron", standalone_mode=False)
+        return run
+    # Quiet (e.g. ``patron demo --json``): the command's tables must not reach stdout.
+    shown, console.file = console.file, io.StringIO()
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            command.main(args=args, prog_name="patron", standalone_mode=False)
+    finally:
+        console.file = shown
+    return run
+
+
+def _workspace_args(context: DemoContext) -> list[str]:
+    return ["--workspace", str(context.workspace.root)]
+
+
+def analyse_segments(context: DemoContext) -> CommandRun:
+    """RFM segments, layers and value tiers, written to the customers' scores."""
+    return run_command(context, ["analyze", "segments", *_workspace_args(context), "--write-back"])
+
+
+def analyse_lifecycle(context: DemoContext) -> CommandRun:
+    """Lifecycle stage of every customer at the hotel's as-of date."""
+    return run_command(
+        context,
+        [
+            "analyze",
+            "lifecycle",
+            *_workspace_args(context),
+            "--as-of",
+            context.as_of.isoformat(),
+            "--write-back",
+        ],
+    )
+
+
+def analyse_loyalty(context: DemoContext) -> CommandRun:
+    """The five loyalty measures by year and a loyalty type per customer."""
+    return run_command(
+        context,
+        [
+            "analyze",
+            "loyalty",
+            *_workspace_args(context),
+            "--as-of",
+            context.as_of.isoformat(),
+            "--period",
+            "Y",
+            "--write-back",
+        ],
+    )
+
+
+def analyse_clv(context: DemoContext) -> CommandRun:
+    """BG/NBD and Gamma-Gamma on CDNOW: 39-week calibration, holdout to mid-1998."""
+    orders = context.data_dir / "cdnow" / "orders.csv"
+    return run_command(
+        context,
+        [
+            "clv",
+            str(orders),
+            "--customer-col",
+            "customer_id",
+            "--date-col",
+            "ordered_at",
+            "--amount-col",
+            "amount",
+            "--calibration-end",
+            "1997-09-30",
+            "--holdout-end",
+            "1998-06-30",
+            *_workspace_args(context),
+        ],
+    )
+
+
+def analyse_csi(context: DemoContext) -> CommandRun:
+    """The ACSI model on the hotel's survey answers, with a bootstrap."""
+    from patron.data.hotel_vocab import SURVEY_CODE
+
+    return run_command(
+        context,
+        [
+            "csi",
+            "--model",
+            "acsi",
+            "--survey",
+            SURVEY_CODE,
+            "--bootstrap",
+            "500",
+            "--seed",
+            "1",
+            *_workspace_args(context),
+        ],
+    )
+
+
+def analyse_churn(context: DemoContext) -> CommandRun:
+    """Who among the active guests will not stay again within a year, and why."""
+    return run_command(
+        context,
+        [
+            "churn",
+            *_workspace_args(context),
+            "--snapshot",
+            context.as_of.isoformat(),
+            "--horizon",
+            "1y",
+        ],
+    )
+
+
 DEMO_STEPS: list[DemoStep] = [
     DemoStep("cdnow", N_("Load CDNOW purchases (real data)"), load_cdnow),
     DemoStep("hotel", N_("Generate and load the synthetic hotel"), load_hotel),
     DemoStep("sync", N_("Sync the warehouse"), sync_warehouse),
     DemoStep("counts", N_("Count what was loaded"), count_rows),
+    DemoStep("segments", N_("Segments, layers and value tiers"), analyse_segments),
+    DemoStep("lifecycle", N_("Lifecycle stages"), analyse_lifecycle),
+    DemoStep("loyalty", N_("Loyalty scorecard and types"), analyse_loyalty),
+    DemoStep("clv", N_("Customer lifetime value (CDNOW)"), analyse_clv),
+    DemoStep("csi", N_("Customer satisfaction index (hotel)"), analyse_csi),
+    DemoStep("churn", N_("Churn risk with reasons (hotel)"), analyse_churn),
 ]
+# Steps that load data; tests and quick runs can stop after these.
+LOAD_STEPS = ("cdnow", "hotel", "sync", "counts")
 
 
 def run_demo(
