@@ -133,6 +133,9 @@ def test_cli_demo_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert counts[("orders", "cdnow")] == 6_919
     assert counts[("customers", "hotel")] == 301
     assert [s["name"] for s in payload["steps"]] == [s.name for s in DEMO_STEPS]
+    report = Path(payload["report"])
+    assert report == tmp_path / "cli" / "reports" / "report-hotel.html"
+    assert report.stat().st_size > 100_000  # charts and their JavaScript are inside
     # Every analysis wrote its scores back to the customers' records.
     with sa.create_engine(f"sqlite:///{tmp_path / 'cli' / 'patron.db'}").connect() as conn:
         rows = conn.execute(

@@ -419,6 +419,19 @@ def analyse_churn(context: DemoContext) -> CommandRun:
     )
 
 
+def write_report(context: DemoContext) -> Any:
+    """The hotel report: every section above as one offline HTML file."""
+    from patron.report import build_report
+
+    return build_report(
+        context.workspace,
+        dataset="hotel",
+        as_of=context.as_of,
+        progress=context.progress,
+        console=context.console,
+    )
+
+
 DEMO_STEPS: list[DemoStep] = [
     DemoStep("cdnow", N_("Load CDNOW purchases (real data)"), load_cdnow),
     DemoStep("hotel", N_("Generate and load the synthetic hotel"), load_hotel),
@@ -430,6 +443,7 @@ DEMO_STEPS: list[DemoStep] = [
     DemoStep("clv", N_("Customer lifetime value (CDNOW)"), analyse_clv),
     DemoStep("csi", N_("Customer satisfaction index (hotel)"), analyse_csi),
     DemoStep("churn", N_("Churn risk with reasons (hotel)"), analyse_churn),
+    DemoStep("report", N_("Write the report (hotel)"), write_report, show=True),
 ]
 # Steps that load data; tests and quick runs can stop after these.
 LOAD_STEPS = ("cdnow", "hotel", "sync", "counts")

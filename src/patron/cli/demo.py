@@ -47,11 +47,17 @@ def demo(
                 "workspace": str(result.workspace.root),
                 "counts": result.counts.to_dict("records"),
                 "steps": [{"name": s.name, "seconds": s.elapsed_s} for s in result.steps],
+                "report": str(result.results["report"].path)
+                if "report" in result.results
+                else None,
             }
         )
         return
     result.print(console)
     console.print(_("Workspace ready at {path}").format(path=result.workspace.root))
+    report = result.results.get("report")
+    if report is not None:
+        console.print(_("Report: {path}").format(path=report.path))
 
 
 def register(app: typer.Typer) -> None:
