@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 DEMO_DATA_DIR = "demo-data"
+HOTEL_COST_TO_SERVE = {"cost_per_complaint": 250.0, "cost_per_service_interaction": 15.0}
 # Tables counted in the summary, in the order people read them.
 SUMMARY_TABLES = (
     "customers",
@@ -209,6 +210,9 @@ def load_hotel(context: DemoContext) -> dict[str, Any]:
     from patron.data.hotel import generate_hotel
 
     data = generate_hotel(seed=context.seed, n_guests=context.n_guests, as_of=context.as_of)
+    # What a complaint and a service contact cost the hotel: gross margin counts them,
+    # so the 20/80 view can show guests who lose money.
+    context.workspace.update_settings("analytics", HOTEL_COST_TO_SERVE)
     context.results["hotel_data"] = data
     paths = data.write_csv(context.data_dir / "hotel")
     ensure_hotel_survey(context.workspace, data.survey_items)

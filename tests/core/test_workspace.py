@@ -81,3 +81,11 @@ def test_cli_init_and_chinese_messages(tmp_path, monkeypatch) -> None:
     assert "工作区已就绪" in result.output
     result = runner.invoke(app, ["init", str(tmp_path / "ws2")])
     assert "Workspace ready at" in result.output
+
+
+def test_update_settings_keeps_other_sections(workspace: Workspace) -> None:
+    workspace.update_settings("analytics", {"cost_per_complaint": 250.0})
+    again = Workspace.open(workspace.root)
+    assert again.setting("analytics", "cost_per_complaint") == 250.0
+    assert again.setting("analytics", "time_unit") == "W"
+    assert again.secret_key == workspace.secret_key

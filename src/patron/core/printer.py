@@ -66,8 +66,22 @@ class Printer:
             for column in frame.columns:
                 numeric = pd.api.types.is_numeric_dtype(frame[column])
                 table.add_column(str(column), justify="right" if numeric else "left")
-            for index, row in frame.iterrows():
-                cells = [self._fmt(v) for v in row.tolist()]
+            # Counts that pandas stored as floats (after a join or a sum) print as counts.
+            whole = {
+                column
+                for column in frame.columns
+                if pd.api.types.is_float_dtype(frame[column])
+                and frame[column].notna().any()
+                and bool(np.all(np.mod(frame[column].dropna().to_numpy(), 1) == 0))
+                and bool((frame[column].abs() >= 1).any())
+            }
+            # Cell by cell: iterrows would turn a row of ints and floats into floats.
+            for position, index in enumerate(frame.index):
+                cells = []
+                for j, column in enumerate(frame.columns):
+                    value = frame.iat[position, j]
+                    whole_number = column in whole and pd.notna(value)
+                    cells.append(f"{value:,.0f}" if whole_number else self._fmt(value))
                 table.add_row(*([str(index)] if show_index else []), *cells)
             out.append(table)
         return out

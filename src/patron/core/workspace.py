@@ -78,6 +78,13 @@ class Workspace:
     def setting(self, section: str, key: str, default: Any = None) -> Any:
         return self.settings.get(section, {}).get(key, default)
 
+    def update_settings(self, section: str, values: dict[str, Any]) -> None:
+        """Change settings of one section and write ``patron.toml`` (other sections kept)."""
+        on_disk = tomllib.loads(self.settings_path.read_text(encoding="utf-8"))
+        on_disk.setdefault(section, {}).update(values)
+        self.settings_path.write_bytes(tomli_w.dumps(on_disk).encode())
+        self.settings.setdefault(section, {}).update(values)
+
     @classmethod
     def init(cls, root: str | os.PathLike[str], *, exist_ok: bool = True) -> Workspace:
         """Create (or re-open) a workspace at ``root`` and bring its store up to date."""
