@@ -27,6 +27,8 @@ def serve(
     """
     import uvicorn
 
+    from patron.serve.http import HTTP_PROTOCOL
+
     ws = open_workspace(workspace)
     from patron.collect.store.db import upgrade_store
 
@@ -47,6 +49,7 @@ def serve(
             proxy_headers=proxy_headers,
             log_level="warning",
             access_log=False,
+            http=HTTP_PROTOCOL,
         )
         return
     from patron.serve.app import create_app
@@ -58,6 +61,7 @@ def serve(
         proxy_headers=proxy_headers,
         log_level="warning",
         access_log=False,
+        http=HTTP_PROTOCOL,
     )
 
 
