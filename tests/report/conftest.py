@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from report_factories import write_warehouse  # noqa: E402
+from report_factories import add_campaign, write_warehouse  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +29,21 @@ def hotel_workspace(tmp_path_factory: pytest.TempPathFactory):
 
 
 @pytest.fixture(scope="session")
-def hotel_report(hotel_workspace):
+def hotel_campaigns(hotel_workspace) -> dict[str, dict[str, int]]:
+    """Two campaigns in the store: one that worked (+20 points of retention planted) and
+    one that did nothing; their treated and control group sizes."""
+    return {
+        "gift": add_campaign(
+            hotel_workspace, "gift", p_control=0.20, p_treated=0.40, n=800, seed=2
+        ),
+        "null": add_campaign(
+            hotel_workspace, "null", p_control=0.25, p_treated=0.25, n=800, seed=3
+        ),
+    }
+
+
+@pytest.fixture(scope="session")
+def hotel_report(hotel_workspace, hotel_campaigns):
     from patron.report import build_report
 
     return build_report(hotel_workspace, dataset="hotel")

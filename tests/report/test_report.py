@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
+
+import pandas as pd
 
 from patron.report import build_report
 
@@ -20,6 +23,7 @@ SECTION_KEYS = [
     "value_at_risk",
     "recovery",
     "linkage",
+    "campaigns",
 ]
 
 
@@ -76,6 +80,48 @@ def test_summary_states_the_findings(hotel_report):
     assert any("Satisfaction index" in n for n in summary.notes)
 
 
+def _read_table(markup: str) -> pd.DataFrame:
+    """The report's HTML table as text cells (counts back to integers)."""
+    cells = [
+        [html.unescape(c) for c in re.findall(r"<t[hd]>(.*?)</t[hd]>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", markup)
+    ]
+    frame = pd.DataFrame(cells[1:], columns=cells[0])
+    for column in ("treated", "control"):
+        frame[column] = frame[column].str.replace(",", "").astype(int)
+    return frame
+
+
+def test_campaigns_show_their_uplift_beside_the_command(hotel_report, hotel_campaigns):
+    section = next(s for s in hotel_report.sections if s.key == "campaigns")
+    assert section.status == "ok", section.message
+    assert dict(section.facts) == {"campaigns": "2", "measured against a control group": "2"}
+    # One chart per campaign, each with the command that recomputes it beside it.
+    root = hotel_report.path.parent.parent
+    assert [c.command for c in section.charts] == [
+        f"patron act campaign uplift {code} --workspace {root}" for code in ("gift", "null")
+    ]
+    assert [c.spec["facet"]["row"]["field"] for c in section.charts] == ["metric", "metric"]
+    page = hotel_report.path.read_text(encoding="utf-8")
+    assert page.count('<code class="figure-command"') == 2
+    # Per campaign and outcome: group sizes, the difference with its interval, the verdict.
+    table = _read_table(section.tables[0][1])
+    assert len(table) == 6
+    for code, groups in hotel_campaigns.items():
+        rows = table[table["campaign"] == code]
+        assert set(rows["treated"]) == {groups["treatment"]}
+        assert set(rows["control"]) == {groups["control"]}
+    gift = table[table["campaign"] == "gift"].set_index("outcome")
+    null = table[table["campaign"] == "null"].set_index("outcome")
+    # +20 points of retention planted: found, with an interval that excludes zero.
+    assert gift.loc["retention", "verdict"].startswith("treated +")
+    low, high = re.findall(r"-?\d+\.\d", gift.loc["retention", "difference (95 % CI)"])[1:]
+    assert 0 < float(low) < 20 < float(high)
+    assert gift.loc["revenue per member", "verdict"].startswith("treated +")
+    assert set(null["verdict"]) == {"no detectable effect"}
+    assert "Campaigns with a detectable effect: gift." in hotel_report.sections[0].notes
+
+
 def test_absent_data_and_missing_modules_are_said_not_crashed(
     hotel_workspace, tmp_path, monkeypatch
 ):
@@ -95,11 +141,12 @@ def test_absent_data_and_missing_modules_are_said_not_crashed(
     assert status["clv"][0] == "missing" and "patron.analyze.clv.pipeline" in status["clv"][1]
     assert status["value_at_risk"] == ("missing", "needs both the churn and the CLV sections")
     assert status["churn"][0] == "ok" and status["segments"][0] == "ok"
+    assert status["campaigns"] == ("missing", "no campaign in the workspace")
     page = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "Not available: no complaints in the workspace" in page
 
 
-def test_chinese_report(hotel_workspace, tmp_path):
+def test_chinese_report(hotel_workspace, hotel_campaigns, tmp_path):
     result = build_report(hotel_workspace, out=tmp_path / "zh.html", lang="zh_CN", dataset="hotel")
     page = result.path.read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in page
@@ -108,7 +155,7 @@ def test_chinese_report(hotel_workspace, tmp_path):
     assert all(s.status == "ok" for s in result.sections)
 
 
-def test_report_command_writes_the_file(hotel_workspace, tmp_path):
+def test_report_command_writes_the_file(hotel_workspace, hotel_campaigns, tmp_path):
     from typer.testing import CliRunner
 
     from patron.cli.main import app

@@ -34,6 +34,7 @@ class Chart:
     title: str
     spec: dict[str, Any]
     id: str = ""
+    command: str = ""  # the command that recomputes this one figure, shown beside it
 
 
 @dataclass
@@ -979,6 +980,99 @@ def value_at_risk_section(ctx: ReportContext) -> Section:
     return section
 
 
+# ---------------------------------------------------------------------------------------
+# Campaigns and their effect (uplift against the control group)
+# ---------------------------------------------------------------------------------------
+
+_UPLIFT_METRICS = (
+    ("retained", N_("retention")),
+    ("responded", N_("response")),
+    ("spend", N_("revenue per member")),
+)
+
+
+def campaigns_section(ctx: ReportContext) -> Section:
+    section = Section(
+        "campaigns",
+        _("Campaigns and their effect"),
+        "",
+        intro=_(
+            "Treated members against the random control group held out of each campaign: "
+            "differences in retention, response and revenue per member with 95 % intervals. "
+            "An interval that covers zero means no detectable effect."
+        ),
+    )
+    from patron.act.results import campaign_uplift, list_campaigns
+
+    known = list_campaigns(ctx.workspace)
+    if not known:
+        raise _Missing(_("no campaign in the workspace"))
+    commands, rows = [], []
+    worked: set[str] = set()
+    for campaign in reversed(known):  # oldest first, as they were run
+        code = campaign["code"]
+        command = f"patron act campaign uplift {code} {ctx.ws_arg}"
+        commands.append(command)
+        result = campaign_uplift(ctx.workspace, code)
+        if not result["measured"]:
+            section.notes.append(
+                _("Campaign {code}: {reason}").format(code=code, reason=result["reason"])
+            )
+            continue
+        estimate = result["estimate"]
+        section.charts.append(
+            Chart(
+                _("Uplift of campaign {code}").format(code=code),
+                estimate.chart().to_dict(),
+                command=command,
+            )
+        )
+        for metric, label in _UPLIFT_METRICS:
+            r = result["metrics"].get(metric)
+            if r is None:
+                continue
+            money = metric == "spend"
+            shown = ctx.money if money else _pct
+            gap = ctx.money if money else (lambda v: _num(100 * v))
+            rows.append(
+                {
+                    _("campaign"): code,
+                    _("treated"): result["treated"],
+                    _("control"): result["control"],
+                    _("outcome"): _(label),
+                    _("treated mean"): shown(r["treated"]),
+                    _("control mean"): shown(r["control"]),
+                    _("difference (95 % CI)"): _("{d} ({lo} to {hi})").format(
+                        d=gap(r["difference"]), lo=gap(r["lower"]), hi=gap(r["upper"])
+                    ),
+                    _("verdict"): r["verdict"],
+                }
+            )
+            if r["detectable"]:
+                worked.add(code)
+    section.command = "\n".join(commands)
+    measured = len(section.charts)
+    section.facts = [
+        (_("campaigns"), _int(len(known))),
+        (_("measured against a control group"), _int(measured)),
+    ]
+    if rows:
+        section.tables.append(
+            (
+                _("Treated minus control (retention and response in points)"),
+                html_table(pd.DataFrame(rows)),
+            )
+        )
+        ctx.shared["campaigns_finding"] = (
+            _("Campaigns with a detectable effect: {codes}.").format(
+                codes=", ".join(sorted(worked))
+            )
+            if worked
+            else _("No campaign had a detectable effect.")
+        )
+    return section
+
+
 def summary_section(ctx: ReportContext, sections: list[Section]) -> Section:
     section = Section(
         "summary",
@@ -999,7 +1093,13 @@ def summary_section(ctx: ReportContext, sections: list[Section]) -> Section:
         section.facts.append((_("revenue from the top 20 %"), _pct(ctx.shared["pareto_top20"])))
     if "value_at_risk" in ctx.shared:
         section.facts.append((_("value at risk"), ctx.money(ctx.shared["value_at_risk"])))
-    for key in ("csi_finding", "churn_finding", "recovery_finding", "elasticity_finding"):
+    for key in (
+        "csi_finding",
+        "churn_finding",
+        "recovery_finding",
+        "elasticity_finding",
+        "campaigns_finding",
+    ):
         if key in ctx.shared:
             section.notes.append(ctx.shared[key])
     missing = [s.title for s in sections if s.status != "ok"]
@@ -1022,6 +1122,7 @@ SECTIONS: list[tuple[str, Callable[[ReportContext], Section], str]] = [
     ("value_at_risk", value_at_risk_section, N_("Value at risk")),
     ("recovery", recovery_section, N_("Complaint recovery")),
     ("linkage", linkage_section, N_("Satisfaction and what customers did next")),
+    ("campaigns", campaigns_section, N_("Campaigns and their effect")),
 ]
 
 
