@@ -313,10 +313,19 @@ class CustomerHistory:
 
     def restrict(self, customer_ids: Any) -> CustomerHistory:
         """The history of these customers only (e.g. a sample to learn from)."""
-        keep = pd.Index(pd.unique(np.asarray(customer_ids, dtype=object).astype(str)))
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        keep = pa.array(pd.unique(np.asarray(customer_ids, dtype=object).astype(str)))
 
         def sub(frame: pd.DataFrame | None) -> pd.DataFrame | None:
-            return None if frame is None else frame[frame["customer_id"].isin(keep)]
+            if frame is None:
+                return None
+            # Arrow's hash set: pandas' isin of a string column against object ids
+            # converts every string to a Python object first.
+            ids = pa.array(frame["customer_id"].astype("str"))
+            mask = pc.is_in(ids, value_set=keep.cast(ids.type)).to_numpy(zero_copy_only=False)
+            return frame[mask]
 
         part = CustomerHistory(
             orders=sub(self.orders),
@@ -336,46 +345,60 @@ def _days(delta: pd.Series) -> pd.Series:
     return delta.dt.total_seconds() / 86400.0
 
 
+def _customer_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Each row's customer as an integer code (first appearance order) and the ids.
+
+    Aggregating on the codes with ``np.bincount`` hashes every id string once; a pandas
+    groupby per feature would hash them again for every feature and every reindex.
+    """
+    codes, uniques = pd.factorize(ids, sort=False)
+    return codes, pd.Index(uniques, name="customer_id")
+
+
 def _behaviour(orders: pd.DataFrame, at: pd.Timestamp) -> pd.DataFrame:
-    past = orders[orders["ordered_at"] <= at]
-    year = at - pd.Timedelta(days=365)
-    two_years = at - pd.Timedelta(days=730)
-    grouped = past.groupby("customer_id", sort=False)
-    first = grouped["ordered_at"].min()
-    last = grouped["ordered_at"].max()
-    n = grouped.size()
-    recent = past[past["ordered_at"] > year].groupby("customer_id").size()
-    before = (
-        past[(past["ordered_at"] > two_years) & (past["ordered_at"] <= year)]
-        .groupby("customer_id")
-        .size()
-    )
-    revenue = grouped["amount"].sum()
+    past = orders[(orders["ordered_at"] <= at) & orders["customer_id"].notna()]
+    codes, index = _customer_codes(past["customer_id"])
+    k = len(index)
+    # Seconds before the snapshot (≤ 0): one subtraction, then plain numpy per customer.
+    secs = (past["ordered_at"] - at).dt.total_seconds().to_numpy(dtype=float)
+    amount = np.nan_to_num(pd.to_numeric(past["amount"], errors="coerce").to_numpy(dtype=float))
+    year, two_years = -365 * 86400.0, -730 * 86400.0
+    recent = secs > year
+    before = (secs > two_years) & ~recent
+    n = np.bincount(codes, minlength=k).astype(float)
+    first = np.full(k, np.inf)
+    np.minimum.at(first, codes, secs)
+    last = np.full(k, -np.inf)
+    np.maximum.at(last, codes, secs)
+    revenue = np.bincount(codes, weights=amount, minlength=k)
+    purchases_365d = np.bincount(codes, weights=recent, minlength=k)
     out = pd.DataFrame(
         {
-            "purchases": n.astype(float),
-            "purchases_365d": recent.reindex(n.index, fill_value=0).astype(float),
-            "days_since_last_purchase": _days(at - last).round(),
-            "days_since_first_purchase": _days(at - first).round(),
+            "purchases": n,
+            "purchases_365d": purchases_365d,
+            "days_since_last_purchase": np.round(-last / 86400.0),
+            "days_since_first_purchase": np.round(-first / 86400.0),
             "revenue": revenue,
-            "revenue_365d": past[past["ordered_at"] > year]
-            .groupby("customer_id")["amount"]
-            .sum()
-            .reindex(n.index, fill_value=0.0),
+            "revenue_365d": np.bincount(codes, weights=amount * recent, minlength=k),
             "mean_spend": revenue / n,
-        }
+        },
+        index=index,
     )
-    out["purchase_trend"] = out["purchases_365d"] - before.reindex(n.index, fill_value=0)
-    span = _days(last - first)
-    gap = (span / (n - 1)).where(n > 1)
-    out["mean_days_between"] = gap
-    out["silence_ratio"] = (out["days_since_last_purchase"] / gap).where(gap > 0)
-    if "discount" in past.columns:
-        discount = pd.to_numeric(past["discount"], errors="coerce").fillna(0.0)
-        share = discount.groupby(past["customer_id"]).sum() / (
-            revenue + discount.groupby(past["customer_id"]).sum()
+    out["purchase_trend"] = purchases_365d - np.bincount(codes, weights=before, minlength=k)
+    span = (last - first) / 86400.0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        gap = np.where(n > 1, span / (n - 1), np.nan)
+        out["mean_days_between"] = gap
+        out["silence_ratio"] = np.where(
+            gap > 0, out["days_since_last_purchase"].to_numpy() / gap, np.nan
         )
-        out["discount_share"] = share.reindex(n.index).fillna(0.0)
+        if "discount" in past.columns:
+            discount = np.nan_to_num(
+                pd.to_numeric(past["discount"], errors="coerce").to_numpy(dtype=float)
+            )
+            given = np.bincount(codes, weights=discount, minlength=k)
+            whole = revenue + given
+            out["discount_share"] = np.where(whole != 0, given / whole, 0.0)
     return out
 
 
@@ -398,37 +421,35 @@ def _complaints(complaints: pd.DataFrame, at: pd.Timestamp, index: pd.Index) -> 
     if "status" in past.columns:
         outcome = outcome.fillna(past["status"].astype("string").str.lower())
     bad = outcome.isin(_UNRESOLVED).fillna(False).to_numpy()
-    frame = pd.DataFrame(
-        {
-            "customer_id": past["customer_id"].to_numpy(),
-            "one": 1.0,
-            "open": (~closed).astype(float),
-            "unresolved": (closed & bad).astype(float),
-            "resolved": (closed & ~bad).astype(float),
-            "recent": (past["opened_at"] > at - pd.Timedelta(days=365)).astype(float).to_numpy(),
-            "opened_at": past["opened_at"].array,
-        }
-    )
+    pos = index.get_indexer(past["customer_id"])
+    ok = pos >= 0
+    pos, k = pos[ok], len(index)
+    secs = (past["opened_at"] - at).dt.total_seconds().to_numpy(dtype=float)[ok]
+    closed, bad = closed[ok], bad[ok]
     if resolved_at is not None:
-        took = _days(resolved_at - past["opened_at"]).to_numpy()
-        frame["took"] = np.where(closed, took, np.nan)
+        took = _days(resolved_at - past["opened_at"]).to_numpy(dtype=float)[ok]
+        took = np.where(closed, took, np.nan)
     else:
-        frame["took"] = np.nan
-    g = frame.groupby("customer_id")
-    out = pd.DataFrame(
-        {
-            "complaints": g["one"].sum(),
-            "complaints_open": g["open"].sum(),
-            "complaints_unresolved": g["unresolved"].sum(),
-            "complaints_resolved": g["resolved"].sum(),
-            "complaints_365d": g["recent"].sum(),
-            "days_to_resolve": g["took"].mean().round(1),
-            "days_since_last_complaint": _days(at - g["opened_at"].max()).round(),
-        }
-    ).reindex(index)
-    counts = [c for c in out.columns if c.startswith("complaints")]
-    out[counts] = out[counts].fillna(0.0)
-    return out
+        took = np.full(len(pos), np.nan)
+    count = np.bincount(pos, minlength=k).astype(float)
+    timed = ~np.isnan(took)
+    n_timed = np.bincount(pos[timed], minlength=k)
+    took_sum = np.bincount(pos[timed], weights=took[timed], minlength=k)
+    last = np.full(k, -np.inf)
+    np.maximum.at(last, pos, secs)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return pd.DataFrame(
+            {
+                "complaints": count,
+                "complaints_open": np.bincount(pos, weights=~closed, minlength=k),
+                "complaints_unresolved": np.bincount(pos, weights=closed & bad, minlength=k),
+                "complaints_resolved": np.bincount(pos, weights=closed & ~bad, minlength=k),
+                "complaints_365d": np.bincount(pos, weights=secs > -365 * 86400.0, minlength=k),
+                "days_to_resolve": np.round(np.where(n_timed > 0, took_sum / n_timed, np.nan), 1),
+                "days_since_last_complaint": np.where(count > 0, np.round(-last / 86400.0), np.nan),
+            },
+            index=index,
+        )
 
 
 _KEYS = ("customer_id", "response_id", "at")
@@ -494,63 +515,71 @@ def _pivot_answers(responses: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str
 def _surveys(history: CustomerHistory, at: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
     scores = history.survey_scores()
     past = scores[scores["at"] <= at]
+    pos = index.get_indexer(past["customer_id"])
+    past, pos = past[pos >= 0], pos[pos >= 0]
     if past.empty:
         return pd.DataFrame(index=index)
-    # Rank each customer's answers: 1 = latest survey, 2 = the one before.
-    past = past.sort_values(["customer_id", "at"], ascending=[True, False])
-    rank = past.groupby("customer_id").cumcount().to_numpy() + 1
+    # Rank each customer's answers: 1 = latest survey, 2 = the one before (sorted on the
+    # integer positions, not on the id strings).
+    secs = (past["at"] - at).dt.total_seconds().to_numpy(dtype=float)
+    order = np.lexsort((-secs, pos))
+    past, pos, secs = past.iloc[order], pos[order], secs[order]
+    row = np.arange(len(pos))
+    starts = np.r_[True, pos[1:] != pos[:-1]]
+    rank = row - np.maximum.accumulate(np.where(starts, row, 0)) + 1
     constructs = [c for c in past.columns if c not in _KEYS and c != "nps"]
     # 1–10 items rescaled to 0–100 (ACSI).
-    rescaled = (past[constructs] - 1.0) / 9.0 * 100.0
-    latest = rescaled[rank == 1].set_axis(past.loc[rank == 1, "customer_id"].to_numpy())
-    out = pd.DataFrame(index=index).join(latest.round(1))
-    if (rank == 2).any():
-        previous = rescaled[rank == 2].set_axis(past.loc[rank == 2, "customer_id"].to_numpy())
+    rescaled = (past[constructs].to_numpy(dtype=float) - 1.0) / 9.0 * 100.0
+    first, second = rank == 1, rank == 2
+
+    def spread(values: np.ndarray, where: np.ndarray) -> np.ndarray:
+        """Values of the selected rows placed at their customer's row of ``index``."""
+        full = np.full((len(index),) + values.shape[1:], np.nan)
+        full[pos[where]] = values[where]
+        return full
+
+    latest = spread(rescaled, first)
+    out = pd.DataFrame(np.round(latest, 1), index=index, columns=constructs)
+    if second.any():
+        previous = spread(rescaled, second)
         for feature in ("satisfaction", "value", "quality"):
-            if feature in latest.columns:
-                change = (latest[feature] - previous[feature].reindex(latest.index)).reindex(index)
-                out[f"{feature}_change"] = change.round(1)
+            if feature in constructs:
+                j = constructs.index(feature)
+                out[f"{feature}_change"] = np.round(latest[:, j] - previous[:, j], 1)
     if "nps" in past.columns:
-        first = past[rank == 1]
-        last_nps = first.set_index("customer_id")["nps"].reindex(index)
+        last_nps = pd.Series(spread(past["nps"].to_numpy(dtype=float), first), index=index)
         out["nps"] = last_nps
         out["nps_class"] = np.select(
             [last_nps >= 9, last_nps >= 7, last_nps >= 0], [2.0, 1.0, 0.0], default=np.nan
         )
-    last = past.loc[rank == 1].set_index("customer_id")["at"]
-    out["days_since_last_survey"] = _days(at - last).reindex(index).round()
+    out["days_since_last_survey"] = np.round(-spread(secs, first) / 86400.0)
     return out
 
 
 def _contacts(interactions: pd.DataFrame, at: pd.Timestamp, index: pd.Index) -> pd.DataFrame:
     past = interactions[interactions["occurred_at"] <= at]
+    # Each row's position in ``index`` (one hash lookup), then sums per position.
+    pos = index.get_indexer(past["customer_id"])
+    ok = pos >= 0
+    pos, k = pos[ok], len(index)
     service = (
-        past["is_service"].fillna(False).astype(bool)
+        past["is_service"].fillna(False).astype(bool).to_numpy()[ok]
         if "is_service" in past.columns
-        else pd.Series(False, index=past.index)
+        else np.zeros(len(pos), dtype=bool)
     )
-    frame = pd.DataFrame(
+    secs = (past["occurred_at"] - at).dt.total_seconds().to_numpy(dtype=float)[ok]
+    count = np.bincount(pos, minlength=k).astype(float)
+    last = np.full(k, -np.inf)
+    np.maximum.at(last, pos, secs)
+    return pd.DataFrame(
         {
-            "customer_id": past["customer_id"].to_numpy(),
-            "one": 1.0,
-            "service": service.astype(float).to_numpy(),
-            "recent": (past["occurred_at"] > at - pd.Timedelta(days=90)).astype(float).to_numpy(),
-            "at": past["occurred_at"].array,
-        }
+            "interactions": count,
+            "service_contacts": np.bincount(pos, weights=service, minlength=k),
+            "interactions_90d": np.bincount(pos, weights=secs > -90 * 86400.0, minlength=k),
+            "days_since_last_interaction": np.where(count > 0, np.round(-last / 86400.0), np.nan),
+        },
+        index=index,
     )
-    g = frame.groupby("customer_id")
-    out = pd.DataFrame(
-        {
-            "interactions": g["one"].sum(),
-            "service_contacts": g["service"].sum(),
-            "interactions_90d": g["recent"].sum(),
-            "days_since_last_interaction": _days(at - g["at"].max()).round(),
-        }
-    ).reindex(index)
-    out[["interactions", "service_contacts", "interactions_90d"]] = out[
-        ["interactions", "service_contacts", "interactions_90d"]
-    ].fillna(0.0)
-    return out
 
 
 def churn_table(
