@@ -163,10 +163,17 @@ def scorecard(
         _nps_n=_.count(where=_.kind == "nps"),
         _promoters=_.count(where=(_.kind == "nps") & (_.value >= 9)),
         _detractors=_.count(where=(_.kind == "nps") & (_.value <= 6)),
-        responses=(
-            _.customer_id.cast("string") + ibis.literal("|") + _.responded_at.cast("string")
-        ).nunique(),
     )
+    # Questionnaires answered: distinct (customer, time) pairs, counted without building
+    # a string per answer row (millions of rows on a large base).
+    answered = (
+        r.filter(r.customer_id.notnull() & r.responded_at.notnull())
+        .select("_key", "customer_id", "responded_at")
+        .distinct()
+        .group_by("_key")
+        .aggregate(responses=_.count().cast("int64"))
+    )
+    survey = survey.left_join(answered, "_key").drop("_key_right")
     joined = out.left_join(survey, "_key")
     return joined.select(
         "period_start",
