@@ -9,7 +9,7 @@ All functions return Ibis expressions (no execution).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
@@ -18,6 +18,7 @@ from ibis import _
 
 from patron.analyze.features import as_day, day_literal, require_columns
 from patron.core.i18n import N_, gettext
+from patron.core.workspace import rules_from_settings
 from patron.exceptions import InputError
 
 #: Stages in funnel order, with display names.
@@ -68,16 +69,7 @@ class LifecycleRules:
     @classmethod
     def from_workspace(cls, workspace: Any) -> LifecycleRules:
         """Rules from the workspace's ``[lifecycle]`` settings (defaults for the rest)."""
-        section = workspace.settings.get("lifecycle", {}) if workspace is not None else {}
-        known = asdict(cls())
-        unknown = sorted(set(section) - set(known))
-        if unknown:
-            raise InputError(
-                gettext("unknown lifecycle setting {name!r}: use {choices}").format(
-                    name=unknown[0], choices=", ".join(known)
-                )
-            )
-        return cls(**{k: type(known[k])(v) for k, v in section.items()})
+        return rules_from_settings(cls, workspace, "lifecycle")
 
 
 def _lapse_threshold(rhythm: ir.FloatingValue, rules: LifecycleRules) -> ir.FloatingValue:

@@ -9,7 +9,7 @@ Expressions are pure Ibis; only ``explain_loyalty`` works on an executed pandas 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import ibis
@@ -20,6 +20,7 @@ from ibis import _
 
 from patron.analyze.features import as_day, day_literal, require_columns
 from patron.core.i18n import N_, gettext
+from patron.core.workspace import rules_from_settings
 from patron.exceptions import InputError
 
 LOYALTY_TYPES: dict[str, str] = {
@@ -262,16 +263,7 @@ class LoyaltyRules:
     @classmethod
     def from_workspace(cls, workspace: Any) -> LoyaltyRules:
         """Rules from the workspace's ``[loyalty]`` settings (defaults for the rest)."""
-        section = workspace.settings.get("loyalty", {}) if workspace is not None else {}
-        known = asdict(cls())
-        unknown = sorted(set(section) - set(known))
-        if unknown:
-            raise InputError(
-                gettext("unknown loyalty setting {name!r}: use {choices}").format(
-                    name=unknown[0], choices=", ".join(known)
-                )
-            )
-        return cls(**{k: type(known[k])(v) for k, v in section.items()})
+        return rules_from_settings(cls, workspace, "loyalty")
 
 
 def loyalty_types(

@@ -5,22 +5,24 @@ from __future__ import annotations
 import os
 import secrets
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import tomli_w
 
 from patron.core.config import get_settings
 from patron.core.i18n import _
-from patron.exceptions import WorkspaceError
+from patron.exceptions import InputError, WorkspaceError
 
 SETTINGS_FILE = "patron.toml"
 STORE_FILE = "patron.db"
 WAREHOUSE_DIR = "warehouse"
 REJECTS_DIR = "rejects"
 REPORTS_DIR = "reports"
+
+RulesT = TypeVar("RulesT")
 
 # Defaults written into a new patron.toml; later issues add their own sections.
 DEFAULT_SETTINGS: dict[str, Any] = {
@@ -136,3 +138,21 @@ class Workspace:
         for section, values in settings.items():
             merged.setdefault(section, {}).update(values)
         return cls(root=root, settings=merged)
+
+
+def rules_from_settings(cls: type[RulesT], workspace: Any, section: str) -> RulesT:
+    """A rules dataclass with the workspace's ``[section]`` values over its defaults.
+
+    An unknown key is refused by name (a typo must not silently keep a default);
+    values are cast to the type of the default.
+    """
+    values = workspace.settings.get(section, {}) if workspace is not None else {}
+    known = asdict(cls())  # type: ignore[call-overload]
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise InputError(
+            _("unknown {section} setting {name!r}: use {choices}").format(
+                section=section, name=unknown[0], choices=", ".join(known)
+            )
+        )
+    return cls(**{k: type(known[k])(v) for k, v in values.items()})
