@@ -286,29 +286,17 @@ def resolve(
     """Close the complaint as resolved and send the follow-up satisfaction question."""
     from patron.collect.surveys import create_invitation, ensure_survey
 
-    complaint = get_complaint(session, complaint_pk)
-    _check_version(complaint, expected_version)
-    if complaint.status not in OPEN_STATUSES:
-        raise StateError(
-            _("complaint {id} is already {status}").format(id=complaint.id, status=complaint.status)
-        )
     if not resolution or not resolution.strip():
         raise InputError(_("say how the complaint was resolved"))
-    complaint.status = "resolved"
-    complaint.outcome = "resolved"
-    complaint.resolution = resolution.strip()
-    complaint.resolved_at = now()
-    _event(session, complaint, actor, "resolved", resolution.strip())
-    audit.record(
+    complaint = _close(
         session,
         actor,
-        "update",
-        "complaint",
-        complaint.id,
-        customer_pk=complaint.customer_pk,
-        detail={"status": "resolved"},
+        complaint_pk,
+        resolution,
+        expected_version=expected_version,
+        status="resolved",
+        outcome="resolved",
     )
-    session.commit()
     token = None
     if followup:
         ensure_survey(session, FOLLOWUP_SURVEY)
@@ -337,19 +325,41 @@ def close_unresolved(
     expected_version: int | None = None,
 ) -> Complaint:
     """Close the complaint without a resolution (the customer withdrew, no fix possible …)."""
+    if not reason or not reason.strip():
+        raise InputError(_("say why the complaint is closed unresolved"))
+    return _close(
+        session,
+        actor,
+        complaint_pk,
+        reason,
+        expected_version=expected_version,
+        status="closed",
+        outcome="unresolved",
+    )
+
+
+def _close(
+    session: Session,
+    actor: Actor,
+    complaint_pk: int,
+    text: str,
+    *,
+    expected_version: int | None,
+    status: str,
+    outcome: str,
+) -> Complaint:
+    """End an open complaint with ``status``/``outcome``; the event name is the status."""
     complaint = get_complaint(session, complaint_pk)
     _check_version(complaint, expected_version)
     if complaint.status not in OPEN_STATUSES:
         raise StateError(
             _("complaint {id} is already {status}").format(id=complaint.id, status=complaint.status)
         )
-    if not reason or not reason.strip():
-        raise InputError(_("say why the complaint is closed unresolved"))
-    complaint.status = "closed"
-    complaint.outcome = "unresolved"
-    complaint.resolution = reason.strip()
+    complaint.status = status
+    complaint.outcome = outcome
+    complaint.resolution = text.strip()
     complaint.resolved_at = now()
-    _event(session, complaint, actor, "closed", reason.strip())
+    _event(session, complaint, actor, status, text.strip())
     audit.record(
         session,
         actor,
@@ -357,7 +367,7 @@ def close_unresolved(
         "complaint",
         complaint.id,
         customer_pk=complaint.customer_pk,
-        detail={"status": "closed"},
+        detail={"status": status},
     )
     session.commit()
     return complaint
