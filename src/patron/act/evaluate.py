@@ -17,6 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from patron.act.rules import FIELDS, Condition, Rule
+from patron.collect.scores import ranked_snapshots
 from patron.collect.store.db import open_store
 from patron.collect.store.models import (
     Complaint,
@@ -215,20 +216,7 @@ def customer_features(
 def latest_score_columns(url: str, metrics: Sequence[str], today: dt.date) -> pd.DataFrame:
     """Wide table of the latest (and previous) snapshot of each metric, by customer."""
     s = ScoreSnapshot.__table__
-    ranked = (
-        sa.select(
-            s.c.customer_pk,
-            s.c.metric,
-            s.c.value,
-            s.c.label,
-            s.c.as_of,
-            sa.func.row_number()
-            .over(partition_by=(s.c.customer_pk, s.c.metric), order_by=s.c.as_of.desc())
-            .label("rank"),
-        )
-        .where(s.c.metric.in_(list(metrics)), s.c.as_of <= today)
-        .subquery()
-    )
+    ranked = ranked_snapshots(s.c.metric.in_(list(metrics)), s.c.as_of <= today)
     rows = _read(url, sa.select(ranked).where(ranked.c.rank <= 2))
     out = pd.DataFrame(index=pd.Index([], name="customer_pk"))
     if rows.empty:

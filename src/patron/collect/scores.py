@@ -143,11 +143,14 @@ def latest_scores(
     return result
 
 
-@functools.cache
-def _latest_scores_statement() -> sa.Select:
-    # Built once: SQLAlchemy then reuses its compiled form without recomputing cache keys.
+def ranked_snapshots(*conditions: sa.ColumnElement[bool]) -> sa.Subquery:
+    """Snapshots matching ``conditions``, numbered newest first per customer and metric.
+
+    ``rank`` 1 is the latest value, 2 the one before (rules compare the two to see a
+    stage change).
+    """
     s = ScoreSnapshot.__table__
-    ranked = (
+    return (
         sa.select(
             s.c.customer_pk,
             s.c.metric,
@@ -159,7 +162,14 @@ def _latest_scores_statement() -> sa.Select:
             .over(partition_by=(s.c.customer_pk, s.c.metric), order_by=s.c.as_of.desc())
             .label("rank"),
         )
-        .where(s.c.customer_pk.in_(sa.bindparam("pks", expanding=True)))
+        .where(*conditions)
         .subquery()
     )
+
+
+@functools.cache
+def _latest_scores_statement() -> sa.Select:
+    # Built once: SQLAlchemy then reuses its compiled form without recomputing cache keys.
+    customer_pk = ScoreSnapshot.__table__.c.customer_pk
+    ranked = ranked_snapshots(customer_pk.in_(sa.bindparam("pks", expanding=True)))
     return sa.select(ranked).where(ranked.c.rank == 1)
