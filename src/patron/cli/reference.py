@@ -43,7 +43,7 @@ def render_reference() -> str:
             "# CLI reference",
             "",
             "Generated from each command's `--help` by `make docs`; do not edit by hand.",
-            "Every command also answers in Simplified Chinese: `patron --lang zh_CN COMMAND --help`.",
+            "Help and messages in Simplified Chinese: `PATRON_LANG=zh_CN patron COMMAND --help`.",
             "",
         ]
         for path, command in iter_commands(root):
