@@ -174,15 +174,7 @@ def assign(
     complaint.assigned_to = assignee.strip()
     complaint.status = "assigned"
     _event(session, complaint, actor, "assigned", assignee.strip())
-    audit.record(
-        session,
-        actor,
-        "update",
-        "complaint",
-        complaint.id,
-        customer_pk=complaint.customer_pk,
-        detail={"assigned_to": assignee},
-    )
+    _audit_update(session, actor, complaint, {"assigned_to": assignee})
     session.commit()
     return complaint
 
@@ -196,15 +188,7 @@ def add_note(session: Session, actor: Actor, complaint_pk: int, note: str) -> Co
         complaint_pk=complaint.id, actor=actor.username, kind="note", note=note.strip(), at=now()
     )
     session.add(event)
-    audit.record(
-        session,
-        actor,
-        "update",
-        "complaint",
-        complaint.id,
-        customer_pk=complaint.customer_pk,
-        detail={"note": True},
-    )
+    _audit_update(session, actor, complaint, {"note": True})
     session.commit()
     return event
 
@@ -223,15 +207,7 @@ def escalate(
     complaint.escalation_level += 1
     complaint.escalated_at = now()
     _event(session, complaint, actor, "escalated", reason)
-    audit.record(
-        session,
-        actor,
-        "update",
-        "complaint",
-        complaint.id,
-        customer_pk=complaint.customer_pk,
-        detail={"escalation_level": complaint.escalation_level},
-    )
+    _audit_update(session, actor, complaint, {"escalation_level": complaint.escalation_level})
     session.commit()
     return complaint
 
@@ -252,15 +228,7 @@ def escalate_overdue(
         complaint.escalation_level = 1
         complaint.escalated_at = moment
         _event(session, complaint, actor, "escalated", _("SLA breached"))
-        audit.record(
-            session,
-            actor,
-            "update",
-            "complaint",
-            complaint.id,
-            customer_pk=complaint.customer_pk,
-            detail={"escalation_level": 1, "auto": True},
-        )
+        _audit_update(session, actor, complaint, {"escalation_level": 1, "auto": True})
     session.commit()
     return [c.id for c in overdue]
 
@@ -360,15 +328,7 @@ def _close(
     complaint.resolution = text.strip()
     complaint.resolved_at = now()
     _event(session, complaint, actor, status, text.strip())
-    audit.record(
-        session,
-        actor,
-        "update",
-        "complaint",
-        complaint.id,
-        customer_pk=complaint.customer_pk,
-        detail={"status": status},
-    )
+    _audit_update(session, actor, complaint, {"status": status})
     session.commit()
     return complaint
 
@@ -499,3 +459,16 @@ def queue(
     audit.record(session, actor, "read", "complaint_queue", None, detail={"results": len(items)})
     session.commit()
     return Page(items=items, total=int(total or 0), page=page, page_size=page_size)
+
+
+def _audit_update(session: Session, actor: Actor, complaint: Complaint, detail: dict) -> None:
+    """Audit one change to a complaint (in the caller's transaction)."""
+    audit.record(
+        session,
+        actor,
+        "update",
+        "complaint",
+        complaint.id,
+        customer_pk=complaint.customer_pk,
+        detail=detail,
+    )
