@@ -18,7 +18,7 @@ def test_init_creates_layout_and_store(workspace: Workspace) -> None:
     assert (workspace.root / "patron.toml").is_file()
     assert workspace.warehouse.is_dir() and workspace.rejects.is_dir()
     settings = tomllib.loads((workspace.root / "patron.toml").read_text())
-    assert settings["analytics"]["time_unit"] == "W"
+    assert settings["vocabulary"]["time_unit"] == "W"
     assert len(settings["workspace"]["secret_key"]) >= 32
     tables = set(sa.inspect(open_store(workspace.database_url)).get_table_names())
     expected = {
@@ -45,6 +45,7 @@ def test_init_creates_layout_and_store(workspace: Workspace) -> None:
         "campaign_members",
         "action_sends",
         "tasks",
+        "units",
         "alembic_version",
     }
     assert expected <= tables
@@ -87,5 +88,6 @@ def test_update_settings_keeps_other_sections(workspace: Workspace) -> None:
     workspace.update_settings("analytics", {"cost_per_complaint": 250.0})
     again = Workspace.open(workspace.root)
     assert again.setting("analytics", "cost_per_complaint") == 250.0
-    assert again.setting("analytics", "time_unit") == "W"
+    assert again.setting("vocabulary", "time_unit") == "W"
+    assert again.config.analytics.cost_per_complaint == 250.0
     assert again.secret_key == workspace.secret_key

@@ -55,6 +55,16 @@ def import_command(
             help=_("Reject rows naming an unknown customer instead of creating it."),
         ),
     ] = False,
+    unit: Annotated[
+        str | None,
+        typer.Option(
+            "--unit",
+            help=_(
+                "Code of the organisation unit the rows belong to (when the file has no unit column)."
+            ),
+            show_default=False,
+        ),
+    ] = None,
     json: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
@@ -80,6 +90,7 @@ def import_command(
         dry_run=dry_run,
         create_customers=not no_create_customers,
         progress=not json,
+        unit=unit,
     )
     if json:
         print_json(summary.to_dict())

@@ -26,6 +26,19 @@ WorkspaceOption = Annotated[
         show_default=False,
     ),
 ]
+UnitOption = Annotated[
+    str | None,
+    typer.Option(
+        "--unit",
+        "-u",
+        envvar="PATRON_UNIT",
+        help=_(
+            "Organisation unit to analyse (with everything below it); 'all' for the whole"
+            " organisation (default: the workspace's [analytics] default_unit)."
+        ),
+        show_default=False,
+    ),
+]
 JsonOption = Annotated[bool, typer.Option("--json", help=_("Print the result as JSON."))]
 CsvOption = Annotated[bool, typer.Option("--csv", help=_("Print the result as CSV."))]
 

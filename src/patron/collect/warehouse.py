@@ -65,11 +65,28 @@ def _copy(
 
 TABLES: tuple[TableCopy, ...] = (
     _copy(
+        "units",
+        "SELECT t.id, t.code, t.name, t.name_zh, t.kind, t.parent_pk, t.path FROM units t"
+        " {where} ORDER BY t.id",
+        [
+            ("id", I64),
+            ("code", STR),
+            ("name", STR),
+            ("name_zh", STR),
+            ("kind", STR),
+            ("parent_pk", I64),
+            ("path", STR),
+        ],
+        "count(*), max(t.id), max(t.updated_at), sum(length(t.path) + length(t.code)"
+        " + length(t.name) + length(coalesce(t.name_zh, '')) + length(t.kind))",
+        True,
+    ),
+    _copy(
         "customers",
         "SELECT t.id, t.id, t.customer_id, t.name, t.email, t.phone, t.birthday, t.gender, t.city,"
         " t.region, t.country, t.language, t.acquired_at, t.acquisition_channel, t.consent_email,"
         " t.consent_sms, t.consent_phone, t.consent_analytics, t.attributes, t.attributes,"
-        " t.merged_into_id, t.erased_at, t.created_at, t.updated_at, t.version"
+        " t.merged_into_id, t.erased_at, t.created_at, t.updated_at, t.version, t.unit_pk"
         " FROM customers t {where} ORDER BY t.id",
         [
             ("id", I64),
@@ -97,8 +114,9 @@ TABLES: tuple[TableCopy, ...] = (
             ("created_at", TS),
             ("updated_at", TS),
             ("version", I64),
+            ("unit_pk", I64),
         ],
-        "count(*), max(t.id), sum(t.version), max(t.updated_at)",
+        "count(*), max(t.id), sum(t.version), max(t.updated_at), sum(coalesce(t.unit_pk, 0))",
         True,
     ),
     _copy(
@@ -138,7 +156,7 @@ TABLES: tuple[TableCopy, ...] = (
     _copy(
         "interactions",
         "SELECT t.id, t.interaction_id, t.customer_pk, c.customer_id, t.occurred_at, t.channel,"
-        " t.kind, t.is_service, t.summary, t.staff FROM interactions t"
+        " t.kind, t.is_service, t.summary, t.staff, t.unit_pk FROM interactions t"
         " JOIN customers c ON c.id = t.customer_pk {where} ORDER BY t.id",
         [
             ("id", I64),
@@ -151,14 +169,16 @@ TABLES: tuple[TableCopy, ...] = (
             ("is_service", BOOL),
             ("summary", STR),
             ("staff", STR),
+            ("unit_pk", I64),
         ],
-        "count(*), max(t.id), sum(length(coalesce(t.summary, ''))), sum(length(coalesce(t.staff, '')))",
+        "count(*), max(t.id), sum(length(coalesce(t.summary, ''))), sum(length(coalesce(t.staff, ''))),"
+        " sum(coalesce(t.unit_pk, 0))",
         False,
     ),
     _copy(
         "orders",
         "SELECT t.id, t.order_id, t.customer_pk, c.customer_id, t.ordered_at, t.amount, t.cost,"
-        " t.discount, t.quantity, t.channel, t.location, t.status FROM orders t"
+        " t.discount, t.quantity, t.channel, t.location, t.status, t.unit_pk FROM orders t"
         " JOIN customers c ON c.id = t.customer_pk {where} ORDER BY t.id",
         [
             ("id", I64),
@@ -173,14 +193,16 @@ TABLES: tuple[TableCopy, ...] = (
             ("channel", STR),
             ("location", STR),
             ("status", STR),
+            ("unit_pk", I64),
         ],
-        "count(*), max(t.id), sum(t.amount), count(t.status), sum(length(coalesce(t.status, '')))",
+        "count(*), max(t.id), sum(t.amount), count(t.status), sum(length(coalesce(t.status, ''))),"
+        " sum(coalesce(t.unit_pk, 0))",
         False,
     ),
     _copy(
         "order_lines",
         "SELECT t.id, t.order_pk, o.order_id, o.customer_pk, c.customer_id, o.ordered_at,"
-        " t.line_no, t.product, t.category, t.quantity, t.amount, t.cost, t.discount"
+        " t.line_no, t.product, t.category, t.quantity, t.amount, t.cost, t.discount, o.unit_pk"
         " FROM order_lines t JOIN orders o ON o.id = t.order_pk"
         " JOIN customers c ON c.id = o.customer_pk {where} ORDER BY t.id",
         [
@@ -197,6 +219,7 @@ TABLES: tuple[TableCopy, ...] = (
             ("amount", F64),
             ("cost", F64),
             ("discount", F64),
+            ("unit_pk", I64),
         ],
         "count(*), max(t.id), sum(coalesce(t.amount, 0)), sum(coalesce(t.quantity, 0))",
         False,
@@ -206,7 +229,7 @@ TABLES: tuple[TableCopy, ...] = (
         "SELECT t.id, t.complaint_id, t.customer_pk, c.customer_id, t.opened_at, t.channel,"
         " t.category, t.severity, t.status, t.description, t.assigned_to, t.sla_due_at,"
         " t.escalation_level, t.escalated_at, t.resolved_at, t.resolution, t.outcome,"
-        " t.created_at, t.updated_at, t.version FROM complaints t"
+        " t.created_at, t.updated_at, t.version, t.unit_pk FROM complaints t"
         " JOIN customers c ON c.id = t.customer_pk {where} ORDER BY t.id",
         [
             ("id", I64),
@@ -229,6 +252,7 @@ TABLES: tuple[TableCopy, ...] = (
             ("created_at", TS),
             ("updated_at", TS),
             ("version", I64),
+            ("unit_pk", I64),
         ],
         "count(*), max(t.id), sum(t.version), max(t.updated_at)",
         True,
@@ -258,7 +282,7 @@ TABLES: tuple[TableCopy, ...] = (
     _copy(
         "survey_responses",
         "SELECT t.id, t.response_id, t.survey_pk, s.code, t.customer_pk, c.customer_id,"
-        " t.responded_at, t.item_code, i.construct, t.value, t.text_value, t.source"
+        " t.responded_at, t.item_code, i.construct, t.value, t.text_value, t.source, t.unit_pk"
         " FROM survey_responses t LEFT JOIN surveys s ON s.id = t.survey_pk"
         " LEFT JOIN survey_items i ON i.survey_pk = t.survey_pk AND i.code = t.item_code"
         " LEFT JOIN customers c ON c.id = t.customer_pk {where} ORDER BY t.id",
@@ -275,8 +299,10 @@ TABLES: tuple[TableCopy, ...] = (
             ("value", F64),
             ("text_value", STR),
             ("source", STR),
+            ("unit_pk", I64),
         ],
-        "count(*), max(t.id), sum(coalesce(t.value, 0)), sum(length(coalesce(t.text_value, '')))",
+        "count(*), max(t.id), sum(coalesce(t.value, 0)), sum(length(coalesce(t.text_value, ''))),"
+        " sum(coalesce(t.unit_pk, 0))",
         False,
     ),
     _copy(
@@ -480,6 +506,9 @@ def _sync_table(conn: sa.Connection, spec: TableCopy, folder: Path, bar: _Bar) -
     for leftover in folder.glob("*.tmp"):
         leftover.unlink()
     top = _max_id(conn, spec)
+    if state["parts"] and state.get("columns") != _column_names(spec):
+        # Written by an older Patron with other columns: copy the table afresh.
+        return _rewrite(conn, spec, folder, state, _signature(conn, spec, top), top, bar)
     if spec.mutable:
         signature = _signature(conn, spec, None)
         if signature == state["signature"] and state["parts"]:
@@ -509,6 +538,7 @@ def _sync_table(conn: sa.Connection, spec: TableCopy, folder: Path, bar: _Bar) -
     else:
         (folder / name).unlink(missing_ok=True)
     new_state = {
+        "columns": _column_names(spec),
         "parts": parts,
         "last_id": top,
         "rows": int(state["rows"]) + written,
@@ -537,6 +567,7 @@ def _rewrite(
             (folder / old).unlink(missing_ok=True)
     os.replace(tmp, folder / "part-000000.parquet")
     new_state = {
+        "columns": _column_names(spec),
         "parts": ["part-000000.parquet"],
         "last_id": top,
         "rows": written,
@@ -544,6 +575,10 @@ def _rewrite(
     }
     _write_state(folder, new_state)
     return TableSync(spec.name, "rewritten" if written else "empty", written, written)
+
+
+def _column_names(spec: TableCopy) -> list[str]:
+    return [name for name, _type in spec.columns]
 
 
 def _next_part(state: dict[str, Any]) -> int:

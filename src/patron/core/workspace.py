@@ -14,6 +14,8 @@ import tomli_w
 
 from patron.core.config import get_settings
 from patron.core.i18n import _
+from patron.core.settings import WorkspaceSettings, validate_settings
+from patron.core.vocabulary import DEFAULT_VOCABULARY
 from patron.exceptions import InputError, WorkspaceError
 
 SETTINGS_FILE = "patron.toml"
@@ -29,9 +31,14 @@ DEFAULT_SETTINGS: dict[str, Any] = {
     "workspace": {"format": 1},
     "locale": {"language": "en", "currency": "USD", "timezone": "UTC"},
     "analytics": {
-        "time_unit": "W",
         "cost_per_complaint": 0.0,
         "cost_per_service_interaction": 0.0,
+    },
+    "vocabulary": {
+        "not_sale_statuses": list(DEFAULT_VOCABULARY.not_sale_statuses),
+        "open_complaint_statuses": list(DEFAULT_VOCABULARY.open_complaint_statuses),
+        "active_days": DEFAULT_VOCABULARY.active_days,
+        "time_unit": DEFAULT_VOCABULARY.time_unit,
     },
 }
 
@@ -47,6 +54,11 @@ class Workspace:
 
     root: Path
     settings: dict[str, Any] = field(default_factory=dict)
+    config: WorkspaceSettings = field(default_factory=WorkspaceSettings)
+
+    def __post_init__(self) -> None:
+        # Validated once here; ``settings`` keeps the raw tables for the rooms' own readers.
+        self.config = validate_settings(self.settings, self.root / SETTINGS_FILE)
 
     @property
     def settings_path(self) -> Path:
@@ -84,8 +96,11 @@ class Workspace:
         """Change settings of one section and write ``patron.toml`` (other sections kept)."""
         on_disk = tomllib.loads(self.settings_path.read_text(encoding="utf-8"))
         on_disk.setdefault(section, {}).update(values)
+        merged = {k: dict(v) for k, v in self.settings.items()}
+        merged.setdefault(section, {}).update(values)
+        config = validate_settings(merged, self.settings_path)  # refuse before writing
         self.settings_path.write_bytes(tomli_w.dumps(on_disk).encode())
-        self.settings.setdefault(section, {}).update(values)
+        self.settings, self.config = merged, config
 
     @classmethod
     def init(cls, root: str | os.PathLike[str], *, exist_ok: bool = True) -> Workspace:

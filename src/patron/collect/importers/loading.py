@@ -46,8 +46,12 @@ class Loader:
         *,
         create_customers: bool = True,
         sla_hours: dict[str, float] | None = None,
+        units: dict[str, int] | None = None,
+        default_unit_pk: int | None = None,
     ):
         self.kind = kind
+        self.units = units or {}
+        self.default_unit_pk = default_unit_pk
         self.create_customers = create_customers
         self.sla_hours = {**DEFAULT_SLA_HOURS, **(sla_hours or {})}
         self.keys = RowKeys(kind)
@@ -101,6 +105,21 @@ class Loader:
         pk = pks[~unknown].astype("Int64")
         return kept, pk
 
+    def _units(self, values: pd.DataFrame, outcome: Outcome) -> tuple[pd.DataFrame, pd.Series]:
+        """Rows whose ``unit`` code is known (or absent: the import's default unit) and
+        their ``unit_pk``; an unknown code rejects the row."""
+        default = pd.Series([self.default_unit_pk] * len(values), index=values.index, dtype="Int64")
+        if "unit" not in values.columns:
+            return values, default
+        codes = values["unit"].astype("string").str.strip()
+        mapped = codes.map(self.units).astype("Int64")
+        unknown = (codes.notna() & (codes != "") & mapped.isna()).to_numpy(dtype=bool)
+        if unknown.any():
+            reason = _("no unit with this code (add it with `patron units add`)")
+            outcome.rejected.extend((label, "unit", reason) for label in values.index[unknown])
+        pks = mapped.fillna(default)[~unknown]
+        return values[~unknown].drop(columns=["unit"]), pks
+
     def _insert(
         self, writer: StoreWriter, table: str, rows: pd.DataFrame, outcome: Outcome
     ) -> Outcome:
@@ -115,11 +134,13 @@ class Loader:
         outcome = Outcome()
         hashes = pd.Series(self.keys.content_hash(values), index=values.index)
         values, pk = self._customers(writer, values, outcome)
+        values, unit_pk = self._units(values, outcome)
         rows = pd.DataFrame(
             {
                 "order_id": self._column(values, "order_id"),
                 "content_hash": hashes[values.index],
-                "customer_pk": pk,
+                "customer_pk": pk[values.index],
+                "unit_pk": unit_pk,
                 "ordered_at": values["ordered_at"],
                 "amount": values["amount"],
                 **{c: self._column(values, c) for c in ("cost", "discount", "quantity")},
@@ -134,11 +155,13 @@ class Loader:
         outcome = Outcome()
         hashes = pd.Series(self.keys.content_hash(values), index=values.index)
         values, pk = self._customers(writer, values, outcome)
+        values, unit_pk = self._units(values, outcome)
         rows = pd.DataFrame(
             {
                 "interaction_id": self._column(values, "interaction_id"),
                 "content_hash": hashes[values.index],
-                "customer_pk": pk,
+                "customer_pk": pk[values.index],
+                "unit_pk": unit_pk,
                 "occurred_at": values["occurred_at"],
                 "channel": self._column(values, "channel"),
                 "kind": self._column(values, "kind"),
@@ -179,6 +202,8 @@ class Loader:
     def _responses(self, writer: StoreWriter, values: pd.DataFrame, extras: Any) -> Outcome:
         outcome = Outcome()
         values, customer_pk = self._customers(writer, values, outcome)
+        values, unit_pk = self._units(values, outcome)
+        customer_pk = customer_pk[values.index]
         survey_pk = pd.Series([None] * len(values), index=values.index, dtype=object)
         if "survey_code" in values.columns and values["survey_code"].notna().any():
             codes = values["survey_code"]
@@ -194,6 +219,7 @@ class Loader:
                 "response_id": values["response_id"],
                 "survey_pk": survey_pk,
                 "customer_pk": customer_pk,
+                "unit_pk": unit_pk,
                 "responded_at": values["responded_at"],
                 "item_code": values["item_code"],
                 "value": pd.to_numeric(self._column(values, "value")).astype("float64"),
@@ -240,6 +266,9 @@ class Loader:
         outcome = Outcome()
         hashes = pd.Series(self.keys.content_hash(values), index=values.index)
         values, pk = self._customers(writer, values, outcome)
+        unit_given = "unit" in values.columns or self.default_unit_pk is not None
+        values, unit_pk = self._units(values, outcome)
+        pk = pk[values.index]
         severity = self._column(values, "severity", "medium")
         status = self._column(values, "status", "open")
         rows = pd.DataFrame(
@@ -247,6 +276,7 @@ class Loader:
                 "content_hash": hashes[values.index],
                 "complaint_id": self._column(values, "complaint_id"),
                 "customer_pk": pk,
+                "unit_pk": unit_pk,
                 "opened_at": values["opened_at"],
                 "severity": severity,
                 "status": status,
@@ -279,13 +309,21 @@ class Loader:
             rows["escalation_level"] = rows["escalation_level"].fillna(0).astype("int64")
         compare = [c for c in rows.columns if c not in ("content_hash", "customer_pk", "opened_at")]
         explicit = set(given) | {c for c in ("severity", "status") if c in values.columns}
+        if unit_given:
+            explicit.add("unit_pk")
+        else:
+            compare.remove("unit_pk")
         return self._upsert(writer, "complaints", "content_hash", rows, compare, explicit, outcome)
 
     def _customers_kind(
         self, writer: StoreWriter, values: pd.DataFrame, extras: pd.DataFrame | None
     ) -> Outcome:
         outcome = Outcome()
+        unit_given = "unit" in values.columns or self.default_unit_pk is not None
+        values, unit_pk = self._units(values, outcome)
         rows = values.copy()
+        if unit_given:
+            rows["unit_pk"] = unit_pk
         if extras is not None and not extras.empty:
             rows["attributes"] = attribute_dicts(extras.loc[values.index])
         compare = [c for c in rows.columns if c != "customer_id"]

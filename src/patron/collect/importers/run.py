@@ -111,6 +111,7 @@ def import_file(
     create_customers: bool = True,
     progress: bool = True,
     chunk_size: int = DEFAULT_CHUNK,
+    unit: str | None = None,
 ) -> ImportSummary:
     """Import a CSV, .xlsx or Parquet file of ``kind`` rows into the workspace's store.
 
@@ -137,6 +138,9 @@ def import_file(
         Show a progress bar on the terminal.
     chunk_size : int, default=50000
         Rows per chunk (one transaction each).
+    unit : str, default=None
+        Code of the organisation unit the rows belong to when the file has no ``unit``
+        column (or leaves it empty). An unknown code is an error before anything is read.
 
     Returns
     -------
@@ -165,10 +169,13 @@ def import_file(
             date_format=date_format,
             timezone=str(workspace.setting("locale", "timezone", "UTC") or "UTC"),
         )
+        units, default_unit_pk = _unit_codes(workspace, unit)
         loader = Loader(
             spec,
             create_customers=create_customers,
             sla_hours=workspace.setting("complaints", "sla_hours"),
+            units=units,
+            default_unit_pk=default_unit_pk,
         )
         rejects = RejectFile(workspace.rejects, spec.name, source.columns)
         summary = ImportSummary(kind=spec.name, source=str(path), dry_run=dry_run)
@@ -243,6 +250,20 @@ def import_file(
         return summary
     finally:
         source.close()
+
+
+def _unit_codes(workspace: Workspace, unit: str | None) -> tuple[dict[str, int], int | None]:
+    """Every unit code → id (a few hundred at most), and the id of the default ``unit``."""
+    import sqlalchemy as sa
+
+    from patron.collect.store.db import session_scope
+    from patron.collect.store.models import Unit
+    from patron.collect.units import unit_pk_for
+
+    with session_scope(workspace.database_url) as session:
+        codes = {code: int(pk) for code, pk in session.execute(sa.select(Unit.code, Unit.id))}
+        default = unit_pk_for(session, unit)
+    return codes, default
 
 
 @dataclass

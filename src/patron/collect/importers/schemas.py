@@ -63,6 +63,27 @@ class Kind:
         return [f.name for f in self.fields if f.required]
 
 
+def _unit_ref() -> Field:
+    """The organisation unit (its code) a row belongs to: a property, a station, a branch."""
+    return Field(
+        "unit",
+        TEXT,
+        False,
+        64,
+        (
+            "unitcode",
+            "unitid",
+            "property",
+            "propertycode",
+            "station",
+            "branch",
+            "单位",
+            "分店",
+            "站点",
+        ),
+    )
+
+
 def _customer_ref(required: bool = True) -> Field:
     return Field(
         "customer_id",
@@ -135,6 +156,7 @@ CUSTOMERS = Kind(
         Field("consent_sms", BOOL, False, None, ("smsconsent", "smsoptin")),
         Field("consent_phone", BOOL, False, None, ("phoneconsent",)),
         Field("consent_analytics", BOOL, False, None, ("analyticsconsent",)),
+        _unit_ref(),
     ),
     id_field="customer_id",
     unique=("customer_id",),
@@ -165,6 +187,7 @@ ORDERS = Kind(
             ),
         ),
         _customer_ref(),
+        _unit_ref(),
         Field(
             "ordered_at",
             DATETIME,
@@ -228,6 +251,7 @@ INTERACTIONS = Kind(
     (
         Field("interaction_id", TEXT, False, 128, ("interaction", "contactid", "ticketid", "id")),
         _customer_ref(),
+        _unit_ref(),
         Field(
             "occurred_at",
             DATETIME,
@@ -254,6 +278,7 @@ COMPLAINTS = Kind(
     (
         Field("complaint_id", TEXT, False, 128, ("complaint", "caseid", "ticketid", "投诉编号")),
         _customer_ref(),
+        _unit_ref(),
         Field(
             "opened_at",
             DATETIME,
@@ -286,6 +311,7 @@ RESPONSES = Kind(
         Field("response_id", TEXT, True, 128, ("response", "submissionid", "answerid")),
         Field("survey_code", TEXT, False, 100, ("survey", "surveyid", "问卷")),
         _customer_ref(required=False),
+        _unit_ref(),
         Field(
             "responded_at",
             DATETIME,

@@ -51,12 +51,34 @@ class TimestampMixin:
     )
 
 
+class Unit(TimestampMixin, Base):
+    """An organisation unit: group → brand → property, company → region → station, nation →
+    sector → industry → firm. ``path`` lists the ids from the root (``/1/4/9/``) so that a
+    unit and everything below it is one prefix match."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(40), default="unit", server_default="unit")
+    parent_pk: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
+    path: Mapped[str] = mapped_column(String(1000), index=True, default="/")
+
+
+def unit_column() -> Mapped[int | None]:
+    """The organisation unit a record belongs to (``None``: the organisation as a whole)."""
+    return mapped_column(ForeignKey("units.id"), index=True, nullable=True)
+
+
 class Customer(TimestampMixin, Base):
     """A person or firm that buys; ``customer_id`` is the source system's identifier."""
 
     __tablename__ = "customers"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    unit_pk: Mapped[int | None] = unit_column()
     customer_id: Mapped[str] = mapped_column(String(128), unique=True)
     name: Mapped[str | None] = mapped_column(String(200), index=True)
     email: Mapped[str | None] = mapped_column(String(254), index=True)
@@ -127,6 +149,7 @@ class Interaction(Base):
     __tablename__ = "interactions"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    unit_pk: Mapped[int | None] = unit_column()
     interaction_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     content_hash: Mapped[str] = mapped_column(String(40), unique=True)
     customer_pk: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
@@ -144,6 +167,7 @@ class Order(Base):
     __tablename__ = "orders"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    unit_pk: Mapped[int | None] = unit_column()
     order_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     content_hash: Mapped[str] = mapped_column(String(40), unique=True)
     customer_pk: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
@@ -180,6 +204,7 @@ class Complaint(TimestampMixin, Base):
     __tablename__ = "complaints"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    unit_pk: Mapped[int | None] = unit_column()
     complaint_id: Mapped[str | None] = mapped_column(String(128), unique=True)
     content_hash: Mapped[str] = mapped_column(String(40), unique=True)
     customer_pk: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
@@ -260,6 +285,7 @@ class SurveyInvitation(Base):
     __tablename__ = "survey_invitations"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    unit_pk: Mapped[int | None] = unit_column()
     survey_pk: Mapped[int] = mapped_column(ForeignKey("surveys.id", ondelete="CASCADE"), index=True)
     customer_pk: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -277,6 +303,7 @@ class SurveyResponse(Base):
     __table_args__ = (UniqueConstraint("response_id", "item_code", name="uq_response_item"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    unit_pk: Mapped[int | None] = unit_column()
     response_id: Mapped[str] = mapped_column(String(128), index=True)
     survey_pk: Mapped[int | None] = mapped_column(ForeignKey("surveys.id"), index=True)
     customer_pk: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
@@ -318,6 +345,7 @@ class User(TimestampMixin, Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    unit_pk: Mapped[int | None] = unit_column()
     username: Mapped[str] = mapped_column(String(100), unique=True)
     email: Mapped[str | None] = mapped_column(String(254))
     full_name: Mapped[str | None] = mapped_column(String(200))
@@ -409,6 +437,7 @@ class Campaign(TimestampMixin, Base):
     __tablename__ = "campaigns"
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    unit_pk: Mapped[int | None] = unit_column()
     code: Mapped[str] = mapped_column(String(100), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     definition: Mapped[dict] = mapped_column(JSON)
