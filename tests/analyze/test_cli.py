@@ -59,6 +59,8 @@ def test_features_json_on_a_mapped_file(raw_file: Path, shared_data: Path) -> No
     out = strict_json(
         invoke("analyze", "features", str(raw_file), *MAP, "--as-of", "1997-09-30", "--json")
     )
+    assert out["figures"]["customers"] == 300 and out["as_of"] == "1997-09-30"
+    out = out["customers"]
     assert len(out) == 300
     ref = pd.read_csv(shared_data / "cdnow" / "cdnow_customers_summary_with_transactions.csv")
     ref = ref[ref["ID"] <= 300].set_index("ID")

@@ -73,13 +73,14 @@ def test_every_feature_on_a_hand_made_history(history, duck) -> None:
     )
     out = engine.to_pandas(expr, duck).set_index("customer_id")
     a, b = out.loc["a"], out.loc["b"]
-    # a: purchase days Jan 1 (two orders), Jan 31 (returned), Mar 1.
-    assert (a.orders, a.purchase_days, a.frequency) == (4, 3, 2)
+    # a: sales on Jan 1 (two orders) and Mar 1; Jan 31 was returned: not a sale, so
+    # not a purchase day either (the vocabulary's one definition).
+    assert (a.orders, a.purchase_days, a.frequency) == (3, 2, 1)
     assert (a.recency, a["T"], a.days_since_last, a.tenure_days) == (60.0, 90.0, 30, 90)
-    assert a.mean_interpurchase_days == 30.0
+    assert a.mean_interpurchase_days == 60.0
     assert a.revenue == 190.0  # the returned order brings nothing
     assert a.avg_order_value == 63.33  # rounded to cents
-    assert a.monetary_value == 20.0  # repeat days: Jan 31 (returned → 0) and Mar 1 (40)
+    assert a.monetary_value == 40.0  # the one repeat day: Mar 1 (40)
     assert (a.cost, a.discount, a.returns, a.returned_value, a.returns_cost) == (
         160.0,
         10.0,
@@ -107,7 +108,9 @@ def test_as_of_cuts_the_history(history, duck) -> None:
     expr = customer_features(engine.read_table(history["orders"]), as_of="2024-01-31")
     out = engine.to_pandas(expr, duck)
     assert out["customer_id"].tolist() == ["a"]
-    assert out.loc[0, "orders"] == 3 and out.loc[0, "days_since_last"] == 0
+    # Jan 31's order was returned: two sales, the last on Jan 1.
+    assert out.loc[0, "orders"] == 2 and out.loc[0, "days_since_last"] == 30
+    assert out.loc[0, "returns"] == 1
 
 
 def test_cdnow_master_counts(cdnow_master, duck) -> None:

@@ -16,22 +16,11 @@ import ibis.expr.types as ir
 from ibis import _
 
 from patron.core.i18n import gettext
+from patron.core.vocabulary import DEFAULT_VOCABULARY, UNIT_DAYS, Vocabulary, unit_days
 from patron.exceptions import InputError
 
-#: Length of one time unit in days.
-TIME_UNITS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0, "Y": 365.25}
-
-
-def unit_days(time_unit: str) -> float:
-    """Days in ``time_unit`` ("D", "W", "M" or "Y")."""
-    try:
-        return TIME_UNITS[time_unit.upper()]
-    except (KeyError, AttributeError):
-        raise InputError(
-            gettext("unknown time unit {unit!r}: use one of {choices}").format(
-                unit=time_unit, choices=", ".join(TIME_UNITS)
-            )
-        ) from None
+#: Length of one time unit in days (the vocabulary's definition).
+TIME_UNITS = UNIT_DAYS
 
 
 def require_columns(table: ir.Table, required: list[str] | tuple[str, ...], what: str) -> None:
@@ -186,10 +175,6 @@ def _btyd_from_daily(
     )
 
 
-#: Order statuses that count as returned: no revenue, their cost is a cost of the return.
-RETURN_STATUSES = ("returned", "refunded", "cancelled")
-
-
 def _concentration(orders: ir.Table, column: str, prefix: str) -> ir.Table:
     """Per customer: distinct values of ``column``, top value's share and HHI of order counts."""
     # Group first, drop the null group after: the orders stay a shared, unfiltered input.
@@ -218,6 +203,7 @@ def customer_features(
     customer_col: str = "customer_id",
     date_col: str = "ordered_at",
     amount_col: str = "amount",
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY,
 ) -> ir.Table:
     r"""Everything a customer did, one row per customer who bought on or before ``as_of``.
 
@@ -231,7 +217,8 @@ def customer_features(
     ----------
     orders : ibis Table
         ``customer_id, ordered_at, amount`` and optionally ``cost, discount, channel,
-        location, status`` (statuses ``returned``/``refunded``/``cancelled`` are returns).
+        location, status``. An order whose status is not a sale by ``vocabulary`` is a
+        return: no revenue, no purchase, its cost is a cost of the return.
     order_lines : ibis Table, default=None
         ``customer_id, category`` (and ``ordered_at``) for category breadth.
     complaints : ibis Table, default=None
@@ -246,6 +233,8 @@ def customer_features(
     cost_per_complaint, cost_per_service_interaction : float, default=0.0
         Cost-to-serve (workspace settings ``analytics.cost_per_complaint`` and
         ``analytics.cost_per_service_interaction``).
+    vocabulary : Vocabulary
+        What a sale is (the workspace's ``[vocabulary]``).
 
     Returns
     -------
@@ -274,11 +263,7 @@ def customer_features(
             if has_discount
             else {}
         ),
-        **(
-            {"_returned": o["status"].lower().isin(RETURN_STATUSES).fill_null(False)}
-            if has_returns
-            else {}
-        ),
+        **({"_returned": ~vocabulary.is_sale(o["status"])} if has_returns else {}),
         **({"channel": o["channel"]} if "channel" in cols else {}),
         **({"location": o["location"]} if "location" in cols else {}),
     )
@@ -291,7 +276,8 @@ def customer_features(
     # the engine computes the converted orders once and shares them (one CTE), as a
     # hand-written query would; only the aggregates the input can feed are built.
     kept = ~o._returned if has_returns else None
-    aggs: dict[str, Any] = {"orders": o.count(), "_gross": o._amount.sum()}
+    aggs: dict[str, Any] = {"orders": o.count(where=kept) if has_returns else o.count()}
+    aggs["_gross"] = o._amount.sum()
     if has_cost:
         aggs["cost"] = o._cost.sum()
     if has_discount:
@@ -318,9 +304,11 @@ def customer_features(
         )
     elif not has_cost:
         per = per.mutate(_kept_cost=zero)
-    # Returned orders are still purchase events (timing), but bring no money.
-    spend = o._amount.sum(where=kept).fill_null(0) if has_returns else o._amount.sum()
-    daily = o.group_by(["customer_id", "_day"]).aggregate(_spend=spend.cast("float64"))
+    # Only sales are purchases (timing and money); a return is counted, costed, not bought.
+    sold = o.filter(kept) if has_returns else o
+    daily = sold.group_by(["customer_id", "_day"]).aggregate(
+        _spend=sold._amount.sum().cast("float64")
+    )
     btyd = _btyd_from_daily(
         daily,
         end=day_literal(as_of) if as_of is not None else None,
@@ -336,7 +324,8 @@ def customer_features(
         "last_purchase",
         purchase_days=btyd.frequency + 1,
     )
-    table = per.left_join(btyd, "customer_id").drop("customer_id_right")
+    # A customer whose every order was a return never bought: not in the table.
+    table = per.inner_join(btyd, "customer_id")
 
     if complaints is not None:
         require_columns(complaints, ["customer_id"], "complaints")

@@ -58,12 +58,36 @@ class WarehouseReader:
         self.con = engine.connect(con)
         self.vocabulary: Vocabulary = vocabulary_of(workspace)
         self._cache: dict[str, ir.Table] = {}
+        self._given: dict[str, ir.Table] | None = None
+
+    @classmethod
+    def from_tables(
+        cls,
+        tables: dict[str, ir.Table],
+        *,
+        con: BaseBackend | str | None = None,
+        vocabulary: Vocabulary | None = None,
+    ) -> WarehouseReader:
+        """A reader over tables given directly (a file of orders, a test's frames): the
+        same interface, no workspace, no scope."""
+        reader = cls.__new__(cls)
+        reader.workspace = None
+        reader.scope = EVERYTHING
+        reader.con = engine.connect(con)
+        reader.vocabulary = vocabulary or vocabulary_of(None)
+        reader._cache = {}
+        reader._given = dict(tables)
+        return reader
 
     # -- raw tables --------------------------------------------------------------------
     def has(self, name: str) -> bool:
+        if self._given is not None:
+            return name in self._given
         return bool(glob.glob(table_path(self.workspace, name)))
 
     def _raw(self, name: str) -> ir.Table:
+        if self._given is not None:
+            return self._given[name]
         if name not in self._cache:
             self._cache[name] = engine.read_table(table_path(self.workspace, name), con=self.con)
         return self._cache[name]
@@ -72,6 +96,8 @@ class WarehouseReader:
         """The warehouse table ``name`` within the scope (``None`` when absent and not
         required; absent and required is an error telling to run ``patron sync``)."""
         if not self.has(name):
+            if required and self._given is not None:
+                raise InputError(_("no {table} given").format(table=name))
             if required:
                 raise InputError(
                     _("no {table} in the warehouse of {path}: run `patron sync` first").format(
