@@ -41,7 +41,7 @@ def test_demo_on_the_sample(
     result = run_demo(
         tmp_path / "demo", n_guests=N_GUESTS, cdnow_sample=True, progress=False, steps=loading
     )
-    assert [s.name for s in result.steps] == ["cdnow", "hotel", "sync", "counts"]
+    assert [s.name for s in result.steps] == ["units", "cdnow", "hotel", "sync", "counts"]
     for summary in (*result.results["cdnow"].values(), *result.results["hotel"].values()):
         assert summary.rejected == 0, summary.to_dict()
     expected = {
@@ -81,7 +81,7 @@ def test_demo_on_the_sample(
 def test_demo_loads_the_cdnow_master(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """All 69,659 CDNOW rows become orders (same-day and repeated rows included)."""
     monkeypatch.delenv("PATRON_DATABASE_URL", raising=False)
-    steps = [s for s in DEMO_STEPS if s.name in ("cdnow", "sync", "counts")]
+    steps = [s for s in DEMO_STEPS if s.name in ("units", "cdnow", "sync", "counts")]
     result = run_demo(tmp_path / "master", steps=steps, progress=False)
     assert result.count("customers", "cdnow") == 23_570
     assert result.count("orders", "cdnow") == 69_659
@@ -153,8 +153,10 @@ def test_cli_demo_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
                 )
             ).all()
         )
-    # CLV for each of the 2,357 sample customers; segments for every buyer.
-    assert cdnow["clv"] == cdnow["p_alive"] == cdnow["rfm_segment"] == 2_357
+    # CLV for each of the 2,357 sample customers; the hotel's analyses never touch CDNOW
+    # (they are scoped to the hotel unit, the workspace's default).
+    assert cdnow["clv"] == cdnow["p_alive"] == 2_357
+    assert not {"rfm_segment", "lifecycle_stage", "loyalty_type", "churn_risk"} & set(cdnow)
     assert hotel["csi_satisfaction"] == payload_respondents(tmp_path / "cli")
     buyers = generate_hotel(n_guests=300).stays["customer_id"].nunique()
     assert hotel["rfm_segment"] == buyers

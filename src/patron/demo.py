@@ -164,6 +164,33 @@ class DemoResult:
 # --- the steps ----------------------------------------------------------------------------
 
 
+def set_up_units(context: DemoContext) -> Any:
+    """The organisation: CDNOW as one unit; the hotel group with one unit per property.
+
+    The two never mix: every analysis is scoped to a unit, and the workspace's default
+    scope is the hotel group (``[analytics] default_unit``), so the README tour's
+    commands show hotel figures; CDNOW is analysed with ``--unit cdnow``.
+    """
+    from patron.collect.units import add_units, list_units
+    from patron.data.hotel_vocab import HOTEL_GROUP, PROPERTY_UNITS
+
+    code, name, name_zh = HOTEL_GROUP
+    add_units(
+        context.workspace,
+        [
+            {"code": "cdnow", "name": "CDNOW", "name_zh": "CDNOW 唱片店", "kind": "store"},
+            {"code": code, "name": name, "name_zh": name_zh, "kind": "group"},
+            *(
+                {"code": c, "name": n, "name_zh": z, "kind": "property", "parent": code}
+                for c, n, z in PROPERTY_UNITS
+            ),
+        ],
+    )
+    if context.workspace.config.analytics.default_unit is None:
+        context.workspace.update_settings("analytics", {"default_unit": code})
+    return list_units(context.workspace)
+
+
 def load_cdnow(context: DemoContext) -> dict[str, Any]:
     """CDNOW customers and orders through the importers (each row its own order)."""
     from patron.collect.importers import import_file
@@ -194,12 +221,11 @@ def load_cdnow(context: DemoContext) -> dict[str, Any]:
         .reset_index()
     )
     customers["acquisition_channel"] = "online"
-    customers["dataset"] = "cdnow"
     paths = {"customers": folder / "customers.csv", "orders": folder / "orders.csv"}
     customers.to_csv(paths["customers"], index=False)
     orders.to_csv(paths["orders"], index=False)
     return {
-        kind: import_file(context.workspace, kind, path, progress=context.progress)
+        kind: import_file(context.workspace, kind, path, progress=context.progress, unit="cdnow")
         for kind, path in paths.items()
     }
 
@@ -216,8 +242,9 @@ def load_hotel(context: DemoContext) -> dict[str, Any]:
     context.results["hotel_data"] = data
     paths = data.write_csv(context.data_dir / "hotel")
     ensure_hotel_survey(context.workspace, data.survey_items)
+    # Stays carry their property's unit; the rest belongs to the group.
     return {
-        kind: import_file(context.workspace, kind, path, progress=context.progress)
+        kind: import_file(context.workspace, kind, path, progress=context.progress, unit="hotel")
         for kind, path in paths.items()
     }
 
@@ -255,32 +282,24 @@ def sync_warehouse(context: DemoContext) -> Any:
 
 
 def count_rows(context: DemoContext) -> pd.DataFrame:
-    """Rows per warehouse table and data set (customers carry ``dataset``)."""
-    import duckdb
+    """Rows per warehouse table and top-level unit (``cdnow``, ``hotel``), read through the
+    one warehouse reader: a unit's count includes everything below it."""
+    from patron.analyze.reader import WarehouseReader
+    from patron.collect.units import list_units
 
-    from patron.collect.warehouse import table_path
-
-    customers = table_path(context.workspace, "customers")
-    frames = []
-    with duckdb.connect() as con:
+    units = list_units(context.workspace)
+    rows = []
+    for code in units.loc[units["depth"] == 0, "code"]:
+        reader = WarehouseReader(context.workspace, unit=code)
         for table in SUMMARY_TABLES:
-            path = table_path(context.workspace, table)
-            if not list(Path(path).parent.glob("*.parquet")):
+            found = reader.table(table, required=False)
+            if found is None:
                 continue
-            if table == "customers":
-                query = f"SELECT dataset, count(*) AS rows FROM read_parquet('{path}') GROUP BY 1"
-            else:
-                query = (
-                    f"SELECT c.dataset, count(*) AS rows FROM read_parquet('{path}') t "
-                    f"JOIN read_parquet('{customers}') c USING (customer_id) GROUP BY 1"
-                )
-            found = con.execute(query).fetchdf()
-            found.insert(0, "table", table)
-            frames.append(found)
-    counts = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    if counts.empty:
+            n = int(reader.to_pandas(found.aggregate(n=found.count()))["n"].iloc[0])
+            rows.append({"table": table, "dataset": code, "rows": n})
+    if not rows:
         return pd.DataFrame({"table": [], "dataset": [], "rows": []})
-    counts["dataset"] = counts["dataset"].fillna("other").astype(str)
+    counts = pd.DataFrame(rows)
     counts["rows"] = counts["rows"].astype("int64")
     return counts.sort_values(["table", "dataset"], kind="stable").reset_index(drop=True)
 
@@ -327,41 +346,43 @@ def _workspace_args(context: DemoContext) -> list[str]:
     return ["--workspace", str(context.workspace.root)]
 
 
-def analyse_segments(context: DemoContext) -> CommandRun:
-    """RFM segments, layers and value tiers, written to the customers' scores."""
-    return run_command(context, ["analyze", "segments", *_workspace_args(context), "--write-back"])
+def _analysis(context: DemoContext, unit: str = "hotel") -> Any:
+    from patron.jobs.context import AnalysisContext
+
+    return AnalysisContext.open(context.workspace, unit=unit, as_of=context.as_of)
 
 
-def analyse_lifecycle(context: DemoContext) -> CommandRun:
-    """Lifecycle stage of every customer at the hotel's as-of date."""
-    return run_command(
-        context,
-        [
-            "analyze",
-            "lifecycle",
-            *_workspace_args(context),
-            "--as-of",
-            context.as_of.isoformat(),
-            "--write-back",
-        ],
-    )
+def analyse_segments(context: DemoContext) -> Any:
+    """RFM segments, layers and value tiers of the hotel's guests, written to their scores
+    (``patron analyze segments --unit hotel --as-of … --write-back``)."""
+    from patron.jobs import customers
+    from patron.jobs.writeback import write_back
+
+    result = customers.segments(_analysis(context))
+    write_back(context.workspace, result)
+    return result
 
 
-def analyse_loyalty(context: DemoContext) -> CommandRun:
-    """The five loyalty measures by year and a loyalty type per customer."""
-    return run_command(
-        context,
-        [
-            "analyze",
-            "loyalty",
-            *_workspace_args(context),
-            "--as-of",
-            context.as_of.isoformat(),
-            "--period",
-            "Y",
-            "--write-back",
-        ],
-    )
+def analyse_lifecycle(context: DemoContext) -> Any:
+    """Lifecycle stage of every hotel guest at the as-of date
+    (``patron analyze lifecycle --unit hotel --as-of … --write-back``)."""
+    from patron.jobs import customers
+    from patron.jobs.writeback import write_back
+
+    result = customers.lifecycle(_analysis(context))
+    write_back(context.workspace, result)
+    return result
+
+
+def analyse_loyalty(context: DemoContext) -> Any:
+    """The five loyalty measures by year and a loyalty type per guest
+    (``patron analyze loyalty --unit hotel --as-of … --period Y --write-back``)."""
+    from patron.jobs import customers
+    from patron.jobs.writeback import write_back
+
+    result = customers.loyalty(_analysis(context), period="Y")
+    write_back(context.workspace, result)
+    return result
 
 
 def analyse_clv(context: DemoContext) -> CommandRun:
@@ -427,16 +448,11 @@ def write_report(context: DemoContext) -> Any:
     """The hotel report: every section above as one offline HTML file."""
     from patron.report import build_report
 
-    return build_report(
-        context.workspace,
-        dataset="hotel",
-        as_of=context.as_of,
-        progress=context.progress,
-        console=context.console,
-    )
+    return build_report(context.workspace, unit="hotel", as_of=context.as_of)
 
 
 DEMO_STEPS: list[DemoStep] = [
+    DemoStep("units", N_("Set up the organisation's units"), set_up_units),
     DemoStep("cdnow", N_("Load CDNOW purchases (real data)"), load_cdnow),
     DemoStep("hotel", N_("Generate and load the synthetic hotel"), load_hotel),
     DemoStep("sync", N_("Sync the warehouse"), sync_warehouse),
@@ -450,7 +466,7 @@ DEMO_STEPS: list[DemoStep] = [
     DemoStep("report", N_("Write the report (hotel)"), write_report, show=True),
 ]
 # Steps that load data; tests and quick runs can stop after these.
-LOAD_STEPS = ("cdnow", "hotel", "sync", "counts")
+LOAD_STEPS = ("units", "cdnow", "hotel", "sync", "counts")
 
 
 def run_demo(

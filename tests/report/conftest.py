@@ -46,4 +46,4 @@ def hotel_campaigns(hotel_workspace) -> dict[str, dict[str, int]]:
 def hotel_report(hotel_workspace, hotel_campaigns):
     from patron.report import build_report
 
-    return build_report(hotel_workspace, dataset="hotel")
+    return build_report(hotel_workspace)

@@ -43,9 +43,10 @@ def test_every_section_is_computed_and_carries_its_command(hotel_report):
     for section in hotel_report.sections:
         assert f'id="{section.key}"' in page
         assert section.command and section.command in page
-    assert "patron churn --horizon 365d --dataset hotel --workspace" in page
-    assert "patron linkage recovery --horizon 365d --dataset hotel" in page
-    assert hotel_report.path.name == "report-hotel.html"
+    assert "patron churn --horizon 365d --workspace" in page
+    assert "patron linkage recovery --horizon 365d --workspace" in page
+    assert "--unit all" in page  # the scope is said in every command
+    assert hotel_report.path.name == "report.html"
 
 
 def test_page_is_self_contained_and_small(hotel_report):
@@ -147,7 +148,7 @@ def test_absent_data_and_missing_modules_are_said_not_crashed(
 
 
 def test_chinese_report(hotel_workspace, hotel_campaigns, tmp_path):
-    result = build_report(hotel_workspace, out=tmp_path / "zh.html", lang="zh_CN", dataset="hotel")
+    result = build_report(hotel_workspace, out=tmp_path / "zh.html", lang="zh_CN")
     page = result.path.read_text(encoding="utf-8")
     assert '<html lang="zh-CN">' in page
     assert "顾客满意与忠诚分析报告" in page
@@ -164,7 +165,7 @@ def test_report_command_writes_the_file(hotel_workspace, hotel_campaigns, tmp_pa
     run = CliRunner().invoke(
         app,
         ["report", "--workspace", str(hotel_workspace.root), "--out", str(out), "--json",
-         "--dataset", "hotel", "--horizon", "180d"],
+         "--unit", "all", "--horizon", "180d"],
     )  # fmt: skip
     assert run.exit_code == 0, run.output
     payload = json.loads(run.output)

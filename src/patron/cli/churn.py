@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from patron.cli.options import JsonOption, WorkspaceOption, console, print_json
+from patron.cli.options import JsonOption, UnitOption, WorkspaceOption, console, print_json
 from patron.core.i18n import _
 from patron.exceptions import InputError
 
@@ -50,12 +50,7 @@ def churn(
     ] = 5,
     seed: Annotated[int, typer.Option("--seed", help=_("Seed of the folds and the model."))] = 0,
     top: Annotated[int, typer.Option("--top", help=_("Customers to list."))] = 15,
-    dataset: Annotated[
-        str | None,
-        typer.Option(
-            "--dataset", help=_("Only customers of this data set (e.g. hotel)."), show_default=False
-        ),
-    ] = None,
+    unit: UnitOption = None,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -135,7 +130,7 @@ def churn(
     from patron.analyze.churn_run import predict_churn
 
     ws = open_workspace(workspace)
-    history = CustomerHistory.from_workspace(ws, dataset=dataset)
+    history = CustomerHistory.from_workspace(ws, unit=unit)
     run = predict_churn(
         history,
         as_of=snapshot,

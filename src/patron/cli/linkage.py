@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from patron.cli.options import JsonOption, WorkspaceOption, console, print_json
+from patron.cli.options import JsonOption, UnitOption, WorkspaceOption, console, print_json
 from patron.core.i18n import _
 from patron.exceptions import InputError
 
@@ -27,12 +27,7 @@ def linkage(
     by: Annotated[
         str, typer.Option("--by", help=_("Satisfaction levels: band, score or quintile."))
     ] = "band",
-    dataset: Annotated[
-        str | None,
-        typer.Option(
-            "--dataset", help=_("Only customers of this data set (e.g. hotel)."), show_default=False
-        ),
-    ] = None,
+    unit: UnitOption = None,
     workspace: WorkspaceOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -51,7 +46,7 @@ def linkage(
                 view=view, choices=", ".join(VIEWS)
             )
         )
-    history = CustomerHistory.from_workspace(open_workspace(workspace), dataset=dataset)
+    history = CustomerHistory.from_workspace(open_workspace(workspace), unit=unit)
     titles = {
         "satisfaction": _("Bought again by satisfaction level"),
         "expectations": _("Expectation against perception and what came next"),

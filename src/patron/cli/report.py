@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from patron.cli.options import JsonOption, WorkspaceOption, console, print_json
+from patron.cli.options import JsonOption, UnitOption, WorkspaceOption, console, print_json
 from patron.core.i18n import _
 
 
@@ -25,12 +25,7 @@ def report(
         str | None,
         typer.Option("--lang", help=_("Language of the report: en or zh_CN."), show_default=False),
     ] = None,
-    dataset: Annotated[
-        str | None,
-        typer.Option(
-            "--dataset", help=_("Only customers of this data set (e.g. hotel)."), show_default=False
-        ),
-    ] = None,
+    unit: UnitOption = None,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -46,22 +41,23 @@ def report(
 ) -> None:
     """Write the report: CSI, loyalty, segments, lifecycle, CLV, churn, complaint recovery.
 
-    Example: patron report --workspace demo-workspace --dataset hotel --lang zh_CN
+    Example: patron report --workspace demo-workspace --unit hotel --lang zh_CN
     """
     from patron.cli.options import open_workspace
+    from patron.cli.progress import progress_bar
     from patron.report import build_report
 
     ws = open_workspace(workspace)
-    result = build_report(
-        ws,
-        out=out,
-        lang=lang,
-        dataset=dataset,
-        as_of=as_of,
-        horizon=horizon,
-        progress=not as_json,
-        console=console,
-    )
+    with progress_bar(not as_json) as progress:
+        result = build_report(
+            ws,
+            out=out,
+            lang=lang,
+            unit=unit,
+            as_of=as_of,
+            horizon=horizon,
+            progress=progress,
+        )
     if as_json:
         print_json(result.to_dict())
         return
@@ -82,6 +78,6 @@ def register(app: typer.Typer) -> None:
         "report",
         help=_(
             "Write the analysis report as one self-contained HTML file (works offline). "
-            "Example: patron report -w demo-workspace --dataset hotel"
+            "Example: patron report -w demo-workspace --unit hotel"
         ),
     )(report)

@@ -385,6 +385,7 @@ def _stay_frames(
             "nights": s["nights"],
             "quantity": s["nights"].astype(float),
             "location": _pick([p[0] for p in V.PROPERTIES], s["property"]),
+            "unit": _pick([p[0] for p in V.PROPERTY_UNITS], s["property"]),
             "channel": _pick(V.BOOKING_CHANNELS, s["channel"]),
             "room_type": room_type,
             "rate": s["rate"],

@@ -123,7 +123,7 @@ IMPORT_FILES: dict[str, tuple[str, list[str]]] = {
         "stays.csv",
         [
             "order_id", "customer_id", "ordered_at", "amount", "cost", "discount",
-            "quantity", "channel", "location", "status",
+            "quantity", "channel", "location", "status", "unit",
         ],
     ),
     "order-lines": (

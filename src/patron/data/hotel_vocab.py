@@ -67,6 +67,16 @@ PROPERTIES = [
     ("Patron Pearl River", "Guangzhou", 0.90, 0.15),
 ]
 
+# The organisation the demo hotel data belong to: the group and one unit per property
+# (code, English name, Chinese name), in the order of PROPERTIES.
+HOTEL_GROUP = ("hotel", "Patron Hotels", "百川酒店集团")
+PROPERTY_UNITS = [
+    ("bund", "Patron Bund Riverside", "百川外滩江景酒店"),
+    ("west-lake", "Patron West Lake", "百川西湖酒店"),
+    ("garden-bj", "Patron Garden Beijing", "百川北京花园酒店"),
+    ("pearl-river", "Patron Pearl River", "百川珠江酒店"),
+]
+
 # Rooms: (type, rate per night before season and property factors, cost share).
 ROOM_TYPES = [("Standard", 140.0), ("Deluxe", 210.0), ("Suite", 420.0)]
 ROOM_COST_SHARE = 0.32

@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from patron.core.i18n import _, current_language, format_date, format_datetime, language
+from patron.core.progress import as_callback
 from patron.exceptions import InputError
-from patron.report.sections import SECTIONS, ReportContext, Section, run_section, summary_section
+from patron.report.section import ReportContext, Section, run_section
+from patron.report.sections import SECTIONS, summary_section
 
 STATIC = Path(__file__).resolve().parent / "static"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -125,11 +127,11 @@ def build_report(
     *,
     out: str | Path | None = None,
     lang: str | None = None,
-    dataset: str | None = None,
+    unit: str | None = None,
     as_of: date | str | None = None,
     horizon: str = "365d",
-    progress: bool = False,
-    console: Any = None,
+    engine: Any = None,
+    progress: Any = None,
 ) -> ReportResult:
     """Compute every section from the workspace and write the HTML report.
 
@@ -137,64 +139,54 @@ def build_report(
     ----------
     workspace : Workspace
     out : path, default=None
-        The HTML file (default ``WORKSPACE/reports/report[-dataset].html``).
+        The HTML file (default ``WORKSPACE/reports/report[-unit].html``).
     lang : {"en", "zh_CN"}, default=None
         Language of the page (default: the current language).
-    dataset : str, default=None
-        Only the customers of this data set (the demo has "cdnow" and "hotel").
+    unit : str, default=None
+        The organisation unit reported on, with everything below it ("all": the whole
+        organisation; default: the workspace's ``[analytics] default_unit``).
     as_of : date, default=None
-        The report's "today" (default: the last purchase in the data).
+        The report's "today" (default: the last sale in the scope).
     horizon : str, default="365d"
         Churn horizon and the follow-up window of the satisfaction links.
+    engine : str or ibis backend, default=None
+        Where the analyses run (DuckDB by default, ``"spark"``).
+    progress : callable, default=None
+        Called as ``progress(task, done, total)`` after each section.
     """
-    from patron.analyze.churn_data import CustomerHistory
+    from patron.jobs.context import AnalysisContext
 
+    report = as_callback(progress)
     started = time.perf_counter()
     with language(lang):
         lang_now = current_language()
-        history = CustomerHistory.from_workspace(workspace, dataset=dataset)
-        if isinstance(as_of, str):
-            as_of = date.fromisoformat(as_of[:10])
-        as_of = as_of or history.last_event.date()
+        analysis = AnalysisContext.open(workspace, unit=unit, engine=engine, as_of=as_of)
         ctx = ReportContext(
-            workspace=workspace,
-            dataset=dataset,
+            analysis=analysis,
             horizon=horizon,
-            history=history,
-            as_of=as_of,
-            currency=str(workspace.setting("locale", "currency", "USD")),
+            currency=workspace.config.locale.currency,
         )
+        history = ctx.history
         sections: list[Section] = []
         steps = list(SECTIONS)
-        bar = None
-        if progress:
-            from rich.progress import Progress
-
-            bar = Progress(console=console, transient=True)
-            bar.start()
-            task = bar.add_task(_("Writing the report"), total=len(steps))
-        try:
-            for key, build, title in steps:
-                if bar is not None:
-                    bar.update(task, description=_(title))
-                sections.append(run_section(key, build, title, ctx))
-                if bar is not None:
-                    bar.advance(task)
-        finally:
-            if bar is not None:
-                bar.stop()
+        for done, (key, build, title) in enumerate(steps):
+            report(_(title), done, len(steps) + 1)
+            sections.append(run_section(key, build, title, ctx))
+        report(_("Executive summary"), len(steps), len(steps) + 1)
         summary = summary_section(ctx, sections)
         sections.insert(0, summary)
-        suffix = f"-{dataset}" if dataset else ""
+        report(_("Executive summary"), len(steps) + 1, len(steps) + 1)
+        scope = analysis.scope
+        suffix = f"-{scope.code}" if scope.code else ""
         path = Path(out) if out else Path(workspace.reports) / f"report{suffix}.html"
         path.parent.mkdir(parents=True, exist_ok=True)
         from datetime import UTC, datetime
 
         subtitle = _("{customers} customers · data up to {date}").format(
-            customers=f"{history.orders['customer_id'].nunique():,}", date=format_date(as_of)
+            customers=f"{history.orders['customer_id'].nunique():,}",
+            date=format_date(analysis.as_of),
         )
-        if dataset:
-            subtitle += " · " + _("data set {name}").format(name=dataset)
+        subtitle += " · " + scope.label()
         page = render_html(
             sections,
             title=_("Patron customer satisfaction and loyalty report"),

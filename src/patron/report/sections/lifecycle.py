@@ -1,0 +1,121 @@
+"""The report's lifecycle and cohort sections."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+
+from patron.core.i18n import _, format_date
+from patron.report import charts
+from patron.report.section import (
+    Chart,
+    ReportContext,
+    Section,
+    count,
+    pct,
+)
+
+# ---------------------------------------------------------------------------------------
+# Lifecycle and cohorts
+# ---------------------------------------------------------------------------------------
+
+
+def lifecycle_section(ctx: ReportContext) -> Section:
+    section = Section(
+        "lifecycle",
+        _("Lifecycle funnel and transitions"),
+        f"patron analyze lifecycle --as-of {ctx.as_of} {ctx.ws_arg}",
+        intro=_(
+            "Where customers stand today (new, repeat, loyal, at risk, lapsed, won back) and "
+            "how they moved over the last year."
+        ),
+    )
+    from patron.analyze.engine import to_pandas
+    from patron.analyze.lifecycle import STAGES, stage_at, stage_counts, transition_matrix
+
+    orders = ctx.table("orders")
+    counts = to_pandas(stage_counts(stage_at(orders, ctx.as_of)))
+    order = [s for s in STAGES if s in set(counts["stage"])]
+    counts["label"] = [_(STAGES.get(s, s)) for s in counts["stage"]]
+    labels = [_(STAGES[s]) for s in order]
+    section.charts.append(
+        Chart(
+            _("Customers by lifecycle stage"),
+            charts.bar(
+                counts,
+                x="label",
+                y="customers",
+                x_title=_("stage"),
+                y_title=_("customers"),
+                sort=labels,
+            ),
+        )
+    )
+    start = ctx.as_of - timedelta(days=365)
+    moves = to_pandas(transition_matrix(orders, start, ctx.as_of))
+    moves["from_label"] = [_(STAGES.get(s, s)) for s in moves["from_stage"]]
+    moves["to_label"] = [_(STAGES.get(s, s)) for s in moves["to_stage"]]
+    section.charts.append(
+        Chart(
+            _("Moves between stages from {start} to {end}").format(
+                start=format_date(start), end=format_date(ctx.as_of)
+            ),
+            charts.heatmap(
+                moves,
+                x="to_label",
+                y="from_label",
+                value="customers",
+                x_title=_("stage now"),
+                y_title=_("stage a year ago"),
+                value_title=_("customers"),
+                percent=False,
+                x_sort=labels,
+                y_sort=labels,
+            ),
+        )
+    )
+    total = counts["customers"].sum()
+    by = dict(zip(counts["stage"], counts["customers"], strict=True))
+    section.facts = [(_(STAGES.get(s, s)), f"{count(by[s])} ({pct(by[s] / total)})") for s in order]
+    ctx.shared["at_risk"] = int(by.get("at_risk", 0))
+    return section
+
+
+def cohort_section(ctx: ReportContext) -> Section:
+    section = Section(
+        "cohorts",
+        _("Cohort retention"),
+        f"patron analyze cohorts --period Q --as-of {ctx.as_of} {ctx.ws_arg}",
+        intro=_("Share of each quarter's new customers who bought again in each quarter since."),
+    )
+    from patron.analyze.engine import to_pandas
+    from patron.analyze.lifecycle import cohort_retention
+
+    matrix = to_pandas(cohort_retention(ctx.table("orders"), period="Q", as_of=ctx.as_of))
+    matrix = matrix[matrix["period"] > 0]
+    # The latest 16 cohorts keep the picture readable and the file small.
+    cohorts = sorted(matrix["cohort"].unique())[-16:]
+    matrix = matrix[matrix["cohort"].isin(cohorts)].copy()
+    matrix["cohort"] = pd.to_datetime(matrix["cohort"]).dt.strftime("%Y-%m")
+    section.charts.append(
+        Chart(
+            _("Retention by acquisition quarter and quarters since"),
+            charts.heatmap(
+                matrix,
+                x="period",
+                y="cohort",
+                value="retention",
+                x_title=_("quarters since first purchase"),
+                y_title=_("cohort (first purchase)"),
+                value_title=_("retention"),
+            ),
+        )
+    )
+    first = matrix[matrix["period"] == 1]
+    if len(first):
+        weighted = float(
+            (first["retention"] * first["cohort_size"]).sum() / first["cohort_size"].sum()
+        )
+        section.facts = [(_("bought again in the next quarter"), pct(weighted))]
+    return section
