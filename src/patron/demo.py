@@ -172,22 +172,12 @@ def set_up_units(context: DemoContext) -> Any:
     commands show hotel figures; CDNOW is analysed with ``--unit cdnow``.
     """
     from patron.collect.units import add_units, list_units
-    from patron.data.hotel_vocab import HOTEL_GROUP, PROPERTY_UNITS
+    from patron.data.hotel import hotel_units
 
-    code, name, name_zh = HOTEL_GROUP
-    add_units(
-        context.workspace,
-        [
-            {"code": "cdnow", "name": "CDNOW", "name_zh": "CDNOW 唱片店", "kind": "store"},
-            {"code": code, "name": name, "name_zh": name_zh, "kind": "group"},
-            *(
-                {"code": c, "name": n, "name_zh": z, "kind": "property", "parent": code}
-                for c, n, z in PROPERTY_UNITS
-            ),
-        ],
-    )
+    store = {"code": "cdnow", "name": "CDNOW", "name_zh": "CDNOW 唱片店", "kind": "store"}
+    add_units(context.workspace, [store, *hotel_units()])
     if context.workspace.config.analytics.default_unit is None:
-        context.workspace.update_settings("analytics", {"default_unit": code})
+        context.workspace.update_settings("analytics", {"default_unit": "hotel"})
     return list_units(context.workspace)
 
 

@@ -47,7 +47,10 @@ def _expected_birthday_guests(hotel) -> set[str]:
 def _load(workspace, hotel, folder) -> None:
     """The generated hotel, written as CSV and loaded with Patron's own importers."""
     from patron.collect.importers import import_file
+    from patron.collect.units import add_units
+    from patron.data.hotel import hotel_units
 
+    add_units(workspace, hotel_units())
     files = hotel.write_csv(folder)
     for kind in ("customers", "preferences", "important-dates", "orders", "complaints"):
         summary = import_file(workspace, kind, files[kind], progress=False)

@@ -40,6 +40,7 @@ from patron.act.scheduler import (
 from patron.collect.store.db import open_store, session_scope
 from patron.collect.store.models import Campaign, CampaignMember, Customer, Order
 from patron.core.i18n import _
+from patron.core.vocabulary import vocabulary_of
 from patron.exceptions import InputError
 
 DEFAULT_CONTROL_SHARE = 0.1
@@ -358,7 +359,7 @@ def outcomes(
                     m.c.campaign_pk == campaign["id"],
                     o.c.ordered_at > start.to_pydatetime(),
                     o.c.ordered_at <= window_end.to_pydatetime(),
-                    sa.or_(o.c.status.is_(None), o.c.status.not_in(("returned", "cancelled"))),
+                    vocabulary_of(workspace).sale_clause(o.c.status),
                 )
             ).all(),
             columns=["customer_pk", "ordered_at", "amount"],

@@ -27,10 +27,9 @@ from patron.collect.store.models import (
     ScoreSnapshot,
     SurveyResponse,
 )
+from patron.core.vocabulary import vocabulary_of
 
 MATCH_COLUMNS = ["rule_code", "customer_pk", "occurrence", "reference"]
-_CLOSED_COMPLAINT = ("resolved", "closed", "withdrawn")
-_NOT_SALES = ("returned", "cancelled")
 _DATE_KINDS = ("birthday", "anniversary")
 
 
@@ -108,6 +107,7 @@ def customer_features(
         ``score.<metric>.previous_label`` (the label of the snapshot before).
     """
     url = workspace.database_url
+    vocabulary = vocabulary_of(workspace)
     moment = _moment(today)
     c = Customer.__table__
     customers = _read(
@@ -151,7 +151,7 @@ def customer_features(
         )
         .where(
             o.c.ordered_at < moment.to_pydatetime(),
-            sa.or_(o.c.status.is_(None), o.c.status.not_in(_NOT_SALES)),
+            vocabulary.sale_clause(o.c.status),
         )
         .group_by(o.c.customer_pk),
     ).set_index("customer_pk")
@@ -189,7 +189,7 @@ def customer_features(
     add_date_features(frame, today)
 
     k = Complaint.__table__
-    is_open = k.c.status.not_in(_CLOSED_COMPLAINT)
+    is_open = vocabulary.open_complaint_clause(k.c.status)
     overdue = sa.and_(is_open, k.c.sla_due_at.is_not(None), k.c.sla_due_at < moment.to_pydatetime())
     complaints = _read(
         url,
@@ -341,6 +341,7 @@ def schedule_matches(frame: pd.DataFrame, rule: Rule, today: dt.date) -> pd.Data
 def event_frame(workspace: Any, rule: Rule, today: dt.date) -> pd.DataFrame:
     """The events behind an event rule: ``customer_pk``, ``occurrence``, ``reference``."""
     url = workspace.database_url
+    vocabulary = vocabulary_of(workspace)
     moment = _moment(today)
     since = (moment - pd.Timedelta(days=rule.trigger["lookback_days"])).to_pydatetime()
     name = rule.trigger["event"]
@@ -349,7 +350,7 @@ def event_frame(workspace: Any, rule: Rule, today: dt.date) -> pd.DataFrame:
         frame = _read(
             url,
             sa.select(k.c.customer_pk, k.c.id.label("reference")).where(
-                k.c.status.not_in(_CLOSED_COMPLAINT),
+                vocabulary.open_complaint_clause(k.c.status),
                 k.c.sla_due_at.is_not(None),
                 k.c.sla_due_at < moment.to_pydatetime(),
             ),

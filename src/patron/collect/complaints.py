@@ -24,11 +24,13 @@ from patron.collect.errors import ConflictError, NotFoundError, StateError
 from patron.collect.store.models import Complaint, ComplaintEvent, Customer
 from patron.collect.users import Actor
 from patron.core.i18n import N_, _
+from patron.core.vocabulary import DEFAULT_VOCABULARY
 from patron.exceptions import InputError
 
 SEVERITIES = ("low", "medium", "high", "critical")
 STATUSES = ("open", "assigned", "resolved", "closed")
-OPEN_STATUSES = ("open", "assigned")
+# What counts as open is the vocabulary's definition (core/vocabulary.py).
+OPEN_STATUSES = DEFAULT_VOCABULARY.open_complaint_statuses
 # Hours from opening to the SLA due time; a workspace can override them in
 # patron.toml: [complaints] sla_hours = {critical = 2, ...}.
 DEFAULT_SLA_HOURS = {"critical": 4, "high": 24, "medium": 72, "low": 168}

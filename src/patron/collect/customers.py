@@ -38,6 +38,7 @@ from patron.collect.store.models import (
 )
 from patron.collect.users import Actor
 from patron.core.i18n import _
+from patron.core.vocabulary import DEFAULT_VOCABULARY
 from patron.exceptions import InputError
 
 # Fields a person may set on a customer (the natural key is set once, at creation).
@@ -61,7 +62,8 @@ EDITABLE_FIELDS = (
 )
 # Fields that identify a person: blanked by erasure.
 PERSONAL_FIELDS = ("name", "email", "phone", "birthday", "gender", "city", "region")
-OPEN_STATUSES = ("open", "assigned")
+# What counts as open is the vocabulary's definition (core/vocabulary.py).
+OPEN_STATUSES = DEFAULT_VOCABULARY.open_complaint_statuses
 SCORE_METRICS = (
     "rfm_segment",
     "value_tier",

@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from patron.core.i18n import _
+from patron.data import hotel_vocab as V
 from patron.exceptions import InputError
 
 __all__ = [
@@ -64,6 +65,7 @@ __all__ = [
     "RETURN_MODEL",
     "HotelData",
     "generate_hotel",
+    "hotel_units",
 ]
 
 EPOCH = date(2021, 1, 1)
@@ -153,6 +155,19 @@ IMPORT_FILES: dict[str, tuple[str, list[str]]] = {
         ],
     ),
 }  # fmt: skip
+
+
+def hotel_units() -> list[dict[str, str]]:
+    """The hotel's organisation units: the group, then one unit per property (stays carry
+    their property's code in ``unit``); add them with ``patron.collect.units.add_units``."""
+    code, name, name_zh = V.HOTEL_GROUP
+    return [
+        {"code": code, "name": name, "name_zh": name_zh, "kind": "group"},
+        *(
+            {"code": c, "name": n, "name_zh": z, "kind": "property", "parent": code}
+            for c, n, z in V.PROPERTY_UNITS
+        ),
+    ]
 
 
 @dataclass
