@@ -343,8 +343,10 @@ def _behaviour(orders: pd.DataFrame, at: pd.Timestamp) -> pd.DataFrame:
         {
             "purchases": n,
             "purchases_365d": purchases_365d,
-            "days_since_last_purchase": np.round(-last / 86400.0),
-            "days_since_first_purchase": np.round(-first / 86400.0),
+            # Whole calendar days, as every room counts them (the snapshot is the end of
+            # its day, so a purchase that day is 0 days ago).
+            "days_since_last_purchase": np.floor(-last / 86400.0),
+            "days_since_first_purchase": np.floor(-first / 86400.0),
             "revenue": revenue,
             "revenue_365d": np.bincount(codes, weights=amount * recent, minlength=k),
             "mean_spend": revenue / n,

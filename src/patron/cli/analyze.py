@@ -168,6 +168,23 @@ def emit(
         console.print(_("Chart saved to {path}").format(path=chart_path))
 
 
+def overview(
+    workspace: WorkspaceOption = None,
+    unit: UnitOption = None,
+    as_of: AsOfOption = None,
+    engine: EngineOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Customers, active customers and recent sales of a unit: the report's headline.
+
+    Example: patron analyze overview --workspace demo-workspace --unit hotel
+    """
+    ctx = open_context(None, workspace, None, None, engine, unit, as_of)
+    with computing(ctx):
+        result = jobs.overview(ctx)
+    emit(result, json=json, csv=False)
+
+
 def features(
     source: SourceArg = None,
     workspace: WorkspaceOption = None,
@@ -397,6 +414,9 @@ def loyalty(
 
 
 def register(root: typer.Typer) -> None:
+    app.command("overview", help=_("Customers, active customers and recent sales of a unit."))(
+        overview
+    )
     app.command(
         "features", help=_("Per-customer facts: purchases, BTYD statistics, revenue, margin.")
     )(features)

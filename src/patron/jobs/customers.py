@@ -15,6 +15,48 @@ from patron.jobs.context import AnalysisContext
 from patron.jobs.result import JobResult
 
 
+def overview(ctx: AnalysisContext) -> JobResult:
+    """The headline of a scope: customers, active customers (a sale within the
+    vocabulary's ``active_days``), and the sales of that window."""
+    from datetime import timedelta
+
+    import ibis
+
+    from patron.analyze.features import as_day
+
+    days = ctx.vocabulary.active_days
+    since = ctx.as_of - timedelta(days=days)
+    sales = ctx.reader.sales()
+    day = as_day(sales.ordered_at)
+    upto = sales.filter(day <= ibis.literal(ctx.as_of))
+    window = upto.filter(day > ibis.literal(since))
+    totals = ctx.run(upto.aggregate(customers=upto.customer_id.nunique()))
+    recent = ctx.run(
+        window.aggregate(
+            active=window.customer_id.nunique(),
+            sales=window.count(),
+            revenue=window.amount.sum(),
+        )
+    )
+    figures = {
+        "customers": int(totals["customers"].iloc[0]),
+        "active_days": days,
+        "active_customers": int(recent["active"].iloc[0]),
+        "sales_in_window": int(recent["sales"].iloc[0]),
+        "revenue_in_window": round(float(recent["revenue"].fillna(0).iloc[0]), 2),
+    }
+    printer = Printer(
+        _("Overview as of {date} ({scope})").format(date=ctx.as_of, scope=ctx.scope.label()),
+        {
+            _("customers"): figures["customers"],
+            _("active in the last {days} days").format(days=days): figures["active_customers"],
+            _("sales in the last {days} days").format(days=days): figures["sales_in_window"],
+            _("revenue in the last {days} days").format(days=days): figures["revenue_in_window"],
+        },
+    )
+    return JobResult("overview", ctx.scope, ctx.as_of, figures, printer=printer)
+
+
 def features(ctx: AnalysisContext, *, limit: int = 20) -> JobResult:
     """Per-customer facts (purchases, BTYD statistics, revenue, margin, concentration)."""
     frame = ctx.run(ctx.features()).sort_values("customer_id").reset_index(drop=True)
@@ -220,7 +262,17 @@ def cohorts(ctx: AnalysisContext, *, period: str = "M") -> JobResult:
     matrix = (matrix * 100).round(1).rename_axis(_("cohort")).reset_index()
     matrix.columns = [str(c) for c in matrix.columns]
     sizes = frame.drop_duplicates("cohort")[["cohort", "cohort_size"]]
-    figures = {"cohorts": len(sizes), "customers": int(sizes["cohort_size"].sum())}
+    figures: dict[str, float | int | None] = {
+        "cohorts": len(sizes),
+        "customers": int(sizes["cohort_size"].sum()),
+    }
+    # Customers who bought again in the period after their first, weighted by cohort size.
+    first = frame[frame["period"] == 1]
+    figures["next_period_retention"] = (
+        float((first["retention"] * first["cohort_size"]).sum() / first["cohort_size"].sum())
+        if len(first)
+        else None
+    )
     printer = Printer(
         _("Cohort retention (% active) by {period}").format(period=period.upper()),
         {_("cohorts"): figures["cohorts"], _("customers"): figures["customers"]},
@@ -270,10 +322,17 @@ def loyalty(ctx: AnalysisContext, *, period: str = "Q", limit: int = 20) -> JobR
         .head(each)[["customer_id", "loyalty_type", "reason"]]
         .reset_index(drop=True)
     )
-    figures = {
+    figures: dict[str, object] = {
         "customers": len(types),
         **{f"type_{t}": int(per_type.get(t, 0)) for t in ly.LOYALTY_TYPES},
     }
+    # The latest period's measures: what a person quotes from the scorecard.
+    if len(card):
+        last = card.sort_values("period_start").iloc[-1]
+        figures["period_start"] = pd.Timestamp(last["period_start"]).date().isoformat()
+        for column in ("active", "new_customers", "retention", "repeat_share", "nps"):
+            value = last.get(column)
+            figures[column] = None if value is None or pd.isna(value) else float(value)
     printer = Printer(
         _("Loyalty scorecard by {period} ({scope})").format(
             period=period.upper(), scope=ctx.scope.label()

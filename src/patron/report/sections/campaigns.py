@@ -110,18 +110,27 @@ def campaigns_section(ctx: ReportContext) -> Section:
 
 
 def summary_section(ctx: ReportContext, sections: list[Section]) -> Section:
+    from patron.jobs import customers as jobs
+
     section = Section(
         "summary",
         _("Executive summary"),
-        f"patron report {ctx.ws_arg}",
+        f"patron analyze overview {ctx.analysis.cli_args()}",
     )
-    orders = ctx.history.orders
-    year = orders[orders["ordered_at"] > pd.Timestamp(ctx.as_of, tz="UTC") - pd.Timedelta(days=365)]
+    result = jobs.overview(ctx.analysis)
+    section.figures = f = result.figures
     section.facts = [
+        (_("scope"), ctx.scope.label()),
         (_("as of"), format_date(ctx.as_of)),
-        (_("customers"), count(orders["customer_id"].nunique())),
-        (_("active in the last 12 months"), count(year["customer_id"].nunique())),
-        (_("revenue in the last 12 months"), ctx.money(year["amount"].sum())),
+        (_("customers"), count(f["customers"])),
+        (
+            _("active in the last {days} days").format(days=f["active_days"]),
+            count(f["active_customers"]),
+        ),
+        (
+            _("revenue in the last {days} days").format(days=f["active_days"]),
+            ctx.money(f["revenue_in_window"]),
+        ),
     ]
     if "csi" in ctx.shared:
         section.facts.append((_("satisfaction index"), num(ctx.shared["csi"].satisfaction_index_)))

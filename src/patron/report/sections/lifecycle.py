@@ -22,20 +22,22 @@ from patron.report.section import (
 
 
 def lifecycle_section(ctx: ReportContext) -> Section:
+    from patron.analyze.lifecycle import STAGES
+    from patron.jobs import customers as jobs
+
+    start = ctx.as_of - timedelta(days=365)
     section = Section(
         "lifecycle",
         _("Lifecycle funnel and transitions"),
-        f"patron analyze lifecycle --as-of {ctx.as_of} {ctx.ws_arg}",
+        f"patron analyze lifecycle --from {start} {ctx.analysis.cli_args()}",
         intro=_(
             "Where customers stand today (new, repeat, loyal, at risk, lapsed, won back) and "
             "how they moved over the last year."
         ),
     )
-    from patron.analyze.engine import to_pandas
-    from patron.analyze.lifecycle import STAGES, stage_at, stage_counts, transition_matrix
-
-    orders = ctx.table("orders")
-    counts = to_pandas(stage_counts(stage_at(orders, ctx.as_of)))
+    result = jobs.lifecycle(ctx.analysis, start=start.isoformat())
+    section.figures = result.figures
+    counts = result.tables["stages"].copy()
     order = [s for s in STAGES if s in set(counts["stage"])]
     counts["label"] = [_(STAGES.get(s, s)) for s in counts["stage"]]
     labels = [_(STAGES[s]) for s in order]
@@ -52,8 +54,7 @@ def lifecycle_section(ctx: ReportContext) -> Section:
             ),
         )
     )
-    start = ctx.as_of - timedelta(days=365)
-    moves = to_pandas(transition_matrix(orders, start, ctx.as_of))
+    moves = result.tables["transitions"].copy()
     moves["from_label"] = [_(STAGES.get(s, s)) for s in moves["from_stage"]]
     moves["to_label"] = [_(STAGES.get(s, s)) for s in moves["to_stage"]]
     section.charts.append(
@@ -75,24 +76,25 @@ def lifecycle_section(ctx: ReportContext) -> Section:
             ),
         )
     )
-    total = counts["customers"].sum()
-    by = dict(zip(counts["stage"], counts["customers"], strict=True))
+    total = result.figures["customers"]
+    by = {s: result.figures[f"stage_{s}"] for s in order}
     section.facts = [(_(STAGES.get(s, s)), f"{count(by[s])} ({pct(by[s] / total)})") for s in order]
     ctx.shared["at_risk"] = int(by.get("at_risk", 0))
     return section
 
 
 def cohort_section(ctx: ReportContext) -> Section:
+    from patron.jobs import customers as jobs
+
     section = Section(
         "cohorts",
         _("Cohort retention"),
-        f"patron analyze cohorts --period Q --as-of {ctx.as_of} {ctx.ws_arg}",
+        f"patron analyze cohorts --period Q {ctx.analysis.cli_args()}",
         intro=_("Share of each quarter's new customers who bought again in each quarter since."),
     )
-    from patron.analyze.engine import to_pandas
-    from patron.analyze.lifecycle import cohort_retention
-
-    matrix = to_pandas(cohort_retention(ctx.table("orders"), period="Q", as_of=ctx.as_of))
+    result = jobs.cohorts(ctx.analysis, period="Q")
+    section.figures = result.figures
+    matrix = result.tables["retention"]
     matrix = matrix[matrix["period"] > 0]
     # The latest 16 cohorts keep the picture readable and the file small.
     cohorts = sorted(matrix["cohort"].unique())[-16:]
@@ -112,10 +114,8 @@ def cohort_section(ctx: ReportContext) -> Section:
             ),
         )
     )
-    first = matrix[matrix["period"] == 1]
-    if len(first):
-        weighted = float(
-            (first["retention"] * first["cohort_size"]).sum() / first["cohort_size"].sum()
-        )
-        section.facts = [(_("bought again in the next quarter"), pct(weighted))]
+    if result.figures.get("next_period_retention") is not None:
+        section.facts = [
+            (_("bought again in the next quarter"), pct(result.figures["next_period_retention"]))
+        ]
     return section

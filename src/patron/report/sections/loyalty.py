@@ -25,34 +25,31 @@ def loyalty_section(ctx: ReportContext) -> Section:
     section = Section(
         "loyalty",
         _("Loyalty scorecard"),
-        f"patron analyze loyalty --as-of {ctx.as_of} {ctx.ws_arg}",
+        f"patron analyze loyalty --period Q {ctx.analysis.cli_args()}",
         intro=_(
             "The five measures of loyalty per quarter: retention, repeat purchases, share of "
             "wallet (when asked), new customers, satisfaction and recommendation (NPS)."
         ),
     )
-    from patron.analyze.engine import to_pandas
-    from patron.analyze.loyalty import scorecard
+    from patron.jobs import customers as jobs
 
-    responses = None
-    if ctx.history.has_surveys:
-        responses = ctx.responses_table()
-    card = to_pandas(scorecard(ctx.table("orders"), responses=responses, period="Q"))
-    card = card.sort_values("period_start").tail(12)
+    result = jobs.loyalty(ctx.analysis, period="Q")
+    section.figures = result.figures
+    card = result.tables["scorecard"].sort_values("period_start").tail(12)
     ctx.shared["scorecard"] = card
-    last = card.iloc[-1] if len(card) else None
-    if last is not None:
+    f = result.figures
+    if "period_start" in f:
         section.facts = [
-            (_("quarter"), format_date(pd.Timestamp(last["period_start"]).date())),
-            (_("active customers"), count(last["active"])),
-            (_("new customers"), count(last["new_customers"])),
+            (_("quarter"), format_date(pd.Timestamp(f["period_start"]).date())),
+            (_("active customers"), count(f["active"])),
+            (_("new customers"), count(f["new_customers"])),
             (
                 _("retention from the previous quarter"),
-                pct(last["retention"]) if pd.notna(last["retention"]) else "–",
+                pct(f["retention"]) if f["retention"] is not None else "–",
             ),
         ]
-        if "nps" in card.columns and pd.notna(last.get("nps")):
-            section.facts.append((_("NPS"), num(last["nps"])))
+        if f.get("nps") is not None:
+            section.facts.append((_("NPS"), num(f["nps"])))
     measures = []
     for column, label in (
         ("retention", N_("retention")),

@@ -20,72 +20,43 @@ from patron.report.section import (
 # ---------------------------------------------------------------------------------------
 
 
-def _features(ctx: ReportContext):
-    if "features" not in ctx.shared:
-        from patron.analyze.features import customer_features
-
-        complaints = ctx.table("complaints") if ctx.has("complaints") else None
-        interactions = ctx.table("interactions") if ctx.has("interactions") else None
-        expr = customer_features(
-            ctx.table("orders"), complaints=complaints, interactions=interactions, as_of=ctx.as_of
-        )
-        # Computed once and kept in the engine: segments, the Pareto curve and its summary
-        # all read it.
-        # (An Arrow memtable: creating a table through Ibis fails on some DuckDB versions.)
-        import ibis
-
-        from patron.analyze.engine import to_pyarrow
-
-        ctx.shared["features"] = ibis.memtable(to_pyarrow(expr, ctx.con))
-    return ctx.shared["features"]
-
-
-def _has(ctx: ReportContext, name: str) -> bool:
-    if name == "responses":
-        return ctx.history.has_surveys
-    frame = getattr(ctx.history, name, None)
-    return frame is not None and not frame.empty
-
-
 def segments_section(ctx: ReportContext) -> Section:
+    from patron.jobs import customers as jobs
+
+    args = ctx.analysis.cli_args()
     section = Section(
         "segments",
         _("Segments and the 20/80 curve"),
-        f"patron analyze segments --as-of {ctx.as_of} {ctx.ws_arg}\n"
-        f"patron analyze pareto --as-of {ctx.as_of} {ctx.ws_arg}",
+        f"patron analyze segments {args}\npatron analyze pareto {args}",
         intro=_(
             "RFM segments from recency, frequency and spend; the Pareto curve shows how much "
             "of the revenue the best customers bring."
         ),
     )
-    from patron.analyze.engine import to_pandas
-    from patron.analyze.segments import pareto_curve, pareto_summary, rfm
-
-    features = ctx.features()
-    scores = to_pandas(rfm(features))
-    ctx.shared["rfm"] = scores.set_index("customer_id")["rfm_segment"]
+    segments = jobs.segments(ctx.analysis)
+    pareto = jobs.pareto(ctx.analysis)
+    section.figures = {"segments": segments.figures, "pareto": pareto.figures}
+    ctx.shared["rfm"] = segments.frame.set_index("customer_id")["rfm_segment"]
     counts = (
-        scores.groupby("rfm_segment")
-        .agg(customers=("customer_id", "size"), revenue=("monetary", "sum"))
-        .reset_index()
+        segments.tables["segments"][["segment", "customers", "revenue"]]
         .sort_values("revenue", ascending=False)
+        .reset_index(drop=True)
     )
     section.charts.append(
         Chart(
             _("Revenue by RFM segment"),
             charts.bar(
                 counts,
-                x="rfm_segment",
+                x="segment",
                 y="revenue",
                 x_title=_("segment"),
                 y_title=_("revenue"),
                 horizontal=True,
-                tooltip=["rfm_segment", "customers", "revenue"],
+                tooltip=["segment", "customers", "revenue"],
             ),
         )
     )
-    summary = to_pandas(pareto_summary(features, top_shares=(0.2,))).iloc[0]
-    curve = to_pandas(pareto_curve(features))
+    curve = jobs.pareto_curves(ctx.analysis)["revenue"]
     # 200 points draw the curve as well as a million do.
     step = max(1, len(curve) // 200)
     points = pd.concat([curve.iloc[::step], curve.iloc[[-1]]])[["customer_share", "value_share"]]
@@ -103,21 +74,22 @@ def segments_section(ctx: ReportContext) -> Section:
             ),
         )
     )
-    top_share = next(v for k, v in summary.items() if str(k).startswith("top_"))
+    f = pareto.figures
     section.facts = [
-        (_("customers"), count(summary["customers"])),
-        (_("revenue"), ctx.money(summary["total"])),
-        (_("share of revenue from the top 20 %"), pct(top_share)),
-        (_("Gini coefficient"), format_number(float(summary["gini"]), decimals=3)),
+        (_("customers"), count(f["customers"])),
+        (_("revenue"), ctx.money(f["revenue_total"])),
+        (_("share of revenue from the top 20 %"), pct(f["revenue_top_20pct_share"])),
+        (_("Gini coefficient"), format_number(f["revenue_gini"], decimals=3)),
+        (_("customers losing money"), count(f["money_losers"])),
     ]
-    ctx.shared["pareto_top20"] = float(top_share)
+    ctx.shared["pareto_top20"] = f["revenue_top_20pct_share"]
     section.tables.append(
         (
             _("Segments"),
             html_table(
                 counts.rename(
                     columns={
-                        "rfm_segment": _("segment"),
+                        "segment": _("segment"),
                         "customers": _("customers"),
                         "revenue": _("revenue"),
                     }
