@@ -58,7 +58,7 @@ def list_(json: JsonOption = False, workspace: WorkspaceOption = None) -> None:
 
     Example: patron units list --workspace demo-workspace
     """
-    from patron.collect.units import list_units
+    from patron.collect.units import KIND_LABELS, list_units
 
     frame = list_units(open_workspace(workspace))
     if json:
@@ -69,7 +69,7 @@ def list_(json: JsonOption = False, workspace: WorkspaceOption = None) -> None:
         return
     for row in frame.itertuples():
         label = f"{row.name} / {row.name_zh}" if row.name_zh else row.name
-        console.print(f"{'  ' * int(row.depth)}{row.code}  {label}  [dim]{_(row.kind)}[/dim]")
+        console.print(f"{'  ' * int(row.depth)}{row.code}  {label}  [dim]{_(KIND_LABELS.get(row.kind, row.kind))}[/dim]")
 
 
 def register(root: typer.Typer) -> None:

@@ -20,26 +20,27 @@ from sqlalchemy.orm import Session
 from patron.collect.errors import NotFoundError
 from patron.collect.store.db import session_scope
 from patron.collect.store.models import Unit
-from patron.core.i18n import _
+from patron.core.i18n import N_, _
 from patron.exceptions import InputError
 
-#: Kinds of unit offered by default; any short word is accepted.
-KINDS = (
-    "organisation",
-    "group",
-    "brand",
-    "property",
-    "company",
-    "region",
-    "station",
-    "branch",
-    "store",
-    "nation",
-    "sector",
-    "industry",
-    "firm",
-    "unit",
-)
+#: Kinds of unit offered by default (with their words for people); any short word is accepted.
+KIND_LABELS = {
+    "organisation": N_("organisation"),
+    "group": N_("group"),
+    "brand": N_("brand"),
+    "property": N_("property"),
+    "company": N_("company"),
+    "region": N_("region"),
+    "station": N_("station"),
+    "branch": N_("branch"),
+    "store": N_("store"),
+    "nation": N_("nation"),
+    "sector": N_("sector"),
+    "industry": N_("industry"),
+    "firm": N_("firm"),
+    "unit": N_("unit"),
+}
+KINDS = tuple(KIND_LABELS)
 _CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,63}$")
 
 
