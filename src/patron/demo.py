@@ -28,6 +28,7 @@ from rich.console import Console
 
 from patron.core.i18n import N_, _
 from patron.core.printer import Printer
+from patron.core.progress import ProgressCallback, as_callback, no_progress
 from patron.core.workspace import Workspace
 
 __all__ = [
@@ -63,8 +64,7 @@ class DemoContext:
     seed: int = 7
     as_of: date = date(2026, 11, 1)
     cdnow_sample: bool = False
-    progress: bool = True
-    console: Console = field(default_factory=Console)
+    progress: ProgressCallback = no_progress
     results: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -215,7 +215,7 @@ def load_cdnow(context: DemoContext) -> dict[str, Any]:
     customers.to_csv(paths["customers"], index=False)
     orders.to_csv(paths["orders"], index=False)
     return {
-        kind: import_file(context.workspace, kind, path, progress=context.progress, unit="cdnow")
+        kind: import_file(context.workspace, kind, path, progress=False, unit="cdnow")
         for kind, path in paths.items()
     }
 
@@ -234,7 +234,7 @@ def load_hotel(context: DemoContext) -> dict[str, Any]:
     ensure_hotel_survey(context.workspace, data.survey_items)
     # Stays carry their property's unit; the rest belongs to the group.
     return {
-        kind: import_file(context.workspace, kind, path, progress=context.progress, unit="hotel")
+        kind: import_file(context.workspace, kind, path, progress=False, unit="hotel")
         for kind, path in paths.items()
     }
 
@@ -268,7 +268,7 @@ def sync_warehouse(context: DemoContext) -> Any:
     """Copy the store to the Parquet warehouse (``patron sync``)."""
     from patron.collect import warehouse
 
-    return warehouse.sync(context.workspace, progress=context.progress)
+    return warehouse.sync(context.workspace, progress=False)
 
 
 def count_rows(context: DemoContext) -> pd.DataFrame:
@@ -306,10 +306,9 @@ class CommandRun:
 
 
 def run_command(context: DemoContext, args: list[str]) -> CommandRun:
-    """Run ``patron ARGS`` in this process, exactly as typed, showing its output.
+    """Run ``patron ARGS`` in this process, exactly as typed, its output kept quiet.
 
-    The demo's analyses are the commands of the CLI reference, so every figure the demo
-    (and its report) shows can be recomputed by typing the same line.
+    Left for the analyses whose rooms have no job yet; every other step calls its job.
     """
     import typer
 
@@ -318,11 +317,6 @@ def run_command(context: DemoContext, args: list[str]) -> CommandRun:
 
     run = CommandRun(args)
     command = typer.main.get_command(app)
-    if context.progress:
-        context.console.print(f"[bold]$ {run.command_line}[/bold]")
-        command.main(args=args, prog_name="patron", standalone_mode=False)
-        return run
-    # Quiet (e.g. ``patron demo --json``): the command's tables must not reach stdout.
     shown, console.file = console.file, io.StringIO()
     try:
         with contextlib.redirect_stdout(io.StringIO()):
@@ -467,8 +461,7 @@ def run_demo(
     as_of: date = date(2026, 11, 1),
     cdnow_sample: bool = False,
     steps: list[DemoStep] | None = None,
-    progress: bool = True,
-    console: Console | None = None,
+    progress: Any = None,
 ) -> DemoResult:
     """Build (or refresh) a demo workspace in ``directory`` and run every demo step.
 
@@ -487,12 +480,11 @@ def run_demo(
         Load the 2,357-customer CDNOW sample instead of the 23,570-customer master file.
     steps : list of DemoStep, optional
         Steps to run (default ``DEMO_STEPS``).
-    progress : bool, default=True
-        Show the importers' progress bars and a line per step.
-    console : rich.console.Console, optional
-        Where to write progress lines.
+    progress : callable, optional
+        ``progress(task, done, total)`` before and after each step (see
+        :mod:`patron.core.progress`); the CLI draws it as a bar.
     """
-    console = console or Console()
+    report = as_callback(progress)
     workspace = Workspace.init(directory)
     context = DemoContext(
         workspace=workspace,
@@ -500,23 +492,21 @@ def run_demo(
         seed=seed,
         as_of=as_of,
         cdnow_sample=cdnow_sample,
-        progress=progress,
-        console=console,
+        progress=report,
     )
     outcomes: list[StepOutcome] = []
     chosen = DEMO_STEPS if steps is None else steps
-    for number, step in enumerate(chosen, 1):
-        if progress:
-            console.rule(
-                _("Step {n}/{total}: {title}").format(
-                    n=number, total=len(chosen), title=_(step.title)
-                )
-            )
+    for number, step in enumerate(chosen):
+        title = _("Step {n}/{total}: {title}").format(
+            n=number + 1, total=len(chosen), title=_(step.title)
+        )
+        report(title, number, len(chosen))
         started = time.perf_counter()
         result = step.run(context)
         context.results[step.name] = result
         elapsed = time.perf_counter() - started
         outcomes.append(StepOutcome(step.name, step.title, elapsed, result, step.show))
+        report(title, number + 1, len(chosen))
     counts = context.results.get("counts")
     if not isinstance(counts, pd.DataFrame):
         counts = pd.DataFrame({"table": [], "dataset": [], "rows": []})

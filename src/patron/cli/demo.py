@@ -31,16 +31,17 @@ def demo(
 
     Example: patron demo ./demo-workspace
     """
+    from patron.cli.progress import progress_bar
     from patron.demo import run_demo
 
-    result = run_demo(
-        directory,
-        n_guests=guests,
-        seed=seed,
-        cdnow_sample=cdnow_sample,
-        progress=not json,
-        console=console,
-    )
+    with progress_bar(not json) as progress:
+        result = run_demo(
+            directory,
+            n_guests=guests,
+            seed=seed,
+            cdnow_sample=cdnow_sample,
+            progress=progress,
+        )
     if json:
         print_json(
             {

@@ -69,7 +69,9 @@ def list_(json: JsonOption = False, workspace: WorkspaceOption = None) -> None:
         return
     for row in frame.itertuples():
         label = f"{row.name} / {row.name_zh}" if row.name_zh else row.name
-        console.print(f"{'  ' * int(row.depth)}{row.code}  {label}  [dim]{_(KIND_LABELS.get(row.kind, row.kind))}[/dim]")
+        console.print(
+            f"{'  ' * int(row.depth)}{row.code}  {label}  [dim]{_(KIND_LABELS.get(row.kind, row.kind))}[/dim]"
+        )
 
 
 def register(root: typer.Typer) -> None:

@@ -11,23 +11,28 @@ from sqlalchemy.orm import Session
 from patron.collect import audit
 from patron.collect.customers import Page
 from patron.collect.store.models import Customer, ScoreSnapshot
+from patron.collect.units import EVERYTHING, Scope, customer_in_scope
 from patron.collect.users import Actor
 
 
-def overview(session: Session) -> list[dict[str, Any]]:
-    """Per metric at its latest date: customers scored, mean value and the label counts."""
+def overview(session: Session, scope: Scope = EVERYTHING) -> list[dict[str, Any]]:
+    """Per metric at its latest date in ``scope``: customers scored, mean value and the
+    label counts (only the customers of the scope's units)."""
     s = ScoreSnapshot
-    latest = session.execute(sa.select(s.metric, sa.func.max(s.as_of)).group_by(s.metric)).all()
+    inside = customer_in_scope(scope, s.customer_pk)
+    latest = session.execute(
+        sa.select(s.metric, sa.func.max(s.as_of)).where(inside).group_by(s.metric)
+    ).all()
     result = []
     for metric, as_of in sorted(latest):
         n, mean = session.execute(
             sa.select(sa.func.count(), sa.func.avg(s.value)).where(
-                s.metric == metric, s.as_of == as_of
+                s.metric == metric, s.as_of == as_of, inside
             )
         ).one()
         labels = session.execute(
             sa.select(s.label, sa.func.count())
-            .where(s.metric == metric, s.as_of == as_of, s.label.is_not(None))
+            .where(s.metric == metric, s.as_of == as_of, s.label.is_not(None), inside)
             .group_by(s.label)
             .order_by(sa.func.count().desc())
         ).all()
@@ -52,14 +57,17 @@ def list_scores(
     label: str | None = None,
     page: int = 1,
     page_size: int = 50,
+    scope: Scope = EVERYTHING,
 ) -> Page:
-    """Scores of one metric (at ``as_of``, default its latest date), highest value first."""
+    """Scores of one metric in ``scope`` (at ``as_of``, default its latest date), highest
+    value first."""
     s = ScoreSnapshot
     page = max(1, page)
     page_size = min(max(1, page_size), 500)
+    inside = customer_in_scope(scope, s.customer_pk)
     if as_of is None:
-        as_of = session.scalar(sa.select(sa.func.max(s.as_of)).where(s.metric == metric))
-    conditions = [s.metric == metric, s.as_of == as_of]
+        as_of = session.scalar(sa.select(sa.func.max(s.as_of)).where(s.metric == metric, inside))
+    conditions = [s.metric == metric, s.as_of == as_of, inside]
     if label:
         conditions.append(s.label == label)
     total = session.scalar(sa.select(sa.func.count()).select_from(s).where(*conditions))

@@ -158,6 +158,29 @@ def resolve_scope(workspace: Any, unit: str | None = None) -> Scope:
         return Scope(code=found.code, name=found.name, unit_pks=subtree_pks(session, found))
 
 
+def customer_in_scope(scope: Scope, customer_pk: Any) -> Any:
+    """SQL condition: the customer (column ``customer_pk``) belongs to ``scope`` — assigned
+    to a unit in it, or with an order, contact, complaint or answer there (the store's
+    twin of :meth:`patron.analyze.reader.WarehouseReader.customer_ids`)."""
+    from patron.collect.store.models import (
+        Complaint,
+        Customer,
+        Interaction,
+        Order,
+        SurveyResponse,
+    )
+
+    if scope.is_everything:
+        return sa.true()
+    pks = list(scope.unit_pks or ())
+    facts = [
+        sa.select(t.customer_pk).where(t.unit_pk.in_(pks))
+        for t in (Order, Interaction, Complaint, SurveyResponse)
+    ]
+    own = sa.select(Customer.id).where(Customer.unit_pk.in_(pks))
+    return customer_pk.in_(sa.union(own, *facts))
+
+
 def unit_pk_for(session: Session, code: str | None) -> int | None:
     """The id of the unit ``code`` (``None`` for no code), for records being written."""
     if code is None or str(code).strip() == "":
