@@ -136,12 +136,14 @@ def test_money_losers_with_their_reason(duck) -> None:
     t0 = pd.Timestamp("2024-01-01", tz="UTC")
     orders = pd.DataFrame(
         {
-            "customer_id": ["service", "discount", "returns", "below", "fine"],
-            "ordered_at": [t0] * 5,
-            "amount": [100.0, 100.0, 100.0, 100.0, 100.0],
-            "cost": [60.0, 60.0, 70.0, 130.0, 60.0],
-            "discount": [0.0, 50.0, 0.0, 0.0, 0.0],
-            "status": ["paid", "paid", "returned", "paid", "paid"],
+            # "returns" bought once and sent a second order back (a return is not a
+            # purchase: a customer who only returned never bought).
+            "customer_id": ["service", "discount", "returns", "returns", "below", "fine"],
+            "ordered_at": [t0] * 6,
+            "amount": [100.0, 100.0, 100.0, 100.0, 100.0, 100.0],
+            "cost": [60.0, 60.0, 60.0, 80.0, 130.0, 60.0],
+            "discount": [0.0, 50.0, 0.0, 0.0, 0.0, 0.0],
+            "status": ["paid", "paid", "paid", "returned", "paid", "paid"],
         }
     )
     complaints = pd.DataFrame({"customer_id": ["service"] * 3, "opened_at": [t0] * 3})
@@ -159,4 +161,4 @@ def test_money_losers_with_their_reason(duck) -> None:
     }
     assert losers.loc["service", "gross_margin"] == -20.0
     text = segments.loss_reason_text(losers.reset_index().iloc[0].to_dict())
-    assert "returns" in text and "70.00" in text
+    assert "returns" in text and "80.00" in text
