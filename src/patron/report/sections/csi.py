@@ -40,8 +40,9 @@ def csi_section(ctx: ReportContext) -> Section:
     )
     if not ctx.analysis.reader.has("survey_responses"):
         raise Missing(_("no survey answers in the workspace"))
-    # The answers given on or before the report's date, as the printed command reads them.
-    analysis = AnalysisContext(ctx.analysis.reader, ctx.as_of, ctx.analysis.progress)
+    # The answers given on or before the report's date, as the printed command reads them
+    # (the report shows progress per section, not the bootstrap's).
+    analysis = AnalysisContext(ctx.analysis.reader, ctx.as_of)
     result = jobs.csi(analysis, model=MODEL, bootstrap=BOOTSTRAP, seed=SEED)
     model = result.model
     ctx.shared["csi"] = model
