@@ -392,25 +392,17 @@ def analyse_clv(context: DemoContext) -> CommandRun:
     )
 
 
-def analyse_csi(context: DemoContext) -> CommandRun:
-    """The ACSI model on the hotel's survey answers, with a bootstrap."""
+def analyse_csi(context: DemoContext) -> Any:
+    """The ACSI model on the hotel's survey answers, with a bootstrap, written to the
+    guests' scores (``patron csi --unit hotel --model acsi --survey acsi-hotel
+    --bootstrap 500 --seed 1 --as-of … --write-back``)."""
     from patron.data.hotel_vocab import SURVEY_CODE
+    from patron.jobs import csi
+    from patron.jobs.writeback import write_back
 
-    return run_command(
-        context,
-        [
-            "csi",
-            "--model",
-            "acsi",
-            "--survey",
-            SURVEY_CODE,
-            "--bootstrap",
-            "500",
-            "--seed",
-            "1",
-            *_workspace_args(context),
-        ],
-    )
+    result = csi.csi(_analysis(context), model="acsi", survey=SURVEY_CODE, bootstrap=500, seed=1)
+    write_back(context.workspace, result)
+    return result
 
 
 def analyse_churn(context: DemoContext) -> CommandRun:

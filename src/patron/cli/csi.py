@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from patron.cli.options import JsonOption, WorkspaceOption, console, err_console, print_json
+from patron.cli.analyze import AsOfOption, EngineOption, WriteBackOption
+from patron.cli.options import (
+    JsonOption,
+    UnitOption,
+    WorkspaceOption,
+    console,
+    err_console,
+    open_workspace,
+    print_json,
+)
 from patron.core.i18n import _
-from patron.exceptions import InputError
 
 
 def csi(
@@ -66,102 +73,60 @@ def csi(
         ),
     ] = None,
     workspace: WorkspaceOption = None,
+    unit: UnitOption = None,
+    as_of: AsOfOption = None,
+    engine: EngineOption = None,
+    write_back: WriteBackOption = False,
     as_json: JsonOption = False,
 ) -> None:
     """Estimate the satisfaction index with paths, quality verdicts, groups and IPMA.
 
     Example: patron csi mobi.csv --model ecsi --bootstrap 5000 --seed 1
     """
-    from patron.analyze.csi import CSIModel, group_indices
-    from patron.analyze.csi.data import load_answers, workspace_answers
-    from patron.analyze.csi.ipma import ipma_notes
-    from patron.cli.options import open_workspace
+    from patron.cli.progress import progress_bar
+    from patron.jobs import csi as jobs
+    from patron.jobs.context import AnalysisContext
 
     ws = open_workspace(workspace) if (workspace is not None or responses is None) else None
-    if responses is not None:
-        answers = load_answers(responses)
-    else:
-        if ws is None:
-            raise InputError(_("give a RESPONSES file or --workspace"))
-        answers = workspace_answers(ws, survey_code=survey)
-    csi_model = CSIModel(
-        spec=model,
-        scheme=scheme,
-        consistent=consistent,
-        missing=missing,
-        n_bootstrap=0,
-        random_state=seed,
-    )
-    csi_model.fit(answers)
-    if n_bootstrap:
-        _bootstrap_with_progress(csi_model, n_bootstrap, seed, quiet=as_json)
-    comparison = None
-    if group:
-        comparison = group_indices(
-            answers,
-            group,
-            spec=model,
-            n_permutations=permutations,
+    with progress_bar(not as_json, console=err_console) as progress:
+        if responses is not None:
+            ctx = AnalysisContext.from_tables({}, engine=engine, as_of=as_of, progress=progress)
+        else:
+            ctx = AnalysisContext.open(ws, unit=unit, engine=engine, as_of=as_of, progress=progress)
+        result = jobs.csi(
+            ctx,
+            model=model,
+            survey=survey,
+            bootstrap=n_bootstrap,
             seed=seed,
             scheme=scheme,
             consistent=consistent,
             missing=missing,
+            group=group,
+            permutations=permutations,
+            answers=responses,
         )
-    written = 0
-    if ws is not None:
-        from patron.analyze.csi.scores import write_csi_scores
+    if write_back:
+        from patron.jobs.writeback import write_back as store
 
-        written = write_csi_scores(ws, csi_model, as_of=date.today())
+        written, path = store(ws, result)
+        err_console.print(
+            _("Wrote {n} scores as of {date} and {path}").format(
+                n=written, date=result.as_of, path=path
+            )
+        )
     if chart is not None:
         from patron.analyze.csi.plotting import save_chart
 
-        save_chart(csi_model.ipma_.chart(), chart)
+        save_chart(result.model.ipma_.chart(), chart)
     if as_json:
-        payload = csi_model.to_dict()
-        if comparison is not None:
-            payload["groups"] = comparison.to_dict()
-        payload["scores_written"] = written
-        print_json(payload)
+        print_json(result.to_dict())
         return
-    csi_model._printer().print(console)
-    for note in ipma_notes(csi_model.ipma_):
-        console.print(f"• {note}")
-    if comparison is not None:
-        comparison._printer().print(console)
-    if ws is not None:
-        console.print(_("{n} customer satisfaction scores written to the store").format(n=written))
+    if responses is None:
+        console.print(_("Scope: {scope}").format(scope=result.scope.label()), style="dim")
+    result.print(console)
     if chart is not None:
         console.print(_("Chart saved to {path}").format(path=chart))
-
-
-def _bootstrap_with_progress(model, n_resamples: int, seed: int | None, *, quiet: bool) -> None:
-    """Run the bootstrap with a Rich progress bar (on stderr, so JSON stays clean)."""
-    import threading
-
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-    from patron.analyze.csi.index import CSIModel
-
-    lock = threading.Lock()
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=quiet,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(_("Bootstrap"), total=n_resamples)
-
-        def advance(k: int) -> None:
-            with lock:
-                bar.advance(task, k)
-
-        model.bootstrap(n_resamples, seed=seed, progress=advance)
-    if isinstance(model, CSIModel):
-        row = model.bootstrap_.table("index").loc[model.target_]
-        model.index_interval_ = (float(row["lower"]), float(row["upper"]))
 
 
 def register(app: typer.Typer) -> None:

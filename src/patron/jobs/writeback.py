@@ -61,6 +61,7 @@ SCORES = {
     ],
     "lifecycle": lambda f: [label_scores(f, "lifecycle_stage", "stage")],
     "loyalty": lambda f: [label_scores(f, "loyalty_type", "loyalty_type", reason_col="reason")],
+    "csi": lambda f: [value_scores(f, "csi_satisfaction", "csi_satisfaction")],
 }
 
 

@@ -68,7 +68,7 @@ def test_bca_interval_is_sane(mobi):
     assert (bca["lower"] < bca["estimate"]).all() and (bca["estimate"] < bca["upper"]).all()
     # BCa shifts the percentile interval a little, never wildly.
     assert np.abs(bca["lower"] - pct["lower"]).max() < 0.05
-    summary = model.summary()
+    summary = model.summary
     assert summary["se"].notna().all() and (summary["p"] <= 1).all()
     with pytest.raises(InputError, match="interval method must be percentile or bca"):
         result.table("paths", method="normal")

@@ -92,40 +92,6 @@ def test_rollup_firm_industry_sector_nation():
         rollup(firms.drop(columns="revenue"))
 
 
-def test_score_workspace_writes_snapshots(sqlite_workspace, mobi):
-    from datetime import UTC, date, datetime
-
-    from patron.analyze.csi.scores import score_workspace
-    from patron.collect.scores import latest_scores
-    from patron.collect.store.db import session_scope
-    from patron.collect.store.models import Customer, SurveyResponse
-
-    url = sqlite_workspace.database_url
-    with session_scope(url) as session:
-        customers = [Customer(customer_id=f"S{i:03d}") for i in range(60)]
-        session.add_all(customers)
-        session.flush()
-        pks = [c.id for c in customers]
-        for i in range(len(mobi)):
-            for item, value in mobi.iloc[i].items():
-                session.add(
-                    SurveyResponse(
-                        response_id=f"R{i:03d}",
-                        customer_pk=pks[i % 60],
-                        responded_at=datetime(2026, 5, 1, tzinfo=UTC),
-                        item_code=item,
-                        value=float(value),
-                    )
-                )
-    model, written = score_workspace(sqlite_workspace, spec="ecsi", as_of=date(2026, 6, 30))
-    assert written == 60 and model.n_obs_ == 250
-    latest = latest_scores(sqlite_workspace, pks[:2])
-    first = latest[pks[0]]["csi_satisfaction"]
-    expected = model.customer_scores_[[f"R{i:03d}" for i in range(0, 250, 60)]].mean()
-    assert first["value"] == pytest.approx(expected)
-    assert str(first["as_of"]) == "2026-06-30"
-
-
 def test_holm_adjustment():
     from patron.analyze.csi.index import _holm
 

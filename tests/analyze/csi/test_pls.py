@@ -228,18 +228,34 @@ class TestMissingValues:
 class TestContract:
     @pytest.mark.parametrize("cls", [PLSPathModel, CSIModel])
     def test_estimator_habits(self, cls, mobi):
+        from sklearn.base import clone
+
+        from patron.analyze.base import SUMMARY_COLUMNS
+
         model = cls(spec="ecsi")
-        with pytest.raises(NotFittedError, match="not fitted"):
-            model.summary()
-        assert "not fitted" in repr(model)
+        for needs_fit in (
+            lambda: model.summary,
+            model.print_summary,
+            model.unstandardized_weights,
+            lambda: model.bootstrap(10),
+        ):
+            with pytest.raises(NotFittedError, match="not fitted"):
+                needs_fit()
+        assert "not fitted" in repr(model) and "not fitted" in model._repr_html_()
         assert model.fit(mobi) is model
-        assert list(model.summary().columns) == ["coef", "se", "lower 95%", "upper 95%", "t", "p"]
-        clone = cls(**model.get_params())
-        assert clone.get_params() == model.get_params()
+        assert list(model.summary.columns) == list(SUMMARY_COLUMNS)
+        assert model.summary[["se", "z", "p"]].isna().all().all()  # no bootstrap yet
+        copy = clone(model)
+        assert copy.get_params() == model.get_params() and not copy.is_fitted
+        assert copy.set_params(scheme="centroid") is copy and copy.scheme == "centroid"
         assert "250 respondents" in repr(model)
         text = model._printer().to_text()
         assert "0.681" in text
         assert "<table" in model._repr_html_()
+        model.bootstrap(50, seed=1)
+        summary = model.summary
+        assert np.allclose(summary["z"], summary["coef"] / summary["se"])
+        assert (summary["lower 95%"] < summary["upper 95%"]).all()
 
     def test_bad_parameters(self, mobi):
         with pytest.raises(InputError, match="scheme must be one of"):

@@ -11,7 +11,6 @@ from patron.analyze.csi.index import CSIModel, group_indices, rollup
 from patron.analyze.csi.ipma import ipma
 from patron.analyze.csi.pls import PLSPathModel
 from patron.analyze.csi.presets import item_bank, preset
-from patron.analyze.csi.scores import score_workspace, write_csi_scores
 from patron.analyze.csi.spec import Construct, ModelSpec
 
 MOBI_PATH = Path(__file__).resolve().parents[2] / "data" / "mobi" / "mobi.csv"
@@ -35,6 +34,4 @@ __all__ = [
     "load_mobi",
     "preset",
     "rollup",
-    "score_workspace",
-    "write_csi_scores",
 ]

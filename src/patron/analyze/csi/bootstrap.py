@@ -282,7 +282,7 @@ def bootstrap(
     progress : callable or None
         Called with the number of resamples just finished (for a progress bar).
     """
-    model._check_is_fitted()
+    model.check_is_fitted()
     if int(n_resamples) < 2:
         raise InputError(
             _("the bootstrap needs at least 2 resamples, not {n}").format(n=n_resamples)

@@ -2,18 +2,24 @@
 
 Accepted: a wide table (one column per item), a long table of answers
 (``respondent``/``response_id``, ``item``/``item_code``, ``value``), a CSV, Parquet or
-Excel file holding either, or a workspace's ``survey_responses`` (the warehouse
-Parquet when synced, else the store).
+Excel file holding either, or a workspace's ``survey_responses`` read through the
+warehouse reader (scoped to a unit, pivoted by the engine).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from patron.core.i18n import _
 from patron.exceptions import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import ibis.expr.types as ir
+
+    from patron.analyze.reader import WarehouseReader
 
 RESPONDENT_COLUMNS = ("response_id", "respondent", "respondent_id")
 ITEM_COLUMNS = ("item_code", "item")
@@ -112,74 +118,83 @@ def load_answers(source: str | Path | pd.DataFrame) -> pd.DataFrame:
 
 
 CUSTOMER_GROUPS = ("gender", "city", "region", "country", "language", "acquisition_channel")
-LONG_COLUMNS = ["response_id", "item_code", "value", "customer_id", "survey_code", "responded_at"]
+#: Columns of a respondent (not items) in the wide answers read from a workspace.
+ANSWER_KEYS = ("response_id", "customer_id", "survey_code", "responded_at")
 
 
-def workspace_answers(workspace, *, survey_code: str | None = None) -> pd.DataFrame:
-    """A workspace's survey answers, wide, with ``customer_id`` per respondent.
+def wide_answers(
+    reader: WarehouseReader, *, survey_code: str | None = None, as_of: Any = None
+) -> ir.Table:
+    """The engine's expression for the answers in the reader's scope, one row per
+    respondent (``response_id``) and one column per item, with the respondent's
+    ``customer_id``, ``survey_code``, ``responded_at`` and customer attributes.
 
-    Reads the warehouse ``survey_responses`` Parquet when ``patron sync`` has written
-    it, otherwise the store's ``survey_responses`` joined to customers and surveys.
-    Columns to group by come along: ``period`` (quarter answered, "2026Q3"), ``year``,
+    Only answers given on or before ``as_of`` (a day) count when it is given.
+    """
+    from patron.analyze.features import as_day, day_literal
+
+    long = reader.table("survey_responses")
+    long = long.filter(long.value.notnull())
+    if survey_code:
+        long = long.filter(long.survey_code == survey_code)
+    if as_of is not None:
+        long = long.filter(as_day(long.responded_at) <= day_literal(as_of))
+    codes = reader.to_pandas(long.select("item_code").distinct())["item_code"]
+    items = sorted(str(c) for c in codes.dropna())
+    clash = [c for c in items if c in ANSWER_KEYS or c in CUSTOMER_GROUPS]
+    if clash:
+        raise InputError(
+            _("item code {item!r} is also the name of a respondent's column").format(item=clash[0])
+        )
+    # (response_id, item_code) is unique in the store: max() is the one answer.
+    wide = long.group_by("response_id").aggregate(
+        customer_id=long.customer_id.cast("string").max(),
+        survey_code=long.survey_code.max(),
+        responded_at=long.responded_at.max(),
+        **{code: long.value.cast("float64").max(where=long.item_code == code) for code in items},
+    )
+    customers = reader.table("customers", required=False)
+    if customers is None:
+        return wide
+    groups = [c for c in CUSTOMER_GROUPS if c in customers.columns]
+    if not groups:
+        return wide
+    attributes = customers.select(
+        customer_id=customers.customer_id.cast("string"), **{c: customers[c] for c in groups}
+    )
+    return wide.left_join(attributes, "customer_id").select(*ANSWER_KEYS, *items, *groups)
+
+
+def workspace_answers(
+    source: WarehouseReader | Any,
+    *,
+    survey_code: str | None = None,
+    as_of: Any = None,
+    unit: str | None = None,
+) -> pd.DataFrame:
+    """A workspace's survey answers, wide, one row per respondent (index ``response_id``).
+
+    ``source`` is a :class:`~patron.analyze.reader.WarehouseReader` (its scope and
+    engine), or a workspace read in ``unit`` (default: the workspace's default unit).
+    The warehouse is read (``patron sync`` writes it); the engine pivots the answers.
+    Columns to group by come along: ``responded_at``, ``period`` (quarter answered, "2026Q3"), ``year``,
     and the customer's gender, city, region, country, language and acquisition channel.
     """
-    from patron.collect.warehouse import table_path
+    from patron.analyze.reader import WarehouseReader
 
-    pattern = table_path(workspace, "survey_responses")
-    folder = Path(pattern).parent
-    if folder.is_dir() and any(folder.glob("*.parquet")):
-        import duckdb
-
-        customers = table_path(workspace, "customers")
-        has_customers = any(Path(customers).parent.glob("*.parquet"))
-        attributes = ", ".join(f"c.{c}" for c in CUSTOMER_GROUPS) if has_customers else ""
-        query = (
-            "SELECT r.response_id, r.item_code, r.value, r.customer_id, r.survey_code, "
-            "r.responded_at" + (f", {attributes}" if attributes else "") + " FROM read_parquet(?) r"
-        )
-        params: list = [pattern]
-        if has_customers:
-            query += " LEFT JOIN read_parquet(?) c ON c.customer_id = r.customer_id"
-            params.append(customers)
-        if survey_code:
-            query += " WHERE r.survey_code = ?"
-            params.append(survey_code)
-        long = duckdb.connect().execute(query, params).to_arrow_table().to_pandas()
-    else:
-        from sqlalchemy import select
-
-        from patron.collect.store.db import session_scope
-        from patron.collect.store.models import Customer, Survey, SurveyResponse
-
-        stmt = (
-            select(
-                SurveyResponse.response_id,
-                SurveyResponse.item_code,
-                SurveyResponse.value,
-                Customer.customer_id.label("customer_id"),
-                Survey.code.label("survey_code"),
-                SurveyResponse.responded_at,
-                *(getattr(Customer, c) for c in CUSTOMER_GROUPS),
-            )
-            .outerjoin(Customer, Customer.id == SurveyResponse.customer_pk)
-            .outerjoin(Survey, Survey.id == SurveyResponse.survey_pk)
-        )
-        if survey_code:
-            stmt = stmt.where(Survey.code == survey_code)
-        with session_scope(workspace.database_url) as session:
-            long = pd.DataFrame(
-                session.execute(stmt).all(), columns=LONG_COLUMNS + list(CUSTOMER_GROUPS)
-            )
-    if long.empty:
+    reader = source if isinstance(source, WarehouseReader) else WarehouseReader(source, unit=unit)
+    wide = reader.to_pandas(wide_answers(reader, survey_code=survey_code, as_of=as_of))
+    if wide.empty:
         raise InputError(
-            _("workspace {path}: no survey responses{survey}").format(
-                path=workspace.root, survey=f" ({survey_code})" if survey_code else ""
+            _("no survey answers in {scope}{survey}").format(
+                scope=reader.scope.label(), survey=f" ({survey_code})" if survey_code else ""
             )
         )
-    long = long.dropna(subset=["value"])
-    answered = pd.to_datetime(long["responded_at"], utc=True)
-    long = long.assign(
+    # Rows in one order on every engine (the bootstrap's draws depend on it).
+    wide = wide.sort_values("response_id", kind="stable").set_index("response_id")
+    answered = pd.to_datetime(wide["responded_at"], utc=True)
+    return wide.assign(
+        responded_at=answered,
         period=answered.dt.year.astype("string") + "Q" + answered.dt.quarter.astype("string"),
         year=answered.dt.year.astype("string"),
-    ).drop(columns="responded_at")
-    return to_wide(long, source="survey_responses")
+    )

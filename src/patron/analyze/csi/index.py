@@ -160,7 +160,7 @@ class CSIModel(PLSPathModel):
         ``customers`` maps the answers' index to ``customer_id`` (default: the column
         ``customer_id`` of the fitted table, else the index itself).
         """
-        self._check_is_fitted()
+        self.check_is_fitted()
         ids = customers if customers is not None else self._customer_ids
         frame = pd.DataFrame(
             {

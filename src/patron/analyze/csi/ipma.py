@@ -68,7 +68,7 @@ def _rank(frame: pd.DataFrame) -> pd.DataFrame:
 
 def ipma(model: CSIModel, *, target: str | None = None) -> IPMAResult:
     """The IPMA of ``target`` (default: the model's target) for a fitted CSI model."""
-    model._check_is_fitted()
+    model.check_is_fitted()
     target = target or model.spec_.resolved_target()
     layout = model._layout
     j = layout.constructs.index(target)

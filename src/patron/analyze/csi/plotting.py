@@ -59,7 +59,7 @@ def plot_ipma(result: IPMAResult, *, level: str = "constructs") -> alt.LayerChar
 
 def plot_paths(model: PLSPathModel) -> alt.LayerChart:
     """Path coefficients, with bootstrap 95% intervals when the model was bootstrapped."""
-    table = model.summary().reset_index()
+    table = model.summary.reset_index()
     base = alt.Chart(table)
     bars = base.mark_point(filled=True, size=80).encode(
         y=alt.Y("path:N", sort=None, title=None), x=alt.X("coef:Q", title=_("Path coefficient"))

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from patron.analyze.base import PatronEstimator, summary_frame
 from patron.analyze.csi import engine
 from patron.analyze.csi.data import load_answers
 from patron.analyze.csi.plsc import correct
@@ -38,10 +39,9 @@ from patron.analyze.csi.quality import QualityReport, assess
 from patron.analyze.csi.spec import ModelSpec
 from patron.core.i18n import _
 from patron.core.printer import Printer
-from patron.exceptions import ConvergenceWarning, InputError, NotFittedError
+from patron.exceptions import ConvergenceWarning, InputError
 
 MISSING = ("mean", "listwise")
-SUMMARY_COLUMNS = ["coef", "se", "lower 95%", "upper 95%", "t", "p"]
 
 
 def resolve_spec(model: ModelSpec | str | Path | dict) -> ModelSpec:
@@ -71,7 +71,7 @@ def _item_index(constructs: tuple[str, ...], items: tuple[str, ...]) -> pd.Multi
     return pd.MultiIndex.from_arrays([list(constructs), list(items)], names=["construct", "item"])
 
 
-class PLSPathModel:
+class PLSPathModel(PatronEstimator):
     """Partial least squares path model (PLS-PM / PLS-SEM).
 
     Parameters
@@ -148,32 +148,16 @@ class PLSPathModel:
         self.tol = tol
         self.max_iter = max_iter
 
-    # -- scikit-learn habits -----------------------------------------------------
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        import inspect
-
-        names = [p for p in inspect.signature(self.__init__).parameters if p != "self"]
-        return {name: getattr(self, name) for name in names}
-
-    def set_params(self, **params: Any) -> PLSPathModel:
-        for key, value in params.items():
-            setattr(self, key, value)
-        return self
+    _fitted_attr = "n_obs_"
 
     def __repr__(self) -> str:
         name = type(self).__name__
-        if not hasattr(self, "n_obs_"):
+        if not self.is_fitted:
             return f"<{name}: not fitted>"
         return f"<{name}: {self.spec_.name}, {self.n_obs_} respondents, fitted>"
 
-    def _check_is_fitted(self) -> None:
-        if not hasattr(self, "n_obs_"):
-            raise NotFittedError(
-                _("{name} is not fitted yet: call fit(data) first").format(name=type(self).__name__)
-            )
-
     # -- fitting ----------------------------------------------------------------
-    def _validate_params(self) -> None:
+    def _check_params(self) -> None:
         if self.scheme not in engine.SCHEMES:
             raise InputError(
                 _("scheme must be one of {choices}, not '{value}'").format(
@@ -238,7 +222,7 @@ class PLSPathModel:
 
     def fit(self, data: pd.DataFrame | str | Path) -> PLSPathModel:
         """Estimate the model on a wide or long table of answers (or a file)."""
-        self._validate_params()
+        self._check_params()
         self.spec_ = resolve_spec(self.spec)
         frame, x = self._prepare(data)
         spec = self.spec_
@@ -338,7 +322,7 @@ class PLSPathModel:
     @property
     def quality_(self) -> QualityReport:
         """Reliability, validity, collinearity and fit (computed on first use)."""
-        self._check_is_fitted()
+        self.check_is_fitted()
         if self._quality is None:
             est = self._estimates
             self._quality = assess(
@@ -358,7 +342,7 @@ class PLSPathModel:
     @property
     def f2_(self) -> pd.DataFrame:
         """Cohen's f² of every path (computed on first use)."""
-        self._check_is_fitted()
+        self.check_is_fitted()
         if self._f2 is None:
             self._f2 = self._effect_sizes(self._r_lv, self._r2)
         return self._f2
@@ -385,42 +369,45 @@ class PLSPathModel:
     @property
     def paths_(self) -> pd.DataFrame:
         """The structural paths as rows (from, to, coef)."""
-        self._check_is_fitted()
+        self.check_is_fitted()
         rows = [(a, b, self.path_coefficients_.loc[a, b]) for a, b in self.spec_.paths]
         return pd.DataFrame(rows, columns=["from", "to", "coef"])
 
     def unstandardized_weights(self) -> pd.Series:
         """Outer weights for the raw items, normalised to sum to one in each block (ACSI)."""
-        self._check_is_fitted()
+        self.check_is_fitted()
         raw = self._std_weights / self._sd
         sums = raw @ self._layout.membership
         return pd.Series(raw / sums[self._layout.block], index=self.weights_.index, name="weight")
 
-    def summary(self) -> pd.DataFrame:
-        """Path coefficients with bootstrap SE, 95% percentile interval, t and p."""
-        self._check_is_fitted()
+    def _summary(self) -> pd.DataFrame:
+        """Path coefficients; with a bootstrap, its SE, 95% percentile interval and p
+        (``z`` = coef / SE); without one, only ``coef`` (the rest NaN)."""
         index = pd.Index([f"{a} -> {b}" for a, b in self.spec_.paths], name="path")
-        table = pd.DataFrame(np.nan, index=index, columns=SUMMARY_COLUMNS)
-        table["coef"] = self.paths_["coef"].to_numpy()
-        if self.bootstrap_ is not None:
-            boot = self.bootstrap_.table("paths")
-            table["se"] = boot["se"].to_numpy()
-            table["lower 95%"] = boot["lower"].to_numpy()
-            table["upper 95%"] = boot["upper"].to_numpy()
-            table["t"] = boot["t"].to_numpy()
-            table["p"] = boot["p"].to_numpy()
-        return table
+        coef = self.paths_["coef"].to_numpy()
+        if self.bootstrap_ is None:
+            return summary_frame(coef, index=index, name="path")
+        boot = self.bootstrap_.table("paths")
+        return summary_frame(
+            coef,
+            boot["se"].to_numpy(),
+            index=index,
+            lower=boot["lower"].to_numpy(),
+            upper=boot["upper"].to_numpy(),
+            p=boot["p"].to_numpy(),
+            name="path",
+        )
 
     def bootstrap(self, n_resamples: int = 5000, **options: Any):
         """Bootstrap the fitted model (see :func:`patron.analyze.csi.bootstrap.bootstrap`)."""
         from patron.analyze.csi.bootstrap import bootstrap
 
-        self._check_is_fitted()
+        self.check_is_fitted()
         self.bootstrap_ = bootstrap(self, n_resamples=n_resamples, **options)
         return self.bootstrap_
 
     def _printer(self, decimals: int = 3) -> Printer:
-        self._check_is_fitted()
+        self.check_is_fitted()
         facts = {
             _("model"): self.spec_.name,
             _("respondents"): self.n_obs_,
@@ -439,7 +426,7 @@ class PLSPathModel:
         reliability.index = pd.Index(
             [self._display(c) for c in reliability.index], name=_("construct")
         )
-        summary = self.summary()
+        summary = self.summary
         summary.index = pd.Index(
             [f"{self._display(a)} -> {self._display(b)}" for a, b in self.spec_.paths],
             name=summary.index.name,
@@ -473,22 +460,9 @@ class PLSPathModel:
             return _("listwise: {n} respondents dropped").format(n=m["rows_dropped"])
         return _("mean replacement: {n} values replaced").format(n=m["values_replaced"])
 
-    def print_summary(self, decimals: int = 3, style: str = "ascii") -> str | None:
-        """Print the summary (``style="html"`` returns HTML instead)."""
-        printer = self._printer(decimals)
-        if style == "html":
-            return printer.to_html()
-        printer.print()
-        return None
-
-    def _repr_html_(self) -> str:
-        if not hasattr(self, "n_obs_"):
-            return repr(self)
-        return self._printer().to_html()
-
     def to_dict(self) -> dict[str, Any]:
         """Plain numbers for JSON output."""
-        self._check_is_fitted()
+        self.check_is_fitted()
         return {
             "model": self.spec_.name,
             "respondents": self.n_obs_,
@@ -497,7 +471,7 @@ class PLSPathModel:
             "converged": self.converged_,
             "iterations": self.n_iter_,
             "missing": self.missing_,
-            "paths": self.summary().reset_index().replace({np.nan: None}).to_dict(orient="records"),
+            "paths": self.summary.reset_index().replace({np.nan: None}).to_dict(orient="records"),
             "r2": self.r2_.to_dict(),
             "r2_adj": self.r2_adj_.to_dict(),
             "weights": {f"{c}/{i}": v for (c, i), v in self.weights_.items()},

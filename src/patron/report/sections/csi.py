@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from patron.core.i18n import _
+from patron.core.i18n import _, format_number
 from patron.report import charts
 from patron.report.section import (
     Chart,
@@ -19,32 +19,47 @@ from patron.report.section import (
 # ---------------------------------------------------------------------------------------
 
 
+#: The report's CSI: the ACSI model with a seeded bootstrap for the index's interval.
+MODEL, BOOTSTRAP, SEED = "acsi", 500, 1
+
+
 def csi_section(ctx: ReportContext) -> Section:
+    from patron.jobs import csi as jobs
+    from patron.jobs.context import AnalysisContext
+
     section = Section(
         "csi",
         _("Customer satisfaction index and its drivers"),
-        f"patron csi --model acsi {ctx.ws_arg}",
+        f"patron csi --model {MODEL} --bootstrap {BOOTSTRAP} --seed {SEED} "
+        f"--as-of {ctx.as_of} {ctx.ws_arg}",
         intro=_(
             "ACSI model estimated by PLS path modelling on the survey answers; the index is 0–100. "
             "The map shows each driver's importance (total effect on satisfaction) against its "
             "performance: improve first what matters much and scores low."
         ),
     )
-    from patron.analyze.csi import CSIModel, preset
-
-    if not ctx.history.has_surveys:
+    if not ctx.analysis.reader.has("survey_responses"):
         raise Missing(_("no survey answers in the workspace"))
-    answers, _features = ctx.history.survey_answers()
-    items = [i for c in preset("acsi").constructs for i in c.items if i in answers.columns]
-    wide = answers[["customer_id", *items]]
-    model = CSIModel(spec="acsi").fit(wide)
+    # The answers given on or before the report's date, as the printed command reads them
+    # (the report shows progress per section, not the bootstrap's).
+    analysis = AnalysisContext(ctx.analysis.reader, ctx.as_of)
+    result = jobs.csi(analysis, model=MODEL, bootstrap=BOOTSTRAP, seed=SEED)
+    model = result.model
     ctx.shared["csi"] = model
+    figures = section.figures = result.figures
     section.facts = [
-        (_("satisfaction index (0–100)"), num(model.satisfaction_index_)),
-        (_("respondents"), count(len(model.customer_scores_))),
+        (_("satisfaction index (0–100)"), num(figures["satisfaction_index"])),
+        (
+            _("95% interval"),
+            "{} – {}".format(
+                num(figures["satisfaction_index_lower"]), num(figures["satisfaction_index_upper"])
+            ),
+        ),
+        (_("respondents"), count(figures["respondents"])),
+        (_("R² of satisfaction"), format_number(figures["r2_satisfaction"], decimals=3)),
+        (_("SRMR"), format_number(figures["srmr"], decimals=3)),
     ]
-    index = model.index_.rename("index").reset_index()
-    index.columns = ["construct", "index"]
+    index = result.tables["indices"]
     section.charts.append(
         Chart(
             _("Index of every construct (0–100)"),
@@ -61,7 +76,7 @@ def csi_section(ctx: ReportContext) -> Section:
     section.charts.append(
         Chart(_("Importance–performance map (IPMA)"), model.ipma_.chart().to_dict())
     )
-    plan = model.ipma_.improvement_list(8).reset_index()
+    plan = result.tables["ipma"].head(8)
     section.tables.append(
         (
             _("Improve first (importance × room to improve)"),
@@ -81,5 +96,5 @@ def csi_section(ctx: ReportContext) -> Section:
     top = plan.iloc[0]
     ctx.shared["csi_finding"] = _(
         "Satisfaction index {index}; improve {item} ({construct}) first."
-    ).format(index=num(model.satisfaction_index_), item=top["item"], construct=top["construct"])
+    ).format(index=num(figures["satisfaction_index"]), item=top["item"], construct=top["construct"])
     return section
