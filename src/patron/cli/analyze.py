@@ -208,7 +208,9 @@ def emit(
         print_json(payload if payload is not None else records(frame))
         return
     if csv:
-        frame.to_csv(sys.stdout, index=False)
+        from patron.core.csvsafe import safe_frame
+
+        safe_frame(frame).to_csv(sys.stdout, index=False)
         return
     printer.print(console)
     if chart_path is not None:

@@ -37,6 +37,7 @@ from patron.collect.store.models import (
     Task,
 )
 from patron.collect.users import Actor
+from patron.core.emails import check_email
 from patron.core.i18n import _
 from patron.exceptions import InputError
 
@@ -141,9 +142,7 @@ def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
         if isinstance(cleaned.get(name), str):
             cleaned[name] = cleaned[name].strip() or None
     if cleaned.get("email"):
-        cleaned["email"] = cleaned["email"].lower()
-        if "@" not in cleaned["email"]:
-            raise InputError(_("not an e-mail address: {value}").format(value=cleaned["email"]))
+        cleaned["email"] = check_email(cleaned["email"], field="email")
     return cleaned
 
 

@@ -18,8 +18,20 @@ import pyarrow as pa
 
 from patron.collect.importers import dates
 from patron.collect.importers.reading import STRING
-from patron.collect.importers.schemas import BOOL, DATE, DATETIME, FLOAT, INT, TEXT, Field, Kind
+from patron.collect.importers.schemas import (
+    BOOL,
+    DATE,
+    DATETIME,
+    EMAIL,
+    FLOAT,
+    INT,
+    TEXT,
+    Field,
+    Kind,
+)
+from patron.core.emails import email_problem
 from patron.core.i18n import _
+from patron.exceptions import shown
 
 TRUE = {"1", "true", "t", "yes", "y", "x", "on", "是", "真", "✓", "1.0"}
 FALSE = {"0", "false", "f", "no", "n", "off", "否", "假", "0.0", "-"}
@@ -75,9 +87,15 @@ class Validator:
             if spec.name not in mapped.columns:
                 continue
             raw = mapped[spec.name]
-            converted, invalid, reason = self._convert(spec, raw)
-            if invalid is not None and invalid.any():
-                fail(invalid, spec.name, reason)
+            if spec.type == EMAIL:
+                converted, problems = check_emails(raw)
+                invalid = problems.notna().to_numpy(dtype=bool)
+                for problem in problems.dropna().unique():
+                    fail((problems == problem).to_numpy(dtype=bool), spec.name, problem)
+            else:
+                converted, invalid, reason = self._convert(spec, raw)
+                if invalid is not None and invalid.any():
+                    fail(invalid, spec.name, reason)
             if spec.required:
                 missing = converted.isna().to_numpy(dtype=bool)
                 if invalid is not None:
@@ -140,6 +158,20 @@ class Validator:
             )
             return out, invalid, reason
         raise AssertionError(spec.type)  # pragma: no cover
+
+
+def check_emails(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Addresses trimmed and lower-cased, and why each bad one is not exactly one address."""
+    text = as_text(raw)
+    problems = pd.Series(None, index=text.index, dtype=object)
+    present = text.dropna()
+    for label, value in present.items():
+        problem = email_problem(value)
+        if problem is not None:
+            problems[label] = _("{value} is not one e-mail address: {reason}").format(
+                value=shown(value), reason=problem
+            )
+    return text.str.lower(), problems
 
 
 def as_text(raw: pd.Series) -> pd.Series:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
@@ -127,13 +128,19 @@ async def submit_answers(request: Request, token: Token) -> Response:
 
     form = await request.form()
     answers = {
-        key[2:]: value
+        key[2:]: form_number(value)
         for key, value in form.items()
         if key.startswith("q_") and isinstance(value, str) and len(key) <= 62
     }
     comment = form.get("comment")
     comment = comment[:4000] if isinstance(comment, str) else None
     return await run_in_threadpool(_submit, request, token, answers, comment)
+
+
+def form_number(value: str) -> int | str:
+    """A form's answer: a whole number as ``int``; anything else as typed (the library refuses it)."""
+    text = value.strip()
+    return int(text) if re.fullmatch(r"[+-]?\d{1,6}", text) else value
 
 
 def _submit(request: Request, token: str, answers: dict, comment: str | None) -> Response:  # type: ignore[type-arg]
