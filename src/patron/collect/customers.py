@@ -897,6 +897,9 @@ def erase_customer(session: Session, actor: Actor, customer_id: str) -> Customer
         raise StateError(
             _("customer {customer_id} was already erased").format(customer_id=customer_id)
         )
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite:  # freed cells and pages are overwritten with zeros, not left in the file
+        session.connection().exec_driver_sql("PRAGMA secure_delete=ON")
     pk = customer.id
     for name in PERSONAL_FIELDS:
         setattr(customer, name, None)
@@ -929,4 +932,18 @@ def erase_customer(session: Session, actor: Actor, customer_id: str) -> Customer
     )
     audit.record(session, actor, "erase", "customer", customer_id, customer_pk=pk)
     session.commit()
+    if sqlite:
+        purge_sqlite_file(session)
     return customer
+
+
+def purge_sqlite_file(session: Session) -> None:
+    """Copy the WAL into the database file and empty it (SQLite).
+
+    With ``secure_delete`` on, the erased values are zeroed in the database file; the
+    WAL still holds old page images until it is reset. PostgreSQL needs ``VACUUM`` of
+    the same tables instead (see docs/privacy.md).
+    """
+    with session.get_bind().connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.commit()
