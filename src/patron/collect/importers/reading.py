@@ -373,6 +373,14 @@ def _short(exc: BaseException) -> str:
 
 
 def _check_header(columns: list[str], path: Path) -> None:
+    from patron.collect.importers.settings import MAX_COLUMNS
+
+    if len(columns) > MAX_COLUMNS:
+        raise InputError(
+            _("{path}: the header has {n} columns, more than the {limit} an import reads").format(
+                path=path, n=len(columns), limit=MAX_COLUMNS
+            )
+        )
     seen: set[str] = set()
     for name in columns:
         if name and name in seen:
