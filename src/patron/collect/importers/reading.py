@@ -116,17 +116,44 @@ def detect_encoding(sample: bytes, path: Path | str = "") -> tuple[str, int]:
         return "utf-8", 0
     except UnicodeDecodeError:
         pass
+    if _looks_gb2312(sample):
+        return "gb18030", 0  # a short Chinese sample is often guessed as Korean or Cyrillic
     from charset_normalizer import from_bytes
 
-    best = from_bytes(sample).best()
+    matches = from_bytes(sample)
+    best = matches.best()
     if best is None:
         raise InputError(
             _("{path}: cannot tell the text encoding (is it a binary file?)").format(path=path)
         )
     encoding = codecs.lookup(best.encoding).name
+    western = [m for m in matches if codecs.lookup(m.encoding).name in ("cp1252", "iso8859-1")]
+    if western and encoding.startswith(("cp125", "iso8859", "mac")):
+        # Single-byte guesses are close calls; the Western European one (Zoë, Müller,
+        # Ñuñez) is the one spreadsheets write when it fits.
+        encoding = codecs.lookup(western[0].encoding).name
     if encoding in ("gbk", "gb2312", "hz", "cp936"):
         encoding = "gb18030"
     return encoding, 0
+
+
+def _looks_gb2312(sample: bytes) -> bool:
+    """Whether every non-ASCII byte pairs into a GB2312 character (lead A1–F7, trail A1–FE)."""
+    pairs = 0
+    i, n = 0, len(sample)
+    while i < n:
+        byte = sample[i]
+        if byte < 0x80:
+            i += 1
+            continue
+        if i + 1 >= n:
+            return pairs > 0 and n >= SAMPLE_BYTES  # a sample may cut a character in two
+        trail = sample[i + 1]
+        if not (0xA1 <= byte <= 0xF7 and 0xA1 <= trail <= 0xFE):
+            return False
+        pairs += 1
+        i += 2
+    return pairs > 0
 
 
 def sniff_delimiter(text: str) -> str:

@@ -207,6 +207,15 @@ class Validator:
                 if shown
                 else _("not a recognisable date")
             )
+            if text_like and self.user_formats is None:
+                ambiguous = dates.ambiguous_values(raw, formats)
+                if ambiguous.any():
+                    out = out.mask(ambiguous)
+                    invalid = invalid | ambiguous
+                    reason = _(
+                        "ambiguous date: the column has both day-first and month-first "
+                        "dates, so this one could be either (pass --date-format)"
+                    )
             return out, invalid, reason
         raise AssertionError(spec.type)  # pragma: no cover
 
