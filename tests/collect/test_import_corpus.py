@@ -79,3 +79,24 @@ def test_corpus_file(case, sqlite_workspace) -> None:
     for order_id, status in case.get("statuses", {}).items():
         stored = _rows(workspace, f"SELECT status FROM orders WHERE order_id = '{order_id}'")
         assert stored == [(status,)]
+
+
+def test_a_bad_row_beyond_the_sample_is_rejected_alone(sqlite_workspace, tmp_path) -> None:
+    """The encoding is told from the first megabyte; a later Latin-1 row is set aside."""
+    path = tmp_path / "late.csv"
+    good = "".join(f"C{i:06d},Zoë {i},c{i}@example.com\n" for i in range(40_000))
+    path.write_bytes(
+        ("customer_id,name,email\n" + good).encode()
+        + "X1,Müller,x@example.com\n".encode("latin-1")
+        + "Y1,陈伟,y@example.com\n".encode()
+    )
+    assert path.stat().st_size > 1 << 20
+    summary = import_file(sqlite_workspace, "customers", path, progress=False)
+    assert (summary.imported, summary.rejected) == (40_001, 1)
+    with open(summary.reject_file, encoding="utf-8-sig", newline="") as handle:
+        (record,) = list(csv.reader(handle))[1:]
+    assert record[0] == "40002" and "not valid UTF-8" in record[2]
+    assert record[3:5] == ["X1", "M\\xfcller"]
+    assert _rows(sqlite_workspace, "SELECT name FROM customers WHERE customer_id = 'Y1'") == [
+        ("陈伟",)
+    ]

@@ -66,7 +66,90 @@ case(
     (CUS + "E1,A,a@example.com\nE2,B,b@example.com\n").replace("\n", "\r\n"),
     imported=2,
 )
+case(
+    "enc_mixed_utf8_gb_latin1.csv",
+    "customers",
+    b"".join(
+        [
+            CUS.encode(),
+            "M1,Zoë Müller,z@example.com\n".encode(),
+            "M2,陈伟,c@example.com\n".encode("gb18030"),
+            "M3,Zoë Müller,y@example.com\n".encode("latin-1"),
+            b"M4,Ann,a@example.com\n",
+            "M5,张三丰,d@example.com\n".encode(),
+        ]
+    ),
+    imported=4,
+    rejects={"4": "neither valid UTF-8 nor valid gb18030"},
+    names={"M1": "Zoë Müller", "M2": "陈伟", "M5": "张三丰"},
+)
+case(
+    "enc_gb_with_latin1_row.csv",
+    "customers",
+    b"".join(
+        [
+            CUS.encode(),
+            "G1,陈伟,c@example.com\n".encode("gb18030"),
+            "G2,张三丰,d@example.com\n".encode("gb18030"),
+            "G3,Zoë,y@example.com\n".encode("latin-1"),
+            "G4,Müller,m@example.com\n".encode("latin-1"),  # \xfc l is a valid GBK pair
+        ]
+    ),
+    imported=2,
+    rejects={"4": "neither valid UTF-8 nor valid gb18030", "5": "could be Latin-1 or gb18030"},
+    names={"G1": "陈伟"},
+)
+case(
+    "enc_latin1_with_gb_row.csv",
+    "customers",
+    b"".join(
+        [
+            CUS.encode(),
+            "L1,Zoë Müller,z@example.com\n".encode("latin-1"),
+            "L2,François,f@example.com\n".encode("latin-1"),
+            "L3,陈伟,c@example.com\n".encode("gb18030"),
+        ]
+    ),
+    imported=2,
+    rejects={"4": "could be GB18030 or cp1252"},
+    names={"L1": "Zoë Müller", "L2": "François"},
+)
+case(
+    "enc_utf8_with_latin1_row.csv",
+    "customers",
+    b"".join(
+        [
+            CUS.encode(),
+            "U1,陈伟,c@example.com\n".encode(),
+            "U2,François,f@example.com\n".encode("latin-1"),
+        ]
+    ),
+    imported=2,
+    names={"U1": "陈伟", "U2": "François"},
+)
 # -- quotes and fields
+case(
+    "quote_unterminated_mid.csv",
+    "customers",
+    CUS + 'Q1,"Unterminated name,q1@example.com\nQ2,Bob,q2@example.com\nQ3,"Carl",q3@example.com\n',
+    imported=2,
+    rejects={"2": "a quote opened in this row is never closed"},
+    names={"Q2": "Bob", "Q3": "Carl"},
+)
+case(
+    "quote_unterminated_last.csv",
+    "customers",
+    CUS + 'Q1,Ann,q1@example.com\nQ2,"Bob,q2@example.com\n',
+    imported=1,
+    rejects={"3": "the file ends inside it"},
+)
+case(
+    "quote_inside_unquoted_field.csv",
+    "customers",
+    CUS + 'Q1,Ann "the" Boss,q1@example.com\nQ2,5\'11" tall,q2@example.com\n',
+    imported=2,
+    names={"Q1": 'Ann "the" Boss', "Q2": "5'11\" tall"},
+)
 case(
     "quote_embedded_newline.csv",
     "customers",
@@ -157,6 +240,14 @@ case(
     + "O1,C1,25/12/2024,10,\nO2,C1,12/25/2024,11,\nO3,C1,03/04/2024,12,\nO4,C1,2024-01-01,13,\n",
     imported=3,
     rejects={"4": "ambiguous date"},
+)
+case(
+    "dates_ambiguous_and_invalid.csv",
+    "orders",
+    ORD
+    + "O1,C1,25/12/2024,10,\nO2,C1,12/25/2024,11,\nO3,C1,03/04/2024,12,\nO4,C1,31/31/2024,13,\n",
+    imported=2,
+    rejects={"4": "ambiguous date", "5": "not a recognisable date"},
 )
 case(
     "dates_all_ambiguous.csv",

@@ -105,6 +105,19 @@ class Validator:
                 converted, invalid, reason = self._convert(spec, raw)
                 if invalid is not None and invalid.any():
                     fail(invalid, spec.name, reason)
+                if spec.type in (DATE, DATETIME) and self.user_formats is None:
+                    ambiguous = self._ambiguous(spec, raw)
+                    if ambiguous.any():
+                        converted = converted.mask(ambiguous)
+                        fail(
+                            ambiguous,
+                            spec.name,
+                            _(
+                                "ambiguous date: the column has both day-first and month-first "
+                                "dates, so this one could be either (pass --date-format)"
+                            ),
+                        )
+                        invalid = ambiguous if invalid is None else invalid | ambiguous
             if spec.required:
                 missing = converted.isna().to_numpy(dtype=bool)
                 if invalid is not None:
@@ -147,6 +160,12 @@ class Validator:
         frame = frame.copy()
         frame["status"] = status.mask(negative & ~given, RETURN_STATUS)
         return frame
+
+    def _ambiguous(self, spec: Field, raw: pd.Series) -> np.ndarray:
+        """Text dates that day-first and month-first, both used in this column, read apart."""
+        if not (raw.dtype == STRING or raw.dtype == object):
+            return np.zeros(len(raw), dtype=bool)
+        return dates.ambiguous_values(as_text(raw), self.formats.get(spec.name))
 
     # -- conversions, one per type ------------------------------------------------------
 
@@ -207,15 +226,6 @@ class Validator:
                 if shown
                 else _("not a recognisable date")
             )
-            if text_like and self.user_formats is None:
-                ambiguous = dates.ambiguous_values(raw, formats)
-                if ambiguous.any():
-                    out = out.mask(ambiguous)
-                    invalid = invalid | ambiguous
-                    reason = _(
-                        "ambiguous date: the column has both day-first and month-first "
-                        "dates, so this one could be either (pass --date-format)"
-                    )
             return out, invalid, reason
         raise AssertionError(spec.type)  # pragma: no cover
 
