@@ -100,3 +100,10 @@ def test_a_bad_row_beyond_the_sample_is_rejected_alone(sqlite_workspace, tmp_pat
     assert _rows(sqlite_workspace, "SELECT name FROM customers WHERE customer_id = 'Y1'") == [
         ("陈伟",)
     ]
+
+
+def test_the_importer_and_the_analyses_agree_on_returns() -> None:
+    from patron.analyze.features import RETURN_STATUSES as counted
+    from patron.collect.importers.settings import RETURN_STATUS, RETURN_STATUSES
+
+    assert RETURN_STATUSES == counted and RETURN_STATUS in counted

@@ -11,6 +11,8 @@ from patron.collect.store.models import Customer, SurveyResponse
 from patron.collect.users import SYSTEM
 from patron.exceptions import InputError
 
+from .test_service_security import csrf_from
+
 BAD_ADDRESSES = [
     ("a@x.example\r\nBcc: evil@evil.example", "control character"),
     ("victim@x.example, attacker@evil.example", "more than one address"),
@@ -97,3 +99,31 @@ def test_library_refuses_answers_of_the_wrong_type(sqlite_workspace, answer, rea
         session.rollback()
         surveys.submit_response(session, token, {"NPS": 10}, secret_key=key)
         assert session.scalars(sa.select(SurveyResponse.value)).all() == [10.0]
+
+
+def test_composed_and_decomposed_ids_are_one_customer(sqlite_workspace) -> None:
+    with session_scope(sqlite_workspace.database_url) as session:
+        customers.create_customer(session, SYSTEM, customer_id="CAF\u00c9", name="Cafe\u0301 Ltd")
+        with pytest.raises(customers.DuplicateError):
+            customers.create_customer(session, SYSTEM, customer_id="CAFE\u0301")
+        session.rollback()
+        found = customers.get_customer(session, "CAFE\u0301")
+        assert found.customer_id == "CAF\u00c9" and found.name == "Caf\u00e9 Ltd"
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored", "reason"),
+    [("7.5", None, "not a whole number"), ("nine", None, "not a number"), (" 9 ", 9.0, None)],
+)
+def test_web_form_reads_numbers_and_refuses_the_rest(sqlite_service, typed, stored, reason) -> None:
+    c, analyst = sqlite_service.client, sqlite_service.auth("analyst")
+    c.post("/api/surveys", headers=analyst, json={"code": "nps", "name": "NPS", "kind": "NPS"})
+    token = c.post("/api/surveys/nps/invitations", headers=analyst, json={}).json()["token"]
+    page = c.get(f"/s/{token}")
+    answered = c.post(f"/s/{token}", data={"q_NPS": typed, "csrf_token": csrf_from(page.text)})
+    with session_scope(sqlite_service.url) as session:
+        values = session.scalars(sa.select(SurveyResponse.value)).all()
+    if reason is None:
+        assert answered.status_code == 200 and values == [stored]
+    else:
+        assert answered.status_code == 422 and reason in answered.text and values == []

@@ -8,6 +8,7 @@ here imports the web framework; ``patron.serve`` is a thin layer over these func
 from __future__ import annotations
 
 import functools
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -100,6 +101,7 @@ class Page:
 
 def get_customer(session: Session, customer_id: str, *, allow_erased: bool = True) -> Customer:
     """The customer with natural key ``customer_id`` (merged duplicates point to the survivor)."""
+    customer_id = unicodedata.normalize("NFC", customer_id)  # stored keys are NFC
     customer = session.scalar(sa.select(Customer).where(Customer.customer_id == customer_id))
     if customer is None:
         raise NotFoundError(_("no customer {customer_id}").format(customer_id=customer_id))
@@ -140,7 +142,7 @@ def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
     cleaned = dict(changes)
     for name in ("name", "email", "phone", "city", "region", "country", "gender"):
         if isinstance(cleaned.get(name), str):
-            cleaned[name] = cleaned[name].strip() or None
+            cleaned[name] = unicodedata.normalize("NFC", cleaned[name].strip()) or None
     if cleaned.get("email"):
         cleaned["email"] = check_email(cleaned["email"], field="email")
     return cleaned
@@ -157,7 +159,8 @@ def create_customer(
 ) -> Customer:
     """Add a customer (a natural key is made up when none is given)."""
     cleaned = _clean_changes(fields)
-    customer_id = (customer_id or "").strip() or f"C{uuid.uuid4().hex[:12].upper()}"
+    customer_id = unicodedata.normalize("NFC", (customer_id or "").strip())
+    customer_id = customer_id or f"C{uuid.uuid4().hex[:12].upper()}"
     if session.scalar(sa.select(Customer.id).where(Customer.customer_id == customer_id)):
         raise DuplicateError(
             _("a customer {customer_id} already exists").format(customer_id=customer_id)

@@ -337,9 +337,9 @@ def _answer_value(code: str, raw: Any, low: float, high: float) -> float:
     whole_scale = float(low).is_integer() and float(high).is_integer()
     if whole_scale and math.isfinite(value) and not value.is_integer():
         raise InputError(
-            _("question {code}: {value} is not a whole number (answer with one of {scale})").format(
-                code=code, value=raw, scale=scale
-            )
+            _(
+                "question {code}: {value} is not a whole number (answer with a whole number from {scale})"
+            ).format(code=code, value=raw, scale=scale)
         )
     return value
 

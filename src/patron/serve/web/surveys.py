@@ -137,10 +137,14 @@ async def submit_answers(request: Request, token: Token) -> Response:
     return await run_in_threadpool(_submit, request, token, answers, comment)
 
 
-def form_number(value: str) -> int | str:
-    """A form's answer: a whole number as ``int``; anything else as typed (the library refuses it)."""
+def form_number(value: str) -> int | float | str:
+    """A form's answer as a number (``int`` when whole); other text as typed (refused later)."""
     text = value.strip()
-    return int(text) if re.fullmatch(r"[+-]?\d{1,6}", text) else value
+    if re.fullmatch(r"[+-]?\d{1,6}", text):
+        return int(text)
+    if re.fullmatch(r"[+-]?\d{0,6}\.\d{1,6}", text):
+        return float(text)
+    return value
 
 
 def _submit(request: Request, token: str, answers: dict, comment: str | None) -> Response:  # type: ignore[type-arg]
