@@ -355,67 +355,68 @@ class RecordDecoder:
         return Malformed(number, original, problem)
 
 
-class _LineRecoder(io.RawIOBase):
+class _Transcoding(io.RawIOBase):
+    """A readable stream that hands out ``_buffer`` and refills it with ``_refill``."""
+
+    _buffer = b""
+    _eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    def _refill(self) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def readinto(self, target: Any) -> int:
+        while not self._buffer and not self._eof:
+            self._refill()
+        n = min(len(target), len(self._buffer))
+        target[:n] = self._buffer[:n]
+        self._buffer = self._buffer[n:]
+        return n
+
+
+class _LineRecoder(_Transcoding):
     """A file handed to Arrow line by line through a :class:`RecordDecoder`."""
 
     def __init__(self, raw: BinaryIO, decoder: RecordDecoder):
         self._raw = raw
         self._decoder = decoder
         self._pending = b""
-        self._buffer = b""
-        self._eof = False
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, target: Any) -> int:
-        while not self._buffer and not self._eof:
-            block = self._raw.read(1 << 20)
-            if not block:
-                self._eof = True
-                data, self._pending = self._pending, b""
-            else:
-                data = self._pending + block
-                cut = data.rfind(b"\n") + 1
-                data, self._pending = data[:cut], data[cut:]
-            if data or self._eof:
-                self._buffer = self._decoder.decode(data, final=self._eof)
-        n = min(len(target), len(self._buffer))
-        target[:n] = self._buffer[:n]
-        self._buffer = self._buffer[n:]
-        return n
+    def _refill(self) -> None:
+        block = self._raw.read(1 << 20)
+        if not block:
+            self._eof = True
+            data, self._pending = self._pending, b""
+        else:
+            data = self._pending + block
+            cut = data.rfind(b"\n") + 1
+            data, self._pending = data[:cut], data[cut:]
+        if data or self._eof:
+            self._buffer = self._decoder.decode(data, final=self._eof)
 
 
-class _Recoder(io.RawIOBase):
-    """A file read as UTF-8 bytes whatever its encoding (so Arrow can parse it)."""
+class _Recoder(_Transcoding):
+    """A file read as UTF-8 bytes whatever its encoding (so Arrow can parse it: UTF-16)."""
 
     def __init__(self, raw: BinaryIO, encoding: str, path: Path):
         self._raw = raw
         self._decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
         self._path = path
-        self._buffer = b""
-        self._eof = False
 
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, target: Any) -> int:
-        while not self._buffer and not self._eof:
-            block = self._raw.read(1 << 20)
-            try:
-                text = self._decoder.decode(block, final=not block)
-            except UnicodeDecodeError as exc:
-                raise InputError(
-                    _("{path}: bytes near offset {offset} are not valid {encoding}").format(
-                        path=self._path, offset=self._raw.tell(), encoding=exc.encoding
-                    )
-                ) from exc
-            self._eof = not block
-            self._buffer = text.encode("utf-8")
-        n = min(len(target), len(self._buffer))
-        target[:n] = self._buffer[:n]
-        self._buffer = self._buffer[n:]
-        return n
+    def _refill(self) -> None:
+        block = self._raw.read(1 << 20)
+        try:
+            text = self._decoder.decode(block, final=not block)
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                _("{path}: bytes near offset {offset} are not valid {encoding}").format(
+                    path=self._path, offset=self._raw.tell(), encoding=exc.encoding
+                )
+            ) from exc
+        self._eof = not block
+        self._buffer = text.encode("utf-8")
 
 
 class _Counting(io.RawIOBase):
