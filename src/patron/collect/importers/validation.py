@@ -36,7 +36,7 @@ from patron.collect.importers.settings import (
     RETURN_STATUSES,
     ImportSettings,
 )
-from patron.core.emails import email_problem
+from patron.core.emails import email_problem, is_plain_email
 from patron.core.i18n import _
 from patron.exceptions import shown
 
@@ -235,7 +235,7 @@ def check_emails(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
     text = as_text(raw)
     problems = pd.Series(None, index=text.index, dtype=object)
     present = text.dropna()
-    for label, value in present.items():
+    for label, value in present[[not is_plain_email(v) for v in present.tolist()]].items():
         problem = email_problem(value)
         if problem is not None:
             problems[label] = _("{value} is not one e-mail address: {reason}").format(
