@@ -34,8 +34,6 @@ NEGATIVE_RULES = ("return", "reject")
 MAX_COLUMNS = 1000
 #: Text longer than this in a field without its own limit is rejected.
 MAX_TEXT = 100_000
-#: A record longer than this (in characters) is rejected without being split.
-MAX_RECORD = 1_000_000
 
 
 @dataclass(frozen=True)
