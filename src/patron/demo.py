@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 from rich.console import Console
 
+from patron.core.csvsafe import safe_frame
 from patron.core.i18n import N_, _
 from patron.core.printer import Printer
 from patron.core.progress import ProgressCallback, as_callback, no_progress
@@ -212,8 +213,8 @@ def load_cdnow(context: DemoContext) -> dict[str, Any]:
     )
     customers["acquisition_channel"] = "online"
     paths = {"customers": folder / "customers.csv", "orders": folder / "orders.csv"}
-    customers.to_csv(paths["customers"], index=False)
-    orders.to_csv(paths["orders"], index=False)
+    safe_frame(customers).to_csv(paths["customers"], index=False)
+    safe_frame(orders).to_csv(paths["orders"], index=False)
     return {
         kind: import_file(context.workspace, kind, path, progress=False, unit="cdnow")
         for kind, path in paths.items()

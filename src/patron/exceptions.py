@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 
+def shown(value: object, limit: int = 80) -> str:
+    """A value as an error message quotes it: line breaks visible (``'a\\r\\nBcc:'``), cut at ``limit``."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class PatronError(Exception):
     """Base class: a problem Patron can explain to the user in one line."""
 

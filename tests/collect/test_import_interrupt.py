@@ -101,9 +101,16 @@ def test_killed_process_resumes_without_duplicates(sqlite_workspace, tmp_path):
     reported = scalar(sqlite_workspace, "SELECT max(rows_done) FROM import_runs")
     assert stored == reported >= 6_000  # what was reported imported is exactly what is stored
     assert stored < n
+    # The killed run's row says "running" until the next import sees its process is gone.
+    assert scalar(sqlite_workspace, "SELECT status FROM import_runs") == "running"
     again = import_file(sqlite_workspace, "orders", path, progress=False)
     assert again.imported == n - stored and again.duplicates == stored
     assert scalar(sqlite_workspace, "SELECT count(*) FROM orders") == n
+    statuses = scalar(
+        sqlite_workspace,
+        "SELECT group_concat(status, ',') FROM (SELECT status FROM import_runs ORDER BY id)",
+    )
+    assert statuses == "abandoned,finished"
 
 
 def index_names(workspace) -> set[str]:

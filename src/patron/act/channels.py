@@ -40,8 +40,10 @@ from typing import Any
 import httpx
 
 from patron.act.templates import Message
+from patron.core.csvsafe import neutralise
+from patron.core.emails import email_problem
 from patron.core.i18n import _
-from patron.exceptions import PatronError
+from patron.exceptions import PatronError, shown
 
 SIGNATURE_HEADER = "X-Patron-Signature"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
@@ -136,7 +138,21 @@ class EmailChannel:
     def send(self, to: str, name: str | None, message: Message, dedupe_key: str) -> dict[str, Any]:
         if not to:
             raise ChannelError(_("no e-mail address"))
-        email = self.build(to, name, message, dedupe_key)
+        # Addresses are checked where they enter; one stored before that (or by hand in
+        # the database) must still never become a header of its own.
+        problem = email_problem(to)
+        if problem is not None:
+            raise ChannelError(
+                _("{field}: {value} is not one e-mail address: {reason}").format(
+                    field="email", value=shown(to), reason=problem
+                )
+            )
+        try:
+            email = self.build(to, name, message, dedupe_key)
+        except ValueError as exc:  # a header value the e-mail package refuses (a name, a subject)
+            raise ChannelError(
+                _("the message cannot be built: {reason}").format(reason=exc)
+            ) from exc
         for attempt in (1, 2):
             if self._smtp is None:
                 self._smtp = self._connect()
@@ -231,7 +247,10 @@ class WebhookChannel:
 
 
 def append_to_list(folder: Path, name: str, row: dict[str, Any]) -> Path:
-    """Append one row to ``folder/<name>.csv`` (header written when the file is new)."""
+    """Append one row to ``folder/<name>.csv`` (header written when the file is new).
+
+    Values a spreadsheet would run as a formula are neutralised (:mod:`patron.core.csvsafe`).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in name)
     path = folder / f"{safe}.csv"
@@ -240,7 +259,7 @@ def append_to_list(folder: Path, name: str, row: dict[str, Any]) -> Path:
         writer = csv.DictWriter(handle, fieldnames=list(row))
         if new:
             writer.writeheader()
-        writer.writerow(row)
+        writer.writerow({k: neutralise(v) for k, v in row.items()})
     return path
 
 

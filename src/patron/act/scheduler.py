@@ -13,8 +13,9 @@ A run repeated for the same day finds every key already ``sent`` or ``skipped`` 
 nothing. A run killed between 1 and 3 leaves ``pending`` rows that the next run sends;
 e-mails carry a Message-ID and webhooks an ``Idempotency-Key`` derived from the dedupe
 key, so a receiver can recognise the one message that may have left just before the
-crash. A failing channel marks its sends ``failed`` and the others go on; failed sends
-are retried by later runs until ``MAX_ATTEMPTS``.
+crash. A failing channel, or any error in one send (an address stored before it was
+checked, a template that fails), marks that send ``failed`` with its reason and the
+others go on; failed sends are retried by later runs until ``MAX_ATTEMPTS``.
 """
 
 from __future__ import annotations
@@ -525,9 +526,14 @@ class Deliverer:
                 )
                 try:
                     detail, task = self._send(intent, row, context)
-                except (ChannelError, InputError) as exc:
-                    self._finish(intent, "failed", str(exc), None)
-                    record.update(status="failed", detail=str(exc))
+                except Exception as exc:  # noqa: BLE001 - one bad record never stops the run
+                    reason = (
+                        str(exc)
+                        if isinstance(exc, ChannelError | InputError)
+                        else f"{type(exc).__name__}: {exc}"
+                    )
+                    self._finish(intent, "failed", reason, None)
+                    record.update(status="failed", detail=reason)
                     result.failed += 1
                 else:
                     self._finish(intent, "sent", None, detail, task)

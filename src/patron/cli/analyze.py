@@ -159,8 +159,10 @@ def emit(
         print_json(result.to_dict())
         return
     if csv:
+        from patron.core.csvsafe import safe_frame
+
         frame = csv_frame if csv_frame is not None else result.frame
-        frame.to_csv(sys.stdout, index=False)
+        safe_frame(frame).to_csv(sys.stdout, index=False)
         return
     console.print(_("Scope: {scope}").format(scope=result.scope.label()), style="dim")
     result.print(console)

@@ -8,6 +8,7 @@ here imports the web framework; ``patron.serve`` is a thin layer over these func
 from __future__ import annotations
 
 import functools
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -37,6 +38,7 @@ from patron.collect.store.models import (
     Task,
 )
 from patron.collect.users import Actor
+from patron.core.emails import check_email
 from patron.core.i18n import _
 from patron.core.vocabulary import DEFAULT_VOCABULARY
 from patron.exceptions import InputError
@@ -101,6 +103,7 @@ class Page:
 
 def get_customer(session: Session, customer_id: str, *, allow_erased: bool = True) -> Customer:
     """The customer with natural key ``customer_id`` (merged duplicates point to the survivor)."""
+    customer_id = unicodedata.normalize("NFC", customer_id)  # stored keys are NFC
     customer = session.scalar(sa.select(Customer).where(Customer.customer_id == customer_id))
     if customer is None:
         raise NotFoundError(_("no customer {customer_id}").format(customer_id=customer_id))
@@ -141,11 +144,9 @@ def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
     cleaned = dict(changes)
     for name in ("name", "email", "phone", "city", "region", "country", "gender"):
         if isinstance(cleaned.get(name), str):
-            cleaned[name] = cleaned[name].strip() or None
+            cleaned[name] = unicodedata.normalize("NFC", cleaned[name].strip()) or None
     if cleaned.get("email"):
-        cleaned["email"] = cleaned["email"].lower()
-        if "@" not in cleaned["email"]:
-            raise InputError(_("not an e-mail address: {value}").format(value=cleaned["email"]))
+        cleaned["email"] = check_email(cleaned["email"], field="email")
     return cleaned
 
 
@@ -160,7 +161,8 @@ def create_customer(
 ) -> Customer:
     """Add a customer (a natural key is made up when none is given)."""
     cleaned = _clean_changes(fields)
-    customer_id = (customer_id or "").strip() or f"C{uuid.uuid4().hex[:12].upper()}"
+    customer_id = unicodedata.normalize("NFC", (customer_id or "").strip())
+    customer_id = customer_id or f"C{uuid.uuid4().hex[:12].upper()}"
     if session.scalar(sa.select(Customer.id).where(Customer.customer_id == customer_id)):
         raise DuplicateError(
             _("a customer {customer_id} already exists").format(customer_id=customer_id)
@@ -900,6 +902,9 @@ def erase_customer(session: Session, actor: Actor, customer_id: str) -> Customer
         raise StateError(
             _("customer {customer_id} was already erased").format(customer_id=customer_id)
         )
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    if sqlite:  # freed cells and pages are overwritten with zeros, not left in the file
+        session.connection().exec_driver_sql("PRAGMA secure_delete=ON")
     pk = customer.id
     for name in PERSONAL_FIELDS:
         setattr(customer, name, None)
@@ -932,4 +937,18 @@ def erase_customer(session: Session, actor: Actor, customer_id: str) -> Customer
     )
     audit.record(session, actor, "erase", "customer", customer_id, customer_pk=pk)
     session.commit()
+    if sqlite:
+        purge_sqlite_file(session)
     return customer
+
+
+def purge_sqlite_file(session: Session) -> None:
+    """Copy the WAL into the database file and empty it (SQLite).
+
+    With ``secure_delete`` on, the erased values are zeroed in the database file; the
+    WAL still holds old page images until it is reset. PostgreSQL needs ``VACUUM`` of
+    the same tables instead (see docs/privacy.md).
+    """
+    with session.get_bind().connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.commit()

@@ -32,7 +32,7 @@ from patron.collect.store.models import (
 from patron.collect.users import SYSTEM, Actor
 from patron.core import security
 from patron.core.i18n import N_, _
-from patron.exceptions import InputError
+from patron.exceptions import InputError, shown
 
 KINDS = ("ACSI", "ECSI", "NPS", "CSAT", "CES", "custom")
 
@@ -320,6 +320,30 @@ def open_invitation(
     return invitation, survey
 
 
+def _answer_value(code: str, raw: Any, low: float, high: float) -> float:
+    """A rating as a number, strictly: no text ("9"), no ``true``, no 7.5 on a whole-point scale.
+
+    Callers that read text (the web form) convert it first; the library and the API
+    take numbers only, so a value never changes type on the way in.
+    """
+    scale = f"{low:g}–{high:g}"
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        raise InputError(
+            _(
+                "question {code}: {value} is not a number (answer with a number from {scale})"
+            ).format(code=code, value=shown(raw), scale=scale)
+        )
+    value = float(raw)
+    whole_scale = float(low).is_integer() and float(high).is_integer()
+    if whole_scale and math.isfinite(value) and not value.is_integer():
+        raise InputError(
+            _(
+                "question {code}: {value} is not a whole number (answer with a whole number from {scale})"
+            ).format(code=code, value=raw, scale=scale)
+        )
+    return value
+
+
 def _parse_answers(
     survey: Survey, answers: dict[str, Any]
 ) -> list[tuple[str, float | None, str | None]]:
@@ -336,12 +360,7 @@ def _parse_answers(
         if raw is None or (isinstance(raw, str) and not raw.strip()):
             continue
         item = items[code]
-        try:
-            value = float(raw)
-        except (TypeError, ValueError) as exc:
-            raise InputError(
-                _("question {code}: {value} is not a number").format(code=code, value=raw)
-            ) from exc
+        value = _answer_value(code, raw, item.scale_min, item.scale_max)
         if math.isnan(value) or not item.scale_min <= value <= item.scale_max:
             raise InputError(
                 _("question {code}: answer {value} is outside {low}–{high}").format(

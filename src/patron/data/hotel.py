@@ -52,6 +52,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from patron.core.csvsafe import safe_frame
 from patron.core.i18n import _
 from patron.data import hotel_vocab as V
 from patron.exceptions import InputError
@@ -244,9 +245,9 @@ class HotelData:
         for kind, (file_name, columns) in IMPORT_FILES.items():
             frame = self.frame_for(kind)[columns]
             path = folder / file_name
-            frame.to_csv(path, index=False, date_format=None)
+            safe_frame(frame).to_csv(path, index=False, date_format=None)
             written[kind] = path
-        self.survey_items.to_csv(folder / "survey_items.csv", index=False)
+        safe_frame(self.survey_items).to_csv(folder / "survey_items.csv", index=False)
         return written
 
 

@@ -1,9 +1,9 @@
 """How date and time columns are recognised and parsed (ISO, day/month/year, month/day/year …).
 
-A column's format is detected once per file from a sample of its values: the format
-family that parses the most of them wins. When day-first and month-first both parse
-every sampled value (03/04/2020), the file is ambiguous and the user must say which
-with ``--date-format``. Times without a zone are read in the workspace's time zone and
+A column's formats are detected once per file from a sample of its values, and each
+value is read by the first one that fits (see :func:`detect_format`). When day-first
+and month-first both parse every sampled value (03/04/2020), the file is ambiguous and
+the user must say which with ``--date-format``. Times without a zone are read in the workspace's time zone and
 stored in UTC.
 """
 
@@ -82,32 +82,62 @@ def _combine(left: pd.Series, right: pd.Series) -> pd.Series:
 
 
 def detect_format(values: pd.Series, *, column: str, path: object) -> list[str] | None:
-    """The formats to parse this column with, from a sample of its non-empty values."""
+    """The formats to parse this column with, from a sample of its non-empty values.
+
+    Values are resolved one by one: every family that reads a value the earlier ones
+    do not joins the list (ISO first), so ``2024-12-01`` and ``25/12/2024`` in one column
+    both parse. Of day-first and month-first, the one that the unambiguous values show
+    wins (``25/12/2024``: day-first, so ``03/04/2024`` is 3 April). When both show up,
+    both are kept and each value they read differently is rejected on its own row
+    (:func:`ambiguous_values`). When no value tells them apart, the user must say.
+    """
     sample = values.dropna()
     if sample.empty:
         return None
     sample = sample.iloc[:SAMPLE]
     if parse_family(sample, FAMILIES[ISO]).notna().all():
         return FAMILIES[ISO]  # the common case, decided without trying every family
-    counts = {
-        name: int(parse_family(sample, fmts).notna().sum()) for name, fmts in FAMILIES.items()
-    }
-    best = max(counts.values())
-    if best == 0:
+    read = {name: parse_family(sample, fmts).notna() for name, fmts in FAMILIES.items()}
+    if not any(r.any() for r in read.values()):
         return None
-    winners = [name for name, n in counts.items() if n == best]
-    if ISO in winners:
-        return FAMILIES[ISO] + [f for name in winners if name != ISO for f in FAMILIES[name]]
     for dmy, mdy in AMBIGUOUS_PAIRS:
-        if dmy in winners and mdy in winners:
-            example = str(sample.iloc[0])
+        d, m = read[dmy], read[mdy]
+        if not (d.any() and m.any()):
+            continue
+        dmy_only, mdy_only = bool((d & ~m).any()), bool((m & ~d).any())
+        if dmy_only and not mdy_only:
+            read[mdy] = m & False
+        elif mdy_only and not dmy_only:
+            read[dmy] = d & False
+        elif not dmy_only and not mdy_only:
+            example = str(sample[d].iloc[0])
             raise InputError(
                 _(
                     "{path}: dates in column {column} are ambiguous (e.g. {example}): "
                     "pass --date-format {dmy} or --date-format {mdy}"
                 ).format(path=path, column=column, example=example, dmy=dmy, mdy=mdy)
             )
-    return FAMILIES[winners[0]]
+    used: list[str] = []
+    covered = pd.Series(False, index=sample.index)
+    for name in sorted(read, key=lambda n: (n != ISO, -int(read[n].sum()))):
+        partner_used = any(name in pair and set(pair) & set(used) for pair in AMBIGUOUS_PAIRS)
+        if (read[name] & ~covered).any() or (read[name].any() and partner_used):
+            used.append(name)
+            covered = covered | read[name]
+    return [f for name in used for f in FAMILIES[name]]
+
+
+def ambiguous_values(values: pd.Series, formats: list[str] | None) -> np.ndarray:
+    """Which text values both day-first and month-first read, as different days."""
+    out = np.zeros(len(values), dtype=bool)
+    if not formats:
+        return out
+    for dmy, mdy in AMBIGUOUS_PAIRS:
+        if FAMILIES[dmy][0] in formats and FAMILIES[mdy][0] in formats:
+            d = parse_family(values, FAMILIES[dmy])
+            m = parse_family(values, FAMILIES[mdy])
+            out |= (d.notna() & m.notna() & (d != m)).to_numpy(dtype=bool)
+    return out
 
 
 def formats_for(date_format: str | None) -> list[str] | None:

@@ -2,7 +2,9 @@
 
 The file is UTF-8 with a BOM (so spreadsheet programs show Chinese text correctly),
 created at the first rejected row and appended chunk by chunk, so it can be fixed and
-imported again: its original columns keep their names.
+imported again: its original columns keep their names. Values a spreadsheet would read
+as a formula (``=…``, ``+…``, ``-…``, ``@…``) are written with a leading ``'``
+(:mod:`patron.core.csvsafe`).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from patron.core.csvsafe import safe_row
 
 
 class RejectFile:
@@ -31,7 +35,7 @@ class RejectFile:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
             self.path = self.folder / f"{self.kind}-{stamp}.csv"
             handle = self.path.open("w", encoding="utf-8-sig", newline="")
-            csv.writer(handle).writerow(["line", "field", "reason", *self.columns])
+            csv.writer(handle).writerow(safe_row(["line", "field", "reason", *self.columns]))
             return handle
         return self.path.open("a", encoding="utf-8", newline="")
 
@@ -43,7 +47,9 @@ class RejectFile:
             writer = csv.writer(handle)
             for line, field, reason, values in rows:
                 writer.writerow(
-                    ["" if line is None else line, field, reason, *(_text(v) for v in values)]
+                    safe_row(
+                        ["" if line is None else line, field, reason, *(_text(v) for v in values)]
+                    )
                 )
         self.count += len(rows)
 

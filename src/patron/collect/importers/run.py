@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import queue
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ from patron.collect.importers.mapping import load_mapping_file, plan_columns
 from patron.collect.importers.reading import Chunk, is_blank, open_table
 from patron.collect.importers.rejects import RejectFile, split_raw
 from patron.collect.importers.schemas import get_kind
+from patron.collect.importers.settings import ImportSettings
 from patron.collect.importers.validation import Validator
 from patron.collect.importers.writing import StoreWriter
 from patron.collect.store.db import open_store
@@ -168,6 +170,7 @@ def import_file(
             decimal=source.decimal,
             date_format=date_format,
             timezone=str(workspace.setting("locale", "timezone", "UTC") or "UTC"),
+            settings=ImportSettings.from_workspace(workspace),
         )
         units, default_unit_pk = _unit_codes(workspace, unit)
         loader = Loader(
@@ -368,8 +371,54 @@ def _store(
     summary.rejected += len(out)
 
 
+def _owner() -> dict[str, Any]:
+    """Which process runs an import (kept in ``import_runs.counts`` to tell a dead run)."""
+    return {"pid": os.getpid(), "host": socket.gethostname()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def recover_stale_runs(engine: sa.Engine) -> list[int]:
+    """Mark runs left ``running`` by a process that is gone (killed, crashed) ``abandoned``.
+
+    A run belongs to a process on a host; a run of this host whose process no longer
+    exists, or a run that recorded no owner, cannot finish. Runs of other hosts are left
+    alone. Called at the start of every import; returns the ids it marked.
+    """
+    table = ImportRun.__table__
+    host = socket.gethostname()
+    marked = []
+    with engine.begin() as conn:
+        running = conn.execute(
+            sa.select(table.c.id, table.c.counts).where(table.c.status == "running")
+        ).all()
+        for run_id, counts in running:
+            owner = counts or {}
+            pid = owner.get("pid")
+            if owner.get("host") not in (None, host):
+                continue
+            if isinstance(pid, int) and _alive(pid):
+                continue
+            conn.execute(
+                sa.update(table)
+                .where(table.c.id == run_id, table.c.status == "running")
+                .values(status="abandoned", finished_at=datetime.now(UTC))
+            )
+            marked.append(int(run_id))
+    return marked
+
+
 def _start_run(engine: sa.Engine, kind: str, path: Path) -> int:
     table = ImportRun.__table__
+    recover_stale_runs(engine)
     with engine.begin() as conn:
         result = conn.execute(
             sa.insert(table).values(
@@ -378,16 +427,19 @@ def _start_run(engine: sa.Engine, kind: str, path: Path) -> int:
                 file_sha256=_sha256(path),
                 status="running",
                 rows_done=0,
-                counts={},
+                counts=_owner(),
             )
         )
         return int(result.inserted_primary_key[0])
 
 
-def _counts(summary: ImportSummary) -> dict[str, int]:
+def _counts(summary: ImportSummary) -> dict[str, Any]:
     return {
-        k: getattr(summary, k)
-        for k in ("read", "imported", "updated", "duplicates", "rejected", "customers_created")
+        **{
+            k: getattr(summary, k)
+            for k in ("read", "imported", "updated", "duplicates", "rejected", "customers_created")
+        },
+        **_owner(),
     }
 
 

@@ -16,6 +16,7 @@ from patron.core.i18n import _
 from patron.exceptions import InputError
 
 TEXT, FLOAT, INT, BOOL, DATE, DATETIME = "text", "float", "int", "bool", "date", "datetime"
+EMAIL = "email"  # text holding exactly one e-mail address
 
 SEVERITIES = ("low", "medium", "high", "critical")
 COMPLAINT_STATUSES = ("open", "assigned", "resolved", "closed")
@@ -132,7 +133,7 @@ CUSTOMERS = Kind(
             200,
             ("fullname", "customername", "guestname", "姓名", "客户名称", "名称"),
         ),
-        Field("email", TEXT, False, 254, ("mail", "emailaddress", "邮箱", "电子邮件")),
+        Field("email", EMAIL, False, 254, ("mail", "emailaddress", "邮箱", "电子邮件")),
         Field(
             "phone", TEXT, False, 40, ("mobile", "telephone", "tel", "phonenumber", "手机", "电话")
         ),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,8 +19,26 @@ import pyarrow as pa
 
 from patron.collect.importers import dates
 from patron.collect.importers.reading import STRING
-from patron.collect.importers.schemas import BOOL, DATE, DATETIME, FLOAT, INT, TEXT, Field, Kind
+from patron.collect.importers.schemas import (
+    BOOL,
+    DATE,
+    DATETIME,
+    EMAIL,
+    FLOAT,
+    INT,
+    TEXT,
+    Field,
+    Kind,
+)
+from patron.collect.importers.settings import (
+    MAX_TEXT,
+    RETURN_STATUS,
+    RETURN_STATUSES,
+    ImportSettings,
+)
+from patron.core.emails import email_problem, is_plain_email
 from patron.core.i18n import _
+from patron.exceptions import shown
 
 TRUE = {"1", "true", "t", "yes", "y", "x", "on", "是", "真", "✓", "1.0"}
 FALSE = {"0", "false", "f", "no", "n", "off", "否", "假", "0.0", "-"}
@@ -49,8 +68,10 @@ class Validator:
         decimal: str = ".",
         date_format: str | None = None,
         timezone: str = "UTC",
+        settings: ImportSettings | None = None,
     ):
         self.kind = kind
+        self.settings = settings or ImportSettings()
         self.path = path
         self.decimal = decimal
         self.timezone = timezone
@@ -75,9 +96,28 @@ class Validator:
             if spec.name not in mapped.columns:
                 continue
             raw = mapped[spec.name]
-            converted, invalid, reason = self._convert(spec, raw)
-            if invalid is not None and invalid.any():
-                fail(invalid, spec.name, reason)
+            if spec.type == EMAIL:
+                converted, problems = check_emails(raw)
+                invalid = problems.notna().to_numpy(dtype=bool)
+                for problem in problems.dropna().unique():
+                    fail((problems == problem).to_numpy(dtype=bool), spec.name, problem)
+            else:
+                converted, invalid, reason = self._convert(spec, raw)
+                if invalid is not None and invalid.any():
+                    fail(invalid, spec.name, reason)
+                if spec.type in (DATE, DATETIME) and self.user_formats is None:
+                    ambiguous = self._ambiguous(spec, raw)
+                    if ambiguous.any():
+                        converted = converted.mask(ambiguous)
+                        fail(
+                            ambiguous,
+                            spec.name,
+                            _(
+                                "ambiguous date: the column has both day-first and month-first "
+                                "dates, so this one could be either (pass --date-format)"
+                            ),
+                        )
+                        invalid = ambiguous if invalid is None else invalid | ambiguous
             if spec.required:
                 missing = converted.isna().to_numpy(dtype=bool)
                 if invalid is not None:
@@ -86,7 +126,46 @@ class Validator:
                     fail(missing, spec.name, _("required value is empty"))
             values[spec.name] = converted
         frame = pd.DataFrame(values, index=mapped.index)
+        if "amount" in frame.columns:
+            frame = self._amount_rule(frame, fail)
         return Checked(frame, fields, reasons)
+
+    def _amount_rule(self, frame: pd.DataFrame, fail: Any) -> pd.DataFrame:
+        """Negative amounts are returns (status ``returned``) or rejects (the setting)."""
+        negative = (frame["amount"] < 0).fillna(False).to_numpy(dtype=bool)
+        if not negative.any():
+            return frame
+        if self.settings.negative_amounts == "reject" or "status" not in self.kind.by_name:
+            if self.settings.negative_amounts == "reject":
+                fail(
+                    negative,
+                    "amount",
+                    _("negative amount (a return): refused by [import] negative_amounts = reject"),
+                )
+            return frame
+        status = frame["status"] if "status" in frame.columns else None
+        if status is None:
+            status = pd.Series(None, index=frame.index, dtype=STRING)
+        given = status.notna().to_numpy(dtype=bool)
+        is_return = status.str.lower().isin(RETURN_STATUSES).fillna(False).to_numpy(dtype=bool)
+        contradiction = negative & given & ~is_return
+        if contradiction.any():
+            fail(
+                contradiction,
+                "amount",
+                _("negative amount with status {statuses}: a sale cannot be negative").format(
+                    statuses=", ".join(sorted(set(status[contradiction].astype(str))))
+                ),
+            )
+        frame = frame.copy()
+        frame["status"] = status.mask(negative & ~given, RETURN_STATUS)
+        return frame
+
+    def _ambiguous(self, spec: Field, raw: pd.Series) -> np.ndarray:
+        """Text dates that day-first and month-first, both used in this column, read apart."""
+        if not (raw.dtype == STRING or raw.dtype == object):
+            return np.zeros(len(raw), dtype=bool)
+        return dates.ambiguous_values(as_text(raw), self.formats.get(spec.name))
 
     # -- conversions, one per type ------------------------------------------------------
 
@@ -99,14 +178,23 @@ class Validator:
                 text = text.str.lower().str.replace(" ", "_", regex=False)
                 invalid = (text.notna() & ~text.isin(spec.choices)).to_numpy(dtype=bool)
                 reason = _("must be one of {options}").format(options=", ".join(spec.choices))
-            if spec.length:
-                too_long = (text.str.len() > spec.length).fillna(False).to_numpy(dtype=bool)
-                if too_long.any():
-                    invalid = invalid | too_long
-                    reason = reason or _("longer than {n} characters").format(n=spec.length)
+            limit = spec.length or MAX_TEXT
+            too_long = (text.str.len() > limit).fillna(False).to_numpy(dtype=bool)
+            if too_long.any():
+                invalid = invalid | too_long
+                reason = reason or _("longer than {n} characters").format(n=limit)
             return text, invalid, reason
         if spec.type in (FLOAT, INT):
             number, invalid = parse_number(raw, self.decimal)
+            limit = self.settings.max_amount
+            huge = (number.abs() > limit).fillna(False).to_numpy(dtype=bool)
+            if huge.any():
+                number = number.mask(huge)
+                return (
+                    number,
+                    invalid | huge,
+                    _("larger than {limit:g} (the [import] max_amount)").format(limit=limit),
+                )
             if spec.type == INT:
                 fractional = (number.notna() & (number != np.floor(number))).to_numpy(dtype=bool)
                 return number, invalid | fractional, _("not a whole number")
@@ -142,6 +230,20 @@ class Validator:
         raise AssertionError(spec.type)  # pragma: no cover
 
 
+def check_emails(raw: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Addresses trimmed and lower-cased, and why each bad one is not exactly one address."""
+    text = as_text(raw)
+    problems = pd.Series(None, index=text.index, dtype=object)
+    present = text.dropna()
+    for label, value in present[[not is_plain_email(v) for v in present.tolist()]].items():
+        problem = email_problem(value)
+        if problem is not None:
+            problems[label] = _("{value} is not one e-mail address: {reason}").format(
+                value=shown(value), reason=problem
+            )
+    return text.str.lower(), problems
+
+
 def as_text(raw: pd.Series) -> pd.Series:
     """Values as trimmed text (Arrow-backed); empty text becomes missing."""
     if raw.dtype != STRING:
@@ -152,6 +254,9 @@ def as_text(raw: pd.Series) -> pd.Series:
         else:
             raw = raw.astype(object).where(raw.notna(), None).astype(STRING)
     text = raw.str.strip()
+    # One spelling per text: "CAFÉ" typed composed or decomposed is the same customer.
+    if text.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).any():
+        text = text.str.normalize("NFC")
     return text.mask(text == "")
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 
 def _no_nul(value: str) -> str:
@@ -25,6 +25,8 @@ def Text(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 - a type fa
 
 
 Finite = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
+# A number sent as a JSON number: "9" and true are refused, not converted (survey answers).
+StrictFinite = Annotated[StrictInt | StrictFloat, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
 SafeDate = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2200, 12, 31))]
 SafeDatetime = Annotated[datetime, Field(ge=datetime(1900, 1, 1), le=datetime(2200, 12, 31))]
 
@@ -432,7 +434,7 @@ class PublicSurvey(BaseModel):
 
 class PublicAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    answers: dict[Text(60, 1), Finite] = Field(max_length=200)
+    answers: dict[Text(60, 1), StrictFinite] = Field(max_length=200)
     comment: Text(4000) | None = None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
@@ -127,13 +128,23 @@ async def submit_answers(request: Request, token: Token) -> Response:
 
     form = await request.form()
     answers = {
-        key[2:]: value
+        key[2:]: form_number(value)
         for key, value in form.items()
         if key.startswith("q_") and isinstance(value, str) and len(key) <= 62
     }
     comment = form.get("comment")
     comment = comment[:4000] if isinstance(comment, str) else None
     return await run_in_threadpool(_submit, request, token, answers, comment)
+
+
+def form_number(value: str) -> int | float | str:
+    """A form's answer as a number (``int`` when whole); other text as typed (refused later)."""
+    text = value.strip()
+    if re.fullmatch(r"[+-]?\d{1,6}", text):
+        return int(text)
+    if re.fullmatch(r"[+-]?\d{0,6}\.\d{1,6}", text):
+        return float(text)
+    return value
 
 
 def _submit(request: Request, token: str, answers: dict, comment: str | None) -> Response:  # type: ignore[type-arg]
