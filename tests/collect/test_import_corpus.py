@@ -103,7 +103,8 @@ def test_a_bad_row_beyond_the_sample_is_rejected_alone(sqlite_workspace, tmp_pat
 
 
 def test_the_importer_and_the_analyses_agree_on_returns() -> None:
-    from patron.analyze.features import RETURN_STATUSES as counted
-    from patron.collect.importers.settings import RETURN_STATUS, RETURN_STATUSES
+    from patron.collect.importers.settings import RETURN_STATUS, ImportSettings
+    from patron.core.vocabulary import DEFAULT_VOCABULARY
 
-    assert RETURN_STATUSES == counted and RETURN_STATUS in counted
+    assert ImportSettings().not_sale_statuses == DEFAULT_VOCABULARY.not_sale_statuses
+    assert RETURN_STATUS in DEFAULT_VOCABULARY.not_sale_statuses

@@ -19,7 +19,7 @@ from patron.exceptions import WorkspaceError
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
 class WorkspaceSection(_Section):
@@ -52,6 +52,13 @@ class AnalyticsSection(_Section):
     default_unit: str | None = None
 
 
+class ImportSection(_Section):
+    """``[import]``: what an import accepts (see :mod:`patron.collect.importers.settings`)."""
+
+    negative_amounts: Literal["return", "reject"] = "return"
+    max_amount: float = Field(default=1e12, gt=0)
+
+
 class ComplaintsSection(_Section):
     sla_hours: dict[str, float] = Field(default_factory=dict)
 
@@ -64,6 +71,7 @@ class WorkspaceSettings(_Section):
     analytics: AnalyticsSection = Field(default_factory=AnalyticsSection)
     vocabulary: Vocabulary = Field(default_factory=Vocabulary)
     complaints: ComplaintsSection = Field(default_factory=ComplaintsSection)
+    import_: ImportSection = Field(default_factory=ImportSection, alias="import")
     lifecycle: dict[str, Any] = Field(default_factory=dict)
     loyalty: dict[str, Any] = Field(default_factory=dict)
     act: dict[str, Any] = Field(default_factory=dict)
@@ -81,7 +89,7 @@ class WorkspaceSettings(_Section):
         return self.vocabulary.model_copy(update={"time_unit": self.time_unit})
 
 
-SECTIONS = tuple(WorkspaceSettings.model_fields)
+SECTIONS = tuple(f.alias or name for name, f in WorkspaceSettings.model_fields.items())
 
 
 def validate_settings(raw: dict[str, Any], path: Path | str) -> WorkspaceSettings:
@@ -98,7 +106,8 @@ def validate_settings(raw: dict[str, Any], path: Path | str) -> WorkspaceSetting
                 path=path, section=section, choices=", ".join(SECTIONS)
             )
         elif error["type"] == "extra_forbidden":
-            model = WorkspaceSettings.model_fields[section].annotation
+            field = {f.alias or n: f for n, f in WorkspaceSettings.model_fields.items()}[section]
+            model = field.annotation
             known = ", ".join(getattr(model, "model_fields", {}))
             message = _(
                 "{path}: [{section}] has no setting {key!r}; settings are {choices}"

@@ -13,8 +13,8 @@ Read from the workspace's ``patron.toml``, section ``[import]``::
   status says something else (``completed``) contradicts its amount and is rejected.
 - ``"reject"``: every negative amount (orders and order lines) goes to the reject file.
 
-This is the one place the importer decides what counts as a sale or a return, so it
-can follow the workspace's vocabulary when that grows one.
+The statuses that already say "return" are the workspace vocabulary's
+``not_sale_statuses`` (one definition of a sale for the importer and every analysis).
 """
 
 from __future__ import annotations
@@ -22,13 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from patron.core.i18n import _
-from patron.exceptions import InputError
+from patron.core.vocabulary import DEFAULT_VOCABULARY, vocabulary_of
 
-#: The status given to a negative order without one, and the statuses that already say
-#: "return" (the same list as ``patron.analyze.features.RETURN_STATUSES``; a test pins them).
+#: The status given to a negative order without one (a status that is not a sale).
 RETURN_STATUS = "returned"
-RETURN_STATUSES = ("returned", "refunded", "cancelled")
 NEGATIVE_RULES = ("return", "reject")
 #: A file with more columns than this is refused before any row is read.
 MAX_COLUMNS = 1000
@@ -42,19 +39,16 @@ class ImportSettings:
 
     negative_amounts: str = "return"
     max_amount: float = 1e12
+    not_sale_statuses: tuple[str, ...] = DEFAULT_VOCABULARY.not_sale_statuses
 
     @classmethod
     def from_workspace(cls, workspace: Any) -> ImportSettings:
-        section = dict(workspace.settings.get("import", {})) if workspace is not None else {}
-        rule = str(section.get("negative_amounts", cls.negative_amounts)).strip().lower()
-        if rule not in NEGATIVE_RULES:
-            raise InputError(
-                _("patron.toml [import] negative_amounts = {value}: use {options}").format(
-                    value=rule, options=" or ".join(NEGATIVE_RULES)
-                )
-            )
-        try:
-            max_amount = float(section.get("max_amount", cls.max_amount))
-        except (TypeError, ValueError) as exc:
-            raise InputError(_("patron.toml [import] max_amount must be a number")) from exc
-        return cls(negative_amounts=rule, max_amount=max_amount)
+        """The workspace's ``[import]`` and vocabulary, validated when it was opened."""
+        if workspace is None:
+            return cls()
+        section = workspace.config.import_
+        return cls(
+            negative_amounts=section.negative_amounts,
+            max_amount=float(section.max_amount),
+            not_sale_statuses=vocabulary_of(workspace).not_sale_statuses,
+        )

@@ -33,7 +33,6 @@ from patron.collect.importers.schemas import (
 from patron.collect.importers.settings import (
     MAX_TEXT,
     RETURN_STATUS,
-    RETURN_STATUSES,
     ImportSettings,
 )
 from patron.core.emails import email_problem, is_plain_email
@@ -147,7 +146,8 @@ class Validator:
         if status is None:
             status = pd.Series(None, index=frame.index, dtype=STRING)
         given = status.notna().to_numpy(dtype=bool)
-        is_return = status.str.lower().isin(RETURN_STATUSES).fillna(False).to_numpy(dtype=bool)
+        returns = self.settings.not_sale_statuses
+        is_return = status.str.lower().isin(returns).fillna(False).to_numpy(dtype=bool)
         contradiction = negative & given & ~is_return
         if contradiction.any():
             fail(
