@@ -581,12 +581,11 @@ def run(
     rules_file: str | Path | None = None,
     settings: ActSettings | None = None,
     progress: bool = False,
-    include_campaigns: bool = True,
 ) -> RunResult:
     """Evaluate the rules for ``today`` and send what is due, each send exactly once.
 
-    Campaigns that are assigned and whose ``scheduled_at`` has come are sent too
-    (``include_campaigns=False`` leaves them alone).
+    Campaigns are not sent here: ``patron.act.daily.run`` runs the rules, then the
+    campaigns that are due.
 
     Parameters
     ----------
@@ -614,37 +613,4 @@ def run(
     intents = intents_for_rules(rules, matches, frame, today)
     result = RunResult(today=today, dry_run=dry_run, matched=len(intents))
     deliverer = Deliverer(workspace, today, settings=settings)
-    result = deliverer.deliver(intents, frame, dry_run=dry_run, progress=progress, result=result)
-    if include_campaigns:
-        _send_due_campaigns(workspace, today, dry_run=dry_run, progress=progress, result=result)
-    return result
-
-
-def _send_due_campaigns(
-    workspace: Any, today: dt.date, *, dry_run: bool, progress: bool, result: RunResult
-) -> None:
-    """Send assigned campaigns whose ``scheduled_at`` has come (scheduled sending)."""
-    from patron.act import campaigns
-    from patron.collect.store.models import Campaign
-
-    # Never early: up to now when running for today, up to the day's end for a past date.
-    end_of_day = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), dt.UTC)
-    now = min(dt.datetime.now(dt.UTC), end_of_day)
-    with session_scope(workspace.database_url) as session:
-        due = session.scalars(
-            sa.select(Campaign.code).where(
-                Campaign.status.in_(("assigned", "sent")),
-                Campaign.scheduled_at.is_not(None),
-                Campaign.scheduled_at <= now,
-            )
-        ).all()
-    for code in due:
-        part = campaigns.send(workspace, code, today, dry_run=dry_run, now=now, progress=progress)
-        result.matched += part.matched
-        result.sent += part.sent
-        result.failed += part.failed
-        result.skipped += part.skipped
-        result.already_done += part.already_done
-        for send in part.sends:
-            send["rule"] = send["rule"] or f"campaign:{code}"
-        result.sends.extend(part.sends)
+    return deliverer.deliver(intents, frame, dry_run=dry_run, progress=progress, result=result)

@@ -47,7 +47,7 @@ def run_command(
 
     Example: patron act run --workspace ./hotel --date 2026-11-01 --dry-run
     """
-    from patron.act.scheduler import run
+    from patron.act.daily import run
 
     ws = open_workspace(workspace)
     result = run(ws, _date(date), dry_run, rules_file=rules, progress=not json_output)
