@@ -9,9 +9,9 @@ import sqlalchemy as sa
 
 from patron.collect import complaints, customers, surveys
 from patron.collect.errors import ConflictError, StateError
+from patron.collect.roles import Actor
 from patron.collect.store.db import session_scope
 from patron.collect.store.models import ComplaintEvent, SurveyResponse
-from patron.collect.users import Actor
 from patron.exceptions import InputError
 
 AGENT = Actor(username="ann", role="agent")

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from patron.collect import audit
 from patron.collect.errors import ConflictError, DuplicateError, NotFoundError, StateError
+from patron.collect.roles import Actor
 from patron.collect.store.models import (
     ActionSend,
     CampaignMember,
@@ -36,7 +37,6 @@ from patron.collect.store.models import (
     SurveyResponse,
     Task,
 )
-from patron.collect.users import Actor
 from patron.core.i18n import _
 from patron.core.vocabulary import DEFAULT_VOCABULARY
 from patron.exceptions import InputError

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from patron.collect import audit
 from patron.collect.customers import Page
+from patron.collect.roles import Actor
 from patron.collect.store.models import Customer, ScoreSnapshot
-from patron.collect.users import Actor
 
 
 def overview(session: Session) -> list[dict[str, Any]]:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from patron.collect import audit
 from patron.collect.customers import aware, get_customer, now
 from patron.collect.errors import DuplicateError, NotFoundError, TokenError
+from patron.collect.roles import SYSTEM, Actor
 from patron.collect.store.models import (
     ComplaintEvent,
     Survey,
@@ -29,7 +30,6 @@ from patron.collect.store.models import (
     SurveyItem,
     SurveyResponse,
 )
-from patron.collect.users import SYSTEM, Actor
 from patron.core import security
 from patron.core.i18n import N_, _
 from patron.exceptions import InputError
