@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from patron.collect import audit
-from patron.collect.customers import Page
 from patron.collect.roles import Actor
 from patron.collect.store.models import Customer, ScoreSnapshot
+from patron.collect.times import Page
 
 
 def overview(session: Session) -> list[dict[str, Any]]:

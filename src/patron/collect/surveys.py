@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from patron.collect import audit
-from patron.collect.customers import aware, get_customer, now
+from patron.collect.customers import get_customer
 from patron.collect.errors import DuplicateError, NotFoundError, TokenError
 from patron.collect.roles import SYSTEM, Actor
 from patron.collect.store.models import (
@@ -30,6 +30,7 @@ from patron.collect.store.models import (
     SurveyItem,
     SurveyResponse,
 )
+from patron.collect.times import aware, now
 from patron.core import security
 from patron.core.i18n import N_, _
 from patron.exceptions import InputError
