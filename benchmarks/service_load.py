@@ -405,10 +405,10 @@ def main() -> None:
     os.environ["PATRON_DATABASE_URL"] = url
     from patron.collect import users
     from patron.collect.store.db import session_scope
-    from patron.core.workspace import Workspace
+    from patron.collect.workspace_setup import init_workspace
 
     root = Path(tempfile.mkdtemp(prefix="patron-bench-")) / "ws"
-    workspace = Workspace.init(root)
+    workspace = init_workspace(root)
     if not args.skip_load:
         log(f"loading {args.customers:,} customers and {args.orders:,} orders with COPY")
         t0 = time.perf_counter()
