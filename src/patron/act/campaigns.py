@@ -40,6 +40,7 @@ from patron.act.scheduler import (
 from patron.collect.store.db import open_store, session_scope
 from patron.collect.store.models import Campaign, CampaignMember, Customer, Order
 from patron.core.i18n import _
+from patron.core.progress import ProgressCallback
 from patron.core.vocabulary import vocabulary_of
 from patron.exceptions import InputError
 
@@ -239,7 +240,7 @@ def send(
     *,
     dry_run: bool = False,
     now: dt.datetime | None = None,
-    progress: bool = False,
+    progress: ProgressCallback | bool | None = None,
 ) -> RunResult:
     """Send the campaign's action to its treated members (never to the control group).
 
@@ -307,7 +308,7 @@ def send_due(
     today: dt.date,
     *,
     dry_run: bool = False,
-    progress: bool = False,
+    progress: ProgressCallback | bool | None = None,
     result: RunResult | None = None,
 ) -> RunResult:
     """Send assigned campaigns whose ``scheduled_at`` has come (scheduled sending).

@@ -11,6 +11,7 @@ from patron.act import campaigns, scheduler
 from patron.act.channels import ActSettings
 from patron.act.rules import Rule
 from patron.act.scheduler import RunResult
+from patron.core.progress import ProgressCallback
 
 
 def run(
@@ -21,7 +22,7 @@ def run(
     rules: Sequence[Rule] | None = None,
     rules_file: str | Path | None = None,
     settings: ActSettings | None = None,
-    progress: bool = False,
+    progress: ProgressCallback | bool | None = None,
     include_campaigns: bool = True,
 ) -> RunResult:
     """Run the rules for ``today`` (``scheduler.run``), then send the campaigns that are due.
