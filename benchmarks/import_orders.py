@@ -98,15 +98,15 @@ def clocked(fn, *args):  # type: ignore[no-untyped-def]
 
 def time_patron(folder: Path, path: Path, url: str | None):  # type: ignore[no-untyped-def]
     from patron.collect.importers import import_file
+    from patron.collect.workspace_setup import init_workspace
     from patron.core.config import get_settings
-    from patron.core.workspace import Workspace
 
     if url:
         os.environ["PATRON_DATABASE_URL"] = url
     else:
         os.environ.pop("PATRON_DATABASE_URL", None)
     assert get_settings().database_url == url
-    workspace = Workspace.init(folder / f"ws-{uuid.uuid4().hex[:6]}")
+    workspace = init_workspace(folder / f"ws-{uuid.uuid4().hex[:6]}")
     run = lambda: import_file(workspace, "orders", path, progress=False, chunk_size=100_000)  # noqa: E731
     first, wall, cpu = clocked(run)
     again, wall2, cpu2 = clocked(run)

@@ -97,11 +97,11 @@ def main() -> None:
     print(f"generating {args.guests:,} guests into {root} (once) …")
     generate(root, args.guests, args.chunk)
 
-    from patron.core.workspace import Workspace
+    from patron.collect.workspace_setup import init_workspace
     from patron.report import build_report
 
     os.environ.pop("PATRON_DATABASE_URL", None)
-    workspace = Workspace.init(root)
+    workspace = init_workspace(root)
     started = time.perf_counter()
     result = build_report(workspace, out=root / "report.html", dataset="hotel")
     elapsed = time.perf_counter() - started

@@ -231,9 +231,9 @@ def bulk_load(url: str, n_customers: int, n_orders: int, seed: int = 7) -> None:
 def make_invitations(url: str, secret_key: str, n: int, code: str) -> list[str]:
     """``n`` fresh single-use links to this run's NPS survey ``code`` (inserted in one go)."""
     from patron.collect import surveys
+    from patron.collect.roles import SYSTEM
     from patron.collect.store.db import session_scope
     from patron.collect.store.models import Survey, SurveyInvitation
-    from patron.collect.users import SYSTEM
     from patron.core import security
 
     with session_scope(url) as session:
@@ -405,10 +405,10 @@ def main() -> None:
     os.environ["PATRON_DATABASE_URL"] = url
     from patron.collect import users
     from patron.collect.store.db import session_scope
-    from patron.core.workspace import Workspace
+    from patron.collect.workspace_setup import init_workspace
 
     root = Path(tempfile.mkdtemp(prefix="patron-bench-")) / "ws"
-    workspace = Workspace.init(root)
+    workspace = init_workspace(root)
     if not args.skip_load:
         log(f"loading {args.customers:,} customers and {args.orders:,} orders with COPY")
         t0 = time.perf_counter()

@@ -75,19 +75,19 @@ def _postgres_schema_url(base: str) -> Iterator[str]:
 @pytest.fixture
 def workspace(tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch):
     """A new workspace whose store is ``store_url`` (SQLite file or PostgreSQL schema)."""
-    from patron.core.workspace import Workspace
+    from patron.collect.workspace_setup import init_workspace
 
     if store_url.startswith("postgresql"):
         monkeypatch.setenv("PATRON_DATABASE_URL", store_url)
     else:
         monkeypatch.delenv("PATRON_DATABASE_URL", raising=False)
-    return Workspace.init(tmp_path / "ws")
+    return init_workspace(tmp_path / "ws")
 
 
 @pytest.fixture
 def sqlite_workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A new workspace on its embedded SQLite store."""
-    from patron.core.workspace import Workspace
+    from patron.collect.workspace_setup import init_workspace
 
     monkeypatch.delenv("PATRON_DATABASE_URL", raising=False)
-    return Workspace.init(tmp_path / "ws")
+    return init_workspace(tmp_path / "ws")

@@ -231,7 +231,7 @@ def test_uplift_recovers_a_planted_effect_and_says_when_there_is_none(sqlite_wor
 
 
 def test_daily_run_sends_scheduled_campaigns_when_due(sqlite_workspace) -> None:
-    from patron.act import scheduler
+    from patron.act import daily
 
     add_customers(sqlite_workspace.database_url, _audience(20))
     campaigns.create_campaign(
@@ -242,10 +242,10 @@ def test_daily_run_sends_scheduled_campaigns_when_due(sqlite_workspace) -> None:
         scheduled_at=dt.datetime(2026, 11, 3, 8, 0),
     )
     assigned = campaigns.assign(sqlite_workspace, "nov", AS_OF)
-    before = scheduler.run(sqlite_workspace, dt.date(2026, 11, 2), rules=[])
+    before = daily.run(sqlite_workspace, dt.date(2026, 11, 2), rules=[])
     assert before.sent == 0
-    due = scheduler.run(sqlite_workspace, dt.date(2026, 11, 3), rules=[])
+    due = daily.run(sqlite_workspace, dt.date(2026, 11, 3), rules=[])
     assert due.sent == assigned.treatment
     assert {s["rule"] for s in due.sends} == {"campaign:nov"}
-    assert scheduler.run(sqlite_workspace, dt.date(2026, 11, 4), rules=[]).sent == 0
+    assert daily.run(sqlite_workspace, dt.date(2026, 11, 4), rules=[]).sent == 0
     assert campaigns.get_campaign(sqlite_workspace, "nov")["status"] == "sent"

@@ -17,6 +17,7 @@ from patron.act.channels import ActSettings, ChannelError, WebhookChannel, verif
 from patron.act.rules import parse_rule
 from patron.collect.store.db import open_store
 from patron.collect.store.models import ActionSend, Task
+from patron.core.progress import ProgressLog
 
 
 def _people(n: int, **extra) -> list[dict]:
@@ -73,8 +74,10 @@ def test_consent_is_honoured_and_every_send_recorded(sqlite_workspace, smtp_env)
             {"customer_id": "NOMAIL", "name": "No Mail", "consent_email": True},
         ],
     )
-    result = scheduler.run(sqlite_workspace, AS_OF, rules=[_rule("hello", EMAIL)])
+    log = ProgressLog()
+    result = scheduler.run(sqlite_workspace, AS_OF, rules=[_rule("hello", EMAIL)], progress=log)
     assert (result.sent, result.skipped, result.failed) == (3, 2, 0)
+    assert log.calls[0] == ("Sending", 0, 5) and log.calls[-1] == ("Sending", 5, 5)
     assert sorted(m["To"] for m in smtp_env.messages) == [
         "Person 0 <p0@example.com>",
         "Person 1 <p1@example.com>",

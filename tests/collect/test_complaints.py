@@ -7,11 +7,11 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 
-from patron.collect import complaints, customers, surveys
+from patron.collect import complaints, customers, surveys, times
 from patron.collect.errors import ConflictError, StateError
+from patron.collect.roles import Actor
 from patron.collect.store.db import session_scope
 from patron.collect.store.models import ComplaintEvent, SurveyResponse
-from patron.collect.users import Actor
 from patron.exceptions import InputError
 
 AGENT = Actor(username="ann", role="agent")
@@ -37,7 +37,7 @@ def test_open_assign_resolve_and_followup(session, workspace) -> None:
     c = complaints.open_complaint(
         session, AGENT, customer_id="G1", description="Cold soup", severity="high", opened_at=OPENED
     )
-    assert c.status == "open" and customers.aware(c.sla_due_at) == OPENED + dt.timedelta(hours=24)
+    assert c.status == "open" and times.aware(c.sla_due_at) == OPENED + dt.timedelta(hours=24)
     assert complaints.sla_state(c, OPENED + dt.timedelta(hours=1)) == "ok"
     assert complaints.sla_state(c, OPENED + dt.timedelta(hours=19)) == "due_soon"  # < 25 % left
     assert complaints.sla_state(c, OPENED + dt.timedelta(hours=25)) == "breached"

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from patron.collect.importers import import_file
 from patron.collect.store.db import open_store
+from patron.collect.workspace_setup import init_workspace
 from patron.core.workspace import Workspace
 from patron.exceptions import InputError
 
@@ -22,7 +23,7 @@ def fresh_workspace(tmp_path_factory) -> Workspace:
     import os
 
     os.environ.pop("PATRON_DATABASE_URL", None)
-    return Workspace.init(tmp_path_factory.mktemp("ws"))
+    return init_workspace(tmp_path_factory.mktemp("ws"))
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))

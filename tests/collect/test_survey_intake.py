@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from patron.collect import customers, surveys
 from patron.collect.errors import TokenError
+from patron.collect.roles import Actor
 from patron.collect.store.db import session_factory, session_scope
 from patron.collect.store.models import SurveyInvitation, SurveyResponse
-from patron.collect.users import Actor
 from patron.exceptions import InputError
 
 ANALYST = Actor(username="ana", role="analyst")

@@ -134,3 +134,20 @@ def test_changed_fact_rows_are_rewritten_and_leftovers_removed(sqlite_workspace,
     assert files(workspace, "interactions") == ["part-000000.parquet"]
     path = table_path(workspace, "interactions")
     assert query(f"SELECT count(*), count(summary) FROM '{path}'") == [(2, 1)]
+
+
+def test_sync_reports_progress_through_the_callback(sqlite_workspace, tmp_path):
+    from patron.core.progress import ProgressLog
+
+    import_file(
+        sqlite_workspace,
+        "customers",
+        write(tmp_path / "c.csv", "customer_id,name\nC1,Ann\nC2,Bo\n"),
+        progress=False,
+    )
+    log = ProgressLog()
+    sync(sqlite_workspace, tables=["units", "customers"], progress=log)
+    assert log.calls[0] == ("Syncing the warehouse", 0, 2)
+    assert log.calls[-1] == ("Syncing the warehouse", 2, 2)
+    assert ("customers: 2 rows", 1, 2) in log.calls
+    assert sync(sqlite_workspace, progress=True).tables  # not a callback: silent

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from patron.collect.workspace_setup import init_workspace
 from patron.core.settings import validate_settings
 from patron.core.vocabulary import DEFAULT_VOCABULARY, Vocabulary, unit_days
 from patron.core.workspace import Workspace
@@ -12,7 +13,7 @@ from patron.exceptions import InputError, WorkspaceError
 
 
 def _write(tmp_path, text: str) -> Workspace:
-    ws = Workspace.init(tmp_path / "ws")
+    ws = init_workspace(tmp_path / "ws")
     path = ws.root / "patron.toml"
     path.write_text(path.read_text() + "\n" + text)
     return ws
@@ -50,7 +51,7 @@ def test_wrong_values_are_named(raw, key) -> None:
 
 
 def test_update_refuses_a_bad_value_and_keeps_the_file(tmp_path) -> None:
-    ws = Workspace.init(tmp_path / "ws")
+    ws = init_workspace(tmp_path / "ws")
     before = (ws.root / "patron.toml").read_text()
     with pytest.raises(WorkspaceError, match="time_unit"):
         ws.update_settings("vocabulary", {"time_unit": "fortnight"})
@@ -58,7 +59,7 @@ def test_update_refuses_a_bad_value_and_keeps_the_file(tmp_path) -> None:
 
 
 def test_vocabulary_is_read_from_the_workspace(tmp_path) -> None:
-    ws = Workspace.init(tmp_path / "ws")
+    ws = init_workspace(tmp_path / "ws")
     ws.update_settings("vocabulary", {"not_sale_statuses": ["Returned", "lost"], "time_unit": "D"})
     again = Workspace.open(ws.root)
     assert again.config.vocabulary.not_sale_statuses == ("returned", "lost")

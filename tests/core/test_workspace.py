@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from patron.cli.main import app
 from patron.collect.store.db import open_store
+from patron.collect.workspace_setup import init_workspace
 from patron.core.workspace import Workspace
 from patron.exceptions import WorkspaceError
 
@@ -52,7 +53,7 @@ def test_init_creates_layout_and_store(workspace: Workspace) -> None:
 
 
 def test_reinit_keeps_settings(workspace: Workspace) -> None:
-    again = Workspace.init(workspace.root)
+    again = init_workspace(workspace.root)
     assert again.secret_key == workspace.secret_key
 
 
@@ -71,7 +72,7 @@ def test_init_on_a_file_is_refused(tmp_path) -> None:
     target = tmp_path / "file.txt"
     target.write_text("x")
     with pytest.raises(WorkspaceError, match="exists and is not a folder"):
-        Workspace.init(target)
+        init_workspace(target)
 
 
 def test_cli_init_and_chinese_messages(tmp_path, monkeypatch) -> None:
@@ -91,3 +92,19 @@ def test_update_settings_keeps_other_sections(workspace: Workspace) -> None:
     assert again.setting("vocabulary", "time_unit") == "W"
     assert again.config.analytics.cost_per_complaint == 250.0
     assert again.secret_key == workspace.secret_key
+
+
+def test_create_makes_folder_and_settings_and_init_workspace_adds_the_store(
+    tmp_path, monkeypatch
+) -> None:
+    from patron.collect.workspace_setup import init_workspace
+
+    monkeypatch.delenv("PATRON_DATABASE_URL", raising=False)
+    bare = Workspace.create(tmp_path / "ws")
+    assert (bare.root / "patron.toml").is_file() and bare.warehouse.is_dir()
+    assert "customers" not in sa.inspect(open_store(bare.database_url)).get_table_names()
+    ready = init_workspace(bare.root)
+    assert ready.secret_key == bare.secret_key
+    assert "customers" in sa.inspect(open_store(ready.database_url)).get_table_names()
+    with pytest.raises(WorkspaceError, match="is already a workspace"):
+        init_workspace(bare.root, exist_ok=False)

@@ -15,12 +15,12 @@ from report_factories import add_campaign, write_warehouse  # noqa: E402
 def hotel_workspace(tmp_path_factory: pytest.TempPathFactory):
     import os
 
-    from patron.core.workspace import Workspace
+    from patron.collect.workspace_setup import init_workspace
     from patron.data.hotel import generate_hotel
 
     saved = os.environ.pop("PATRON_DATABASE_URL", None)
     try:
-        workspace = Workspace.init(tmp_path_factory.mktemp("report") / "ws")
+        workspace = init_workspace(tmp_path_factory.mktemp("report") / "ws")
     finally:
         if saved is not None:
             os.environ["PATRON_DATABASE_URL"] = saved

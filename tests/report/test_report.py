@@ -128,10 +128,10 @@ def test_absent_data_and_missing_modules_are_said_not_crashed(
 ):
     import sys
 
-    from patron.core.workspace import Workspace
+    from patron.collect.workspace_setup import init_workspace
 
     monkeypatch.delenv("PATRON_DATABASE_URL", raising=False)
-    bare = Workspace.init(tmp_path / "bare")
+    bare = init_workspace(tmp_path / "bare")
     for table in ("customers", "orders"):
         shutil.copytree(hotel_workspace.warehouse / table, bare.warehouse / table)
     monkeypatch.setitem(sys.modules, "patron.analyze.clv.pipeline", None)  # module missing

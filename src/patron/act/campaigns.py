@@ -40,6 +40,7 @@ from patron.act.scheduler import (
 from patron.collect.store.db import open_store, session_scope
 from patron.collect.store.models import Campaign, CampaignMember, Customer, Order
 from patron.core.i18n import _
+from patron.core.progress import ProgressCallback
 from patron.core.vocabulary import vocabulary_of
 from patron.exceptions import InputError
 
@@ -239,7 +240,7 @@ def send(
     *,
     dry_run: bool = False,
     now: dt.datetime | None = None,
-    progress: bool = False,
+    progress: ProgressCallback | bool | None = None,
 ) -> RunResult:
     """Send the campaign's action to its treated members (never to the control group).
 
@@ -299,6 +300,43 @@ def send(
             row.status = "sent"
             if row.started_at is None:
                 row.started_at = now
+    return result
+
+
+def send_due(
+    workspace: Any,
+    today: dt.date,
+    *,
+    dry_run: bool = False,
+    progress: ProgressCallback | bool | None = None,
+    result: RunResult | None = None,
+) -> RunResult:
+    """Send assigned campaigns whose ``scheduled_at`` has come (scheduled sending).
+
+    Their sends are added to ``result`` (a new one when none is given) and returned.
+    """
+    result = result or RunResult(today=today, dry_run=dry_run)
+    # Never early: up to now when running for today, up to the day's end for a past date.
+    end_of_day = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), dt.UTC)
+    now = min(dt.datetime.now(dt.UTC), end_of_day)
+    with session_scope(workspace.database_url) as session:
+        due = session.scalars(
+            sa.select(Campaign.code).where(
+                Campaign.status.in_(("assigned", "sent")),
+                Campaign.scheduled_at.is_not(None),
+                Campaign.scheduled_at <= now,
+            )
+        ).all()
+    for code in due:
+        part = send(workspace, code, today, dry_run=dry_run, now=now, progress=progress)
+        result.matched += part.matched
+        result.sent += part.sent
+        result.failed += part.failed
+        result.skipped += part.skipped
+        result.already_done += part.already_done
+        for one in part.sends:
+            one["rule"] = one["rule"] or f"campaign:{code}"
+        result.sends.extend(part.sends)
     return result
 
 

@@ -48,6 +48,7 @@ from patron.collect.store.db import open_store, session_scope
 from patron.collect.store.models import ActionSend, Preference
 from patron.core.i18n import _
 from patron.core.printer import Printer
+from patron.core.progress import ProgressCallback, as_callback
 from patron.exceptions import InputError
 
 MAX_ATTEMPTS = 3
@@ -453,7 +454,7 @@ class Deliverer:
         dry_run: bool = False,
         max_contacts: int | None = None,
         period_days: int | None = None,
-        progress: bool = False,
+        progress: ProgressCallback | bool | None = None,
         result: RunResult | None = None,
     ) -> RunResult:
         """Send each intent once: consent and frequency caps first, then the outbox."""
@@ -473,7 +474,17 @@ class Deliverer:
             todo.append(intent)
         pks = sorted({i.customer_pk for i in todo})
         prefs = _preferences(self.url, pks) if todo else {}
-        bar = _progress(progress, len(todo))
+        report = as_callback(progress)
+        label = _("Sending")
+        done = 0
+
+        def advance() -> None:
+            nonlocal done
+            done += 1
+            report(label, done, len(todo))
+
+        if todo:
+            report(label, 0, len(todo))
         try:
             for intent in todo:
                 row = frame.loc[intent.customer_pk]
@@ -505,21 +516,21 @@ class Deliverer:
                     if not dry_run:
                         self.record_skip(intent, reason)
                     result.sends.append(record)
-                    bar.advance()
+                    advance()
                     continue
                 if intent.channel in CONTACT_CHANNELS:
                     contacts[intent.customer_pk] += 1
                 if dry_run:
                     record["status"] = "planned"
                     result.sends.append(record)
-                    bar.advance()
+                    advance()
                     continue
                 status, _attempts = self._claim(
                     intent, {"occurrence": intent.occurrence, "reference": intent.reference}
                 )
                 if status in ("sent", "skipped"):  # another process got there first
                     result.already_done += 1
-                    bar.advance()
+                    advance()
                     continue
                 context = _context(
                     row, prefs.get(intent.customer_pk, []), self.today, self.settings, intent
@@ -543,39 +554,10 @@ class Deliverer:
                     )
                     result.sent += 1
                 result.sends.append(record)
-                bar.advance()
+                advance()
         finally:
-            bar.stop()
             self.close()
         return result
-
-
-class _NoBar:
-    def advance(self) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
-
-
-class _Bar:
-    def __init__(self, total: int):
-        from rich.console import Console
-        from rich.progress import Progress
-
-        self._progress = Progress(console=Console(stderr=True), transient=True)
-        self._progress.start()
-        self._task = self._progress.add_task(_("Sending"), total=total)
-
-    def advance(self) -> None:
-        self._progress.advance(self._task)
-
-    def stop(self) -> None:
-        self._progress.stop()
-
-
-def _progress(enabled: bool, total: int) -> _NoBar | _Bar:
-    return _Bar(total) if enabled and total else _NoBar()
 
 
 def run(
@@ -586,13 +568,12 @@ def run(
     rules: Sequence[Rule] | None = None,
     rules_file: str | Path | None = None,
     settings: ActSettings | None = None,
-    progress: bool = False,
-    include_campaigns: bool = True,
+    progress: ProgressCallback | bool | None = None,
 ) -> RunResult:
     """Evaluate the rules for ``today`` and send what is due, each send exactly once.
 
-    Campaigns that are assigned and whose ``scheduled_at`` has come are sent too
-    (``include_campaigns=False`` leaves them alone).
+    Campaigns are not sent here: ``patron.act.daily.run`` runs the rules, then the
+    campaigns that are due.
 
     Parameters
     ----------
@@ -602,6 +583,9 @@ def run(
         List what would be sent; write and send nothing.
     rules : list of Rule, optional
         Rules to run; else ``rules_file``; else the stored rules; else the shipped ones.
+    progress : callable, optional
+        ``progress(task, done, total)`` over the sends (``patron.core.progress``);
+        anything else is silent.
     """
     today = today or dt.datetime.now(dt.UTC).date()
     if rules is None:
@@ -620,37 +604,4 @@ def run(
     intents = intents_for_rules(rules, matches, frame, today)
     result = RunResult(today=today, dry_run=dry_run, matched=len(intents))
     deliverer = Deliverer(workspace, today, settings=settings)
-    result = deliverer.deliver(intents, frame, dry_run=dry_run, progress=progress, result=result)
-    if include_campaigns:
-        _send_due_campaigns(workspace, today, dry_run=dry_run, progress=progress, result=result)
-    return result
-
-
-def _send_due_campaigns(
-    workspace: Any, today: dt.date, *, dry_run: bool, progress: bool, result: RunResult
-) -> None:
-    """Send assigned campaigns whose ``scheduled_at`` has come (scheduled sending)."""
-    from patron.act import campaigns
-    from patron.collect.store.models import Campaign
-
-    # Never early: up to now when running for today, up to the day's end for a past date.
-    end_of_day = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), dt.UTC)
-    now = min(dt.datetime.now(dt.UTC), end_of_day)
-    with session_scope(workspace.database_url) as session:
-        due = session.scalars(
-            sa.select(Campaign.code).where(
-                Campaign.status.in_(("assigned", "sent")),
-                Campaign.scheduled_at.is_not(None),
-                Campaign.scheduled_at <= now,
-            )
-        ).all()
-    for code in due:
-        part = campaigns.send(workspace, code, today, dry_run=dry_run, now=now, progress=progress)
-        result.matched += part.matched
-        result.sent += part.sent
-        result.failed += part.failed
-        result.skipped += part.skipped
-        result.already_done += part.already_done
-        for send in part.sends:
-            send["rule"] = send["rule"] or f"campaign:{code}"
-        result.sends.extend(part.sends)
+    return deliverer.deliver(intents, frame, dry_run=dry_run, progress=progress, result=result)

@@ -47,10 +47,12 @@ def run_command(
 
     Example: patron act run --workspace ./hotel --date 2026-11-01 --dry-run
     """
-    from patron.act.scheduler import run
+    from patron.act.daily import run
+    from patron.cli.progress import progress_bar
 
     ws = open_workspace(workspace)
-    result = run(ws, _date(date), dry_run, rules_file=rules, progress=not json_output)
+    with progress_bar(enabled=not json_output) as progress:
+        result = run(ws, _date(date), dry_run, rules_file=rules, progress=progress)
     if json_output:
         print_json(result.to_dict())
     else:
@@ -237,10 +239,12 @@ def campaign_send(
 ) -> None:
     """Example: patron act campaign send winback --dry-run."""
     from patron.act.campaigns import send
+    from patron.cli.progress import progress_bar
 
-    result = send(
-        open_workspace(workspace), code, _date(date), dry_run=dry_run, progress=not json_output
-    )
+    with progress_bar(enabled=not json_output) as progress:
+        result = send(
+            open_workspace(workspace), code, _date(date), dry_run=dry_run, progress=progress
+        )
     if json_output:
         print_json(result.to_dict())
     else:

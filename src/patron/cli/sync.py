@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from patron.cli.options import JsonOption, WorkspaceOption, console, open_workspace, print_json
+from patron.cli.progress import progress_bar
 from patron.core.i18n import _
 
 
@@ -33,7 +34,8 @@ def sync_command(
                 table=unknown[0], tables=", ".join(TABLE_NAMES)
             )
         )
-    summary = sync(ws, tables=table or None, progress=not json)
+    with progress_bar(enabled=not json) as progress:
+        summary = sync(ws, tables=table or None, progress=progress)
     if json:
         print_json(summary.to_dict())
         return

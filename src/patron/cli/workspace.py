@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from patron.cli.options import console
+from patron.collect.workspace_setup import init_workspace
 from patron.core.i18n import _
-from patron.core.workspace import Workspace
 
 
 def init(
@@ -19,7 +19,7 @@ def init(
 
     Example: patron init ./shop
     """
-    workspace = Workspace.init(directory)
+    workspace = init_workspace(directory)
     console.print(_("Workspace ready at {path}").format(path=workspace.root))
     console.print(_("Store: {url}").format(url=workspace.database_url))
 

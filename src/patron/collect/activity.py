@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from patron.collect import audit
-from patron.collect.customers import Page, aware, get_customer, now
+from patron.collect.customers import get_customer
 from patron.collect.errors import DuplicateError
+from patron.collect.roles import Actor
 from patron.collect.store.models import Customer, Interaction, Order
-from patron.collect.users import Actor
+from patron.collect.times import Page, aware, now
 from patron.core.i18n import _
 from patron.exceptions import InputError
 

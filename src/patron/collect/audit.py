@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from patron.collect.store.models import AuditLog
 
 if TYPE_CHECKING:
-    from patron.collect.users import Actor
+    from patron.collect.roles import Actor
 
 ACTIONS = ("read", "create", "update", "delete", "import", "export", "erase", "merge")
 

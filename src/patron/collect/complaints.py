@@ -19,10 +19,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from patron.collect import audit
-from patron.collect.customers import Page, aware, get_customer, now
+from patron.collect.customers import get_customer
 from patron.collect.errors import ConflictError, NotFoundError, StateError
+from patron.collect.roles import Actor
 from patron.collect.store.models import Complaint, ComplaintEvent, Customer
-from patron.collect.users import Actor
+from patron.collect.times import Page, aware, now
 from patron.core.i18n import N_, _
 from patron.core.vocabulary import DEFAULT_VOCABULARY
 from patron.exceptions import InputError

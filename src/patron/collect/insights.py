@@ -9,10 +9,10 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from patron.collect import audit
-from patron.collect.customers import Page
+from patron.collect.roles import Actor
 from patron.collect.store.models import Customer, ScoreSnapshot
+from patron.collect.times import Page
 from patron.collect.units import EVERYTHING, Scope, customer_in_scope
-from patron.collect.users import Actor
 
 
 def overview(session: Session, scope: Scope = EVERYTHING) -> list[dict[str, Any]]:

@@ -20,8 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from patron.collect import audit
-from patron.collect.customers import aware, get_customer, now
+from patron.collect.customers import get_customer
 from patron.collect.errors import DuplicateError, NotFoundError, TokenError
+from patron.collect.instruments import item_bank
+from patron.collect.roles import SYSTEM, Actor
 from patron.collect.store.models import (
     ComplaintEvent,
     Survey,
@@ -29,7 +31,7 @@ from patron.collect.store.models import (
     SurveyItem,
     SurveyResponse,
 )
-from patron.collect.users import SYSTEM, Actor
+from patron.collect.times import aware, now
 from patron.core import security
 from patron.core.i18n import N_, _
 from patron.exceptions import InputError, shown
@@ -100,29 +102,18 @@ BUILT_IN_SURVEYS = {
 
 
 def _csi_items(kind: str) -> tuple[ItemSpec, ...]:
-    """ACSI/ECSI items from the CSI module's presets (codes and wording in both languages)."""
-    try:
-        from patron.analyze.csi import presets  # type: ignore[attr-defined]
-    except ImportError as exc:
-        raise InputError(
-            _("the {kind} preset is not available in this installation").format(kind=kind)
-        ) from exc
-    getter = getattr(presets, "preset_items", None) or getattr(presets, "items", None)
-    raw = getter(kind) if callable(getter) else getattr(presets, f"{kind}_ITEMS")
-    specs = []
-    for item in raw:
-        get = item.get if isinstance(item, dict) else lambda k, d=None, i=item: getattr(i, k, d)
-        specs.append(
-            ItemSpec(
-                code=get("code"),
-                construct=get("construct"),
-                text_en=get("text_en") or get("text"),
-                text_zh=get("text_zh"),
-                scale_min=float(get("scale_min", 1) or 1),
-                scale_max=float(get("scale_max", 10) or 10),
-            )
+    """ACSI/ECSI items of the standard instruments (codes and wording in both languages)."""
+    return tuple(
+        ItemSpec(
+            code=item["code"],
+            construct=item["construct"],
+            text_en=item["text_en"],
+            text_zh=item["text_zh"],
+            scale_min=float(item["scale_min"]),
+            scale_max=float(item["scale_max"]),
         )
-    return tuple(specs)
+        for item in item_bank(kind.lower()).to_dict(orient="records")
+    )
 
 
 def preset_items(kind: str) -> tuple[ItemSpec, ...]:

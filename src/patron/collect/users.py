@@ -1,13 +1,11 @@
-"""Who may do what: users, roles, the permission matrix, sign-in with lockout, API tokens.
+"""Who the users are: accounts, sign-in with lockout, API tokens.
 
-Roles: ``agent`` (front-line staff: the customer 360 and complaints), ``analyst``
-(analytics and surveys), ``admin`` (everything, plus users, export and erasure).
+The roles and what each may do are in ``patron.collect.roles``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -18,75 +16,17 @@ from patron.collect.errors import (
     AuthenticationError,
     DuplicateError,
     NotFoundError,
-    PermissionDeniedError,
 )
+from patron.collect.roles import ROLES, Actor
+from patron.collect.roles import SYSTEM as SYSTEM  # the system actor, reached through users too
 from patron.collect.store.models import ApiToken, User
+from patron.collect.times import aware, now
 from patron.core import security
-from patron.core.i18n import N_, _
+from patron.core.i18n import _
 from patron.exceptions import InputError
 
-ROLES = ("admin", "analyst", "agent")
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
-
-# permission -> roles holding it (admin holds every permission).
-PERMISSIONS: dict[str, frozenset[str]] = {
-    "customers:read": frozenset({"admin", "agent"}),
-    "customers:write": frozenset({"admin", "agent"}),
-    "customers:merge": frozenset({"admin", "agent"}),
-    "customers:export": frozenset({"admin"}),
-    "customers:erase": frozenset({"admin"}),
-    "activity:write": frozenset({"admin", "agent"}),  # interactions and orders
-    "complaints:read": frozenset({"admin", "agent"}),
-    "complaints:write": frozenset({"admin", "agent"}),
-    "surveys:read": frozenset({"admin", "analyst"}),
-    "surveys:write": frozenset({"admin", "analyst"}),
-    "analytics:read": frozenset({"admin", "analyst"}),
-    "imports:run": frozenset({"admin", "analyst"}),
-    "users:manage": frozenset({"admin"}),
-    "audit:read": frozenset({"admin"}),
-}
-
-ROLE_LABELS = {"admin": N_("admin"), "analyst": N_("analyst"), "agent": N_("agent")}
-
-
-@dataclass(frozen=True)
-class Actor:
-    """The person or system acting: recorded in the audit log and checked against roles."""
-
-    username: str
-    role: str
-    user_pk: int | None = None
-    language: str | None = None
-    ip: str | None = None
-
-    def can(self, permission: str) -> bool:
-        return self.role == "admin" or self.role in PERMISSIONS.get(permission, frozenset())
-
-    def require(self, permission: str) -> None:
-        """Raise ``PermissionDeniedError`` unless the role holds ``permission``."""
-        if permission not in PERMISSIONS:
-            raise KeyError(permission)
-        if not self.can(permission):
-            raise PermissionDeniedError(
-                _("the role {role} may not do this ({permission})").format(
-                    role=self.role, permission=permission
-                )
-            )
-
-
-SYSTEM = Actor(username="system", role="admin")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite returns naive datetimes; everything is stored in UTC.
-    if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value
 
 
 def _check_role(role: str) -> None:
@@ -190,17 +130,17 @@ def authenticate(session: Session, username: str, password: str, *, ip: str | No
     attempt is written to the audit log.
     """
     user = session.scalar(sa.select(User).where(User.username == username))
-    now = _now()
-    locked_until = _aware(user.locked_until) if user is not None else None
-    if user is not None and locked_until is not None and locked_until > now:
+    moment = now()
+    locked_until = aware(user.locked_until) if user is not None else None
+    if user is not None and locked_until is not None and locked_until > moment:
         security.authenticate_password(password, None)  # same cost as a real check
         audit.record(session, Actor(username, user.role, ip=ip), "login_locked", "user", username)
         session.commit()
         raise AccountLockedError(
             _("too many failed sign-ins: try again in {minutes} minutes").format(
-                minutes=max(1, int((locked_until - now).total_seconds() // 60) + 1)
+                minutes=max(1, int((locked_until - moment).total_seconds() // 60) + 1)
             ),
-            retry_after_s=int((locked_until - now).total_seconds()) + 1,
+            retry_after_s=int((locked_until - moment).total_seconds()) + 1,
         )
     ok, new_hash = security.authenticate_password(
         password, user.password_hash if user is not None else None
@@ -209,7 +149,7 @@ def authenticate(session: Session, username: str, password: str, *, ip: str | No
         if user is not None:
             user.failed_logins = (user.failed_logins or 0) + 1
             if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until = now + LOCKOUT
+                user.locked_until = moment + LOCKOUT
                 user.failed_logins = 0
         audit.record(
             session,
@@ -245,7 +185,7 @@ def revoke_api_token(session: Session, actor: Actor, username: str, name: str) -
     result = session.execute(
         sa.update(ApiToken)
         .where(ApiToken.user_pk == user.id, ApiToken.name == name, ApiToken.revoked_at.is_(None))
-        .values(revoked_at=_now())
+        .values(revoked_at=now())
     )
     audit.record(session, actor, "delete", "api_token", f"{username}/{name}")
     session.commit()

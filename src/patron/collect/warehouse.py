@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,311 +32,26 @@ import sqlalchemy as sa
 
 from patron.collect.store.db import open_store
 from patron.collect.store.models import SyncState
+from patron.collect.warehouse_tables import (
+    DATE,
+    F64,
+    STR,
+    TABLE_NAMES,
+    TABLES,
+    TS,
+    TableCopy,
+    table_path,
+)
 from patron.core.i18n import _, format_number
 from patron.core.printer import Printer
+from patron.core.progress import ProgressCallback, as_callback
 from patron.core.workspace import Workspace
 
-TS = pa.timestamp("us", tz="UTC")
-STR, I64, F64, BOOL, DATE = pa.string(), pa.int64(), pa.float64(), pa.bool_(), pa.date32()
+# Re-exported: callers find the tables and their paths through the warehouse too.
+__all__ = ["TABLES", "TABLE_NAMES", "SyncSummary", "TableSync", "sync", "table_path"]
+
 BATCH = 100_000
 STATE_FILE = "_state.json"
-
-
-@dataclass(frozen=True)
-class TableCopy:
-    """How one store table is copied: its query, column types, and whether rows change."""
-
-    name: str
-    select: str  # SELECT … FROM … ; ``{where}`` is replaced by the id condition
-    columns: tuple[tuple[str, pa.DataType], ...]
-    signature: str  # aggregates that change when any copied row changes
-    mutable: bool
-    alias: str = "t"
-
-    @property
-    def schema(self) -> pa.Schema:
-        return pa.schema([pa.field(n, t) for n, t in self.columns])
-
-
-def _copy(
-    name: str, select: str, columns: list[tuple[str, pa.DataType]], signature: str, mutable: bool
-) -> TableCopy:
-    return TableCopy(name, select, tuple(columns), signature, mutable)
-
-
-TABLES: tuple[TableCopy, ...] = (
-    _copy(
-        "units",
-        "SELECT t.id, t.code, t.name, t.name_zh, t.kind, t.parent_pk, t.path FROM units t"
-        " {where} ORDER BY t.id",
-        [
-            ("id", I64),
-            ("code", STR),
-            ("name", STR),
-            ("name_zh", STR),
-            ("kind", STR),
-            ("parent_pk", I64),
-            ("path", STR),
-        ],
-        "count(*), max(t.id), max(t.updated_at), sum(length(t.path) + length(t.code)"
-        " + length(t.name) + length(coalesce(t.name_zh, '')) + length(t.kind))",
-        True,
-    ),
-    _copy(
-        "customers",
-        "SELECT t.id, t.id, t.customer_id, t.name, t.email, t.phone, t.birthday, t.gender, t.city,"
-        " t.region, t.country, t.language, t.acquired_at, t.acquisition_channel, t.consent_email,"
-        " t.consent_sms, t.consent_phone, t.consent_analytics, t.attributes, t.attributes,"
-        " t.merged_into_id, t.erased_at, t.created_at, t.updated_at, t.version, t.unit_pk"
-        " FROM customers t {where} ORDER BY t.id",
-        [
-            ("id", I64),
-            ("customer_pk", I64),
-            ("customer_id", STR),
-            ("name", STR),
-            ("email", STR),
-            ("phone", STR),
-            ("birthday", DATE),
-            ("gender", STR),
-            ("city", STR),
-            ("region", STR),
-            ("country", STR),
-            ("language", STR),
-            ("acquired_at", DATE),
-            ("acquisition_channel", STR),
-            ("consent_email", BOOL),
-            ("consent_sms", BOOL),
-            ("consent_phone", BOOL),
-            ("consent_analytics", BOOL),
-            ("dataset", STR),
-            ("attributes", STR),
-            ("merged_into_pk", I64),
-            ("erased_at", TS),
-            ("created_at", TS),
-            ("updated_at", TS),
-            ("version", I64),
-            ("unit_pk", I64),
-        ],
-        "count(*), max(t.id), sum(t.version), max(t.updated_at), sum(coalesce(t.unit_pk, 0))",
-        True,
-    ),
-    _copy(
-        "preferences",
-        "SELECT t.id, t.customer_pk, c.customer_id, t.key, t.value, t.observed_at, t.source,"
-        " t.times_observed FROM preferences t JOIN customers c ON c.id = t.customer_pk"
-        " {where} ORDER BY t.id",
-        [
-            ("id", I64),
-            ("customer_pk", I64),
-            ("customer_id", STR),
-            ("key", STR),
-            ("value", STR),
-            ("observed_at", TS),
-            ("source", STR),
-            ("times_observed", I64),
-        ],
-        "count(*), max(t.id), sum(t.times_observed), max(t.observed_at)",
-        True,
-    ),
-    _copy(
-        "important_dates",
-        "SELECT t.id, t.customer_pk, c.customer_id, t.kind, t.date, t.label, t.recurring"
-        " FROM important_dates t JOIN customers c ON c.id = t.customer_pk {where} ORDER BY t.id",
-        [
-            ("id", I64),
-            ("customer_pk", I64),
-            ("customer_id", STR),
-            ("kind", STR),
-            ("date", DATE),
-            ("label", STR),
-            ("recurring", BOOL),
-        ],
-        "count(*), max(t.id), sum(length(coalesce(t.label, '')))",
-        False,
-    ),
-    _copy(
-        "interactions",
-        "SELECT t.id, t.interaction_id, t.customer_pk, c.customer_id, t.occurred_at, t.channel,"
-        " t.kind, t.is_service, t.summary, t.staff, t.unit_pk FROM interactions t"
-        " JOIN customers c ON c.id = t.customer_pk {where} ORDER BY t.id",
-        [
-            ("id", I64),
-            ("interaction_id", STR),
-            ("customer_pk", I64),
-            ("customer_id", STR),
-            ("occurred_at", TS),
-            ("channel", STR),
-            ("kind", STR),
-            ("is_service", BOOL),
-            ("summary", STR),
-            ("staff", STR),
-            ("unit_pk", I64),
-        ],
-        "count(*), max(t.id), sum(length(coalesce(t.summary, ''))), sum(length(coalesce(t.staff, ''))),"
-        " sum(coalesce(t.unit_pk, 0))",
-        False,
-    ),
-    _copy(
-        "orders",
-        "SELECT t.id, t.order_id, t.customer_pk, c.customer_id, t.ordered_at, t.amount, t.cost,"
-        " t.discount, t.quantity, t.channel, t.location, t.status, t.unit_pk FROM orders t"
-        " JOIN customers c ON c.id = t.customer_pk {where} ORDER BY t.id",
-        [
-            ("id", I64),
-            ("order_id", STR),
-            ("customer_pk", I64),
-            ("customer_id", STR),
-            ("ordered_at", TS),
-            ("amount", F64),
-            ("cost", F64),
-            ("discount", F64),
-            ("quantity", F64),
-            ("channel", STR),
-            ("location", STR),
-            ("status", STR),
-            ("unit_pk", I64),
-        ],
-        "count(*), max(t.id), sum(t.amount), count(t.status), sum(length(coalesce(t.status, ''))),"
-        " sum(coalesce(t.unit_pk, 0))",
-        False,
-    ),
-    _copy(
-        "order_lines",
-        "SELECT t.id, t.order_pk, o.order_id, o.customer_pk, c.customer_id, o.ordered_at,"
-        " t.line_no, t.product, t.category, t.quantity, t.amount, t.cost, t.discount, o.unit_pk"
-        " FROM order_lines t JOIN orders o ON o.id = t.order_pk"
-        " JOIN customers c ON c.id = o.customer_pk {where} ORDER BY t.id",
-        [
-            ("id", I64),
-            ("order_pk", I64),
-            ("order_id", STR),
-            ("customer_pk", I64),
-            ("customer_id", STR),
-            ("ordered_at", TS),
-            ("line_no", I64),
-            ("product", STR),
-            ("category", STR),
-            ("quantity", F64),
-            ("amount", F64),
-            ("cost", F64),
-            ("discount", F64),
-            ("unit_pk", I64),
-        ],
-        "count(*), max(t.id), sum(coalesce(t.amount, 0)), sum(coalesce(t.quantity, 0))",
-        False,
-    ),
-    _copy(
-        "complaints",
-        "SELECT t.id, t.complaint_id, t.customer_pk, c.customer_id, t.opened_at, t.channel,"
-        " t.category, t.severity, t.status, t.description, t.assigned_to, t.sla_due_at,"
-        " t.escalation_level, t.escalated_at, t.resolved_at, t.resolution, t.outcome,"
-        " t.created_at, t.updated_at, t.version, t.unit_pk FROM complaints t"
-        " JOIN customers c ON c.id = t.customer_pk {where} ORDER BY t.id",
-        [
-            ("id", I64),
-            ("complaint_id", STR),
-            ("customer_pk", I64),
-            ("customer_id", STR),
-            ("opened_at", TS),
-            ("channel", STR),
-            ("category", STR),
-            ("severity", STR),
-            ("status", STR),
-            ("description", STR),
-            ("assigned_to", STR),
-            ("sla_due_at", TS),
-            ("escalation_level", I64),
-            ("escalated_at", TS),
-            ("resolved_at", TS),
-            ("resolution", STR),
-            ("outcome", STR),
-            ("created_at", TS),
-            ("updated_at", TS),
-            ("version", I64),
-            ("unit_pk", I64),
-        ],
-        "count(*), max(t.id), sum(t.version), max(t.updated_at)",
-        True,
-    ),
-    _copy(
-        "survey_items",
-        "SELECT t.id, t.survey_pk, s.code, t.code, t.construct, t.text_en, t.text_zh,"
-        " t.scale_min, t.scale_max, t.position FROM survey_items t"
-        " JOIN surveys s ON s.id = t.survey_pk {where} ORDER BY t.id",
-        [
-            ("id", I64),
-            ("survey_pk", I64),
-            ("survey_code", STR),
-            ("code", STR),
-            ("construct", STR),
-            ("text_en", STR),
-            ("text_zh", STR),
-            ("scale_min", F64),
-            ("scale_max", F64),
-            ("position", I64),
-        ],
-        "count(*), max(t.id), sum(length(coalesce(t.construct, '')) + length(t.code)"
-        " + length(coalesce(t.text_en, '')) + length(coalesce(t.text_zh, ''))),"
-        " sum(t.scale_min + t.scale_max + t.position)",
-        True,
-    ),
-    _copy(
-        "survey_responses",
-        "SELECT t.id, t.response_id, t.survey_pk, s.code, t.customer_pk, c.customer_id,"
-        " t.responded_at, t.item_code, i.construct, t.value, t.text_value, t.source, t.unit_pk"
-        " FROM survey_responses t LEFT JOIN surveys s ON s.id = t.survey_pk"
-        " LEFT JOIN survey_items i ON i.survey_pk = t.survey_pk AND i.code = t.item_code"
-        " LEFT JOIN customers c ON c.id = t.customer_pk {where} ORDER BY t.id",
-        [
-            ("id", I64),
-            ("response_id", STR),
-            ("survey_pk", I64),
-            ("survey_code", STR),
-            ("customer_pk", I64),
-            ("customer_id", STR),
-            ("responded_at", TS),
-            ("item_code", STR),
-            ("construct", STR),
-            ("value", F64),
-            ("text_value", STR),
-            ("source", STR),
-            ("unit_pk", I64),
-        ],
-        "count(*), max(t.id), sum(coalesce(t.value, 0)), sum(length(coalesce(t.text_value, ''))),"
-        " sum(coalesce(t.unit_pk, 0))",
-        False,
-    ),
-    _copy(
-        "score_snapshots",
-        "SELECT t.id, t.customer_pk, c.customer_id, t.metric, t.value, t.label, t.as_of,"
-        " t.model, t.detail, t.computed_at FROM score_snapshots t"
-        " JOIN customers c ON c.id = t.customer_pk {where} ORDER BY t.id",
-        [
-            ("id", I64),
-            ("customer_pk", I64),
-            ("customer_id", STR),
-            ("metric", STR),
-            ("value", F64),
-            ("label", STR),
-            ("as_of", DATE),
-            ("model", STR),
-            ("detail", STR),
-            ("computed_at", TS),
-        ],
-        "count(*), max(t.id), max(t.computed_at), sum(coalesce(t.value, 0)),"
-        " sum(length(coalesce(t.label, '')))",
-        True,
-    ),
-)
-TABLE_NAMES = tuple(t.name for t in TABLES)
-
-
-def table_path(workspace: Workspace | str | os.PathLike[str], name: str) -> str:
-    """The glob readers (DuckDB, Ibis, Spark) pass to read table ``name``'s Parquet parts."""
-    root = (
-        workspace.warehouse if isinstance(workspace, Workspace) else Path(workspace) / "warehouse"
-    )
-    return str(Path(root) / name / "*.parquet")
 
 
 @dataclass
@@ -474,30 +190,44 @@ def sync(
     workspace: Workspace | str | os.PathLike[str],
     *,
     tables: list[str] | None = None,
-    progress: bool = True,
+    progress: ProgressCallback | bool | None = None,
 ) -> SyncSummary:
-    """Copy the store's tables to ``warehouse/`` as Parquet, writing only what changed."""
+    """Copy the store's tables to ``warehouse/`` as Parquet, writing only what changed.
+
+    ``progress`` is a callback ``progress(task, done, total)`` over the tables (see
+    ``patron.core.progress``); anything else (``None``, ``True``, ``False``) is silent.
+    """
     started = time.perf_counter()
     if not isinstance(workspace, Workspace):
         workspace = Workspace.open(workspace)
+    report = as_callback(progress)
     engine = open_store(workspace.database_url)
     summary = SyncSummary()
     chosen = [t for t in TABLES if tables is None or t.name in tables]
-    with _Bar(progress, len(chosen)) as bar:
-        for spec in chosen:
-            folder = workspace.warehouse / spec.name
-            folder.mkdir(parents=True, exist_ok=True)
-            with engine.connect() as conn:
-                result = _sync_table(conn, spec, folder, bar)
-                _mirror_state(conn, spec.name, _read_state(folder))
-                conn.commit()
-            summary.tables.append(result)
-            bar.table_done()
+    task = _("Syncing the warehouse")
+    report(task, 0, len(chosen))
+    for done, spec in enumerate(chosen):
+        folder = workspace.warehouse / spec.name
+        folder.mkdir(parents=True, exist_ok=True)
+
+        def table_rows(n: int, table: str = spec.name, done: int = done) -> None:
+            report(
+                _("{table}: {n} rows").format(table=table, n=format_number(n)), done, len(chosen)
+            )
+
+        with engine.connect() as conn:
+            result = _sync_table(conn, spec, folder, table_rows)
+            _mirror_state(conn, spec.name, _read_state(folder))
+            conn.commit()
+        summary.tables.append(result)
+        report(task, done + 1, len(chosen))
     summary.elapsed_s = time.perf_counter() - started
     return summary
 
 
-def _sync_table(conn: sa.Connection, spec: TableCopy, folder: Path, bar: _Bar) -> TableSync:
+def _sync_table(
+    conn: sa.Connection, spec: TableCopy, folder: Path, on_rows: Callable[[int], None]
+) -> TableSync:
     state = _read_state(folder)
     listed = set(state["parts"])
     for leftover in folder.glob("*.parquet"):
@@ -508,16 +238,16 @@ def _sync_table(conn: sa.Connection, spec: TableCopy, folder: Path, bar: _Bar) -
     top = _max_id(conn, spec)
     if state["parts"] and state.get("columns") != _column_names(spec):
         # Written by an older Patron with other columns: copy the table afresh.
-        return _rewrite(conn, spec, folder, state, _signature(conn, spec, top), top, bar)
+        return _rewrite(conn, spec, folder, state, _signature(conn, spec, top), top, on_rows)
     if spec.mutable:
         signature = _signature(conn, spec, None)
         if signature == state["signature"] and state["parts"]:
             return TableSync(spec.name, "unchanged", 0, state["rows"])
-        return _rewrite(conn, spec, folder, state, signature, top, bar)
+        return _rewrite(conn, spec, folder, state, signature, top, on_rows)
     last = int(state["last_id"])
     if state["parts"] and _signature(conn, spec, last) != state["signature"]:
         # Rows already copied changed or vanished (e.g. an erasure): copy the table afresh.
-        return _rewrite(conn, spec, folder, state, _signature(conn, spec, top), top, bar)
+        return _rewrite(conn, spec, folder, state, _signature(conn, spec, top), top, on_rows)
     if top <= last and state["parts"]:
         return TableSync(spec.name, "unchanged", 0, state["rows"])
     if top <= last and not state["parts"] and state["signature"] is not None:
@@ -530,7 +260,7 @@ def _sync_table(conn: sa.Connection, spec: TableCopy, folder: Path, bar: _Bar) -
         folder / name,
         "WHERE t.id > :last AND t.id <= :top",
         {"last": last, "top": top},
-        bar,
+        on_rows,
     )
     parts = list(state["parts"])
     if written or not parts:
@@ -556,10 +286,10 @@ def _rewrite(
     state: dict[str, Any],
     signature: str,
     top: int,
-    bar: _Bar,
+    on_rows: Callable[[int], None],
 ) -> TableSync:
     tmp = folder / "part-000000.parquet.tmp"
-    written = _write_part(conn, spec, tmp, "WHERE t.id <= :top", {"top": top}, bar)
+    written = _write_part(conn, spec, tmp, "WHERE t.id <= :top", {"top": top}, on_rows)
     # Readers may glob the folder at any moment: drop the extra parts first (briefly
     # fewer rows), then swap the one full part in, so no row is ever seen twice.
     for old in state["parts"]:
@@ -592,7 +322,7 @@ def _write_part(
     path: Path,
     where: str,
     params: dict[str, Any],
-    bar: _Bar,
+    on_rows: Callable[[int], None],
 ) -> int:
     """Stream the selected rows into one Parquet file; returns the number of rows."""
     schema = spec.schema
@@ -611,7 +341,7 @@ def _write_part(
             ]
             writer.write_table(pa.Table.from_arrays(arrays, schema=schema))
             written += len(rows)
-            bar.rows(spec.name, written)
+            on_rows(written)
         if written == 0:
             writer.write_table(schema.empty_table())
     return written
@@ -628,45 +358,3 @@ def _mirror_state(conn: sa.Connection, name: str, state: dict[str, Any]) -> None
     updated = conn.execute(sa.update(table).where(table.c.table_name == name).values(**values))
     if updated.rowcount == 0:
         conn.execute(sa.insert(table).values(table_name=name, **values))
-
-
-class _Bar:
-    """Progress over tables (and rows of the table being copied)."""
-
-    def __init__(self, enabled: bool, total: int):
-        self.enabled = enabled
-        self.total = total
-
-    def __enter__(self) -> _Bar:
-        if self.enabled:
-            from rich.console import Console
-            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-            self.progress = Progress(
-                TextColumn("{task.description}"),
-                BarColumn(),
-                TextColumn("{task.completed}/{task.total}"),
-                TextColumn("{task.fields[detail]}"),
-                TimeElapsedColumn(),
-                console=Console(stderr=True),
-                transient=True,
-            )
-            self.progress.start()
-            self.task = self.progress.add_task(
-                _("Syncing the warehouse"), total=self.total, detail=""
-            )
-        return self
-
-    def rows(self, table: str, n: int) -> None:
-        if self.enabled:
-            self.progress.update(
-                self.task, detail=_("{table}: {n} rows").format(table=table, n=format_number(n))
-            )
-
-    def table_done(self) -> None:
-        if self.enabled:
-            self.progress.advance(self.task)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.enabled:
-            self.progress.stop()

@@ -103,8 +103,12 @@ class Workspace:
         self.settings, self.config = merged, config
 
     @classmethod
-    def init(cls, root: str | os.PathLike[str], *, exist_ok: bool = True) -> Workspace:
-        """Create (or re-open) a workspace at ``root`` and bring its store up to date."""
+    def create(cls, root: str | os.PathLike[str], *, exist_ok: bool = True) -> Workspace:
+        """Create (or re-open) the workspace folder at ``root``: settings and folders.
+
+        The store is set up by ``patron.collect.workspace_setup.init_workspace``, which
+        calls this first.
+        """
         root = Path(root)
         if root.exists() and not root.is_dir():
             raise WorkspaceError(_("{path} exists and is not a folder").format(path=root))
@@ -121,8 +125,18 @@ class Workspace:
             workspace = cls(root=root, settings=settings)
         for folder in (workspace.warehouse, workspace.rejects, workspace.reports):
             folder.mkdir(exist_ok=True)
+        return workspace
+
+    @classmethod
+    def init(cls, root: str | os.PathLike[str], *, exist_ok: bool = True) -> Workspace:
+        """Create (or re-open) a workspace at ``root`` and bring its store up to date.
+
+        Deprecated: use ``patron.collect.workspace_setup.init_workspace``. Kept only while
+        ``patron.demo`` still calls it; remove it (and its upward import) with that call.
+        """
         from patron.collect.store.db import upgrade_store
 
+        workspace = cls.create(root, exist_ok=exist_ok)
         upgrade_store(workspace.database_url)
         return workspace
 

@@ -12,12 +12,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from patron.data import hotel as H
+from patron.data import _hotel_model as M
 from patron.data import hotel_vocab as V
 
 
 def planted_truth(seed: int, n: int, as_of: date, stay_truth: pd.DataFrame) -> dict[str, Any]:
-    structure = H.acsi_structure()
+    structure = M.acsi_structure()
     observed = stay_truth[stay_truth["observed"]]
     sat = observed["satisfaction"].to_numpy()
     recency = observed["recency_years"].to_numpy()
@@ -26,10 +26,10 @@ def planted_truth(seed: int, n: int, as_of: date, stay_truth: pd.DataFrame) -> d
     cclass = observed["complaint_class"].map(classes).to_numpy()
     implied = observed.groupby("complaint_class")["p_return"].mean()
     counterfactual = {
-        name: float(H._sigmoid(H.logit_return(sat, np.full(sat.size, code), recency, price)).mean())
+        name: float(M.sigmoid(M.logit_return(sat, np.full(sat.size, code), recency, price)).mean())
         for name, code in classes.items()
     }
-    m = H.RETURN_MODEL
+    m = M.RETURN_MODEL
     spread = {
         "satisfaction": float(np.std(sat)),
         "complaint_unresolved": float(np.std(cclass == 2)),
@@ -65,33 +65,33 @@ def planted_truth(seed: int, n: int, as_of: date, stay_truth: pd.DataFrame) -> d
         "seed": seed,
         "n_guests": n,
         "as_of": as_of.isoformat(),
-        "epoch": H.EPOCH.isoformat(),
+        "epoch": M.EPOCH.isoformat(),
         "acsi": {
-            "constructs": list(H.CONSTRUCTS),
+            "constructs": list(M.CONSTRUCTS),
             "paths": [
                 {"from": cause, "to": effect, "coefficient": coefficient}
-                for cause, effect, coefficient in H.ACSI_PATHS
+                for cause, effect, coefficient in M.ACSI_PATHS
             ],
             "r_squared": structure["r_squared"],
             "loadings": {code: loading for code, _c, loading, _e, _z in V.ACSI_ITEMS},
             "item_centre": dict(V.ITEM_CENTRE),
             "item_spread": V.ITEM_SPREAD,
-            "nps": dict(H.NPS_MODEL),
-            "survey_rate": H.SURVEY_RATE,
-            "missing_answer_rate": H.MISSING_ANSWER_RATE,
+            "nps": dict(M.NPS_MODEL),
+            "survey_rate": M.SURVEY_RATE,
+            "missing_answer_rate": M.MISSING_ANSWER_RATE,
             "level": "guest (one latent profile per guest; answers add item noise)",
         },
-        "complaint_model": dict(H.COMPLAINT_MODEL),
-        "resolution_model": dict(H.RESOLUTION_MODEL),
+        "complaint_model": dict(M.COMPLAINT_MODEL),
+        "resolution_model": dict(M.RESOLUTION_MODEL),
         "return_model": {
             "outcome": "stays again within 365 days of check-out",
-            "horizon_days": H.HORIZON_DAYS,
+            "horizon_days": M.HORIZON_DAYS,
             "coefficients": dict(m),
             "recency": "years from the previous check-out (acquisition for a first stay) to check-in",
             "satisfaction": "the guest's standardised latent satisfaction",
             "price_sensitivity": "the guest's standardised price sensitivity",
-            "p_winback": H.P_WINBACK,
-            "winback_mean_extra_days": H.WINBACK_MEAN_EXTRA_DAYS,
+            "p_winback": M.P_WINBACK,
+            "winback_mean_extra_days": M.WINBACK_MEAN_EXTRA_DAYS,
         },
         "observed_stays": {
             "definition": "check-out at least 365 days before as_of",
@@ -111,11 +111,11 @@ def planted_truth(seed: int, n: int, as_of: date, stay_truth: pd.DataFrame) -> d
         "driver_ranking": [d["driver"] for d in drivers],
         "non_drivers": ["gender", "language", "city", "country", "birthday", "name"],
         "oriental": {
-            "customer_id": H.ORIENTAL_ID,
+            "customer_id": M.ORIENTAL_ID,
             "name": "Chen Wei",
             "name_zh": "陈伟",
-            "last_stay": H.three_years_before(as_of).isoformat(),
-            "birthday": H.oriental_birthday(as_of).isoformat(),
+            "last_stay": M.three_years_before(as_of).isoformat(),
+            "birthday": M.oriental_birthday(as_of).isoformat(),
             "preferences": {"breakfast": "sandwich, coffee, egg", "seat": "window, 2nd floor"},
         },
     }

@@ -45,7 +45,7 @@ draws in a fixed order, so the same arguments give identical frames.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,18 @@ import pandas as pd
 
 from patron.core.csvsafe import safe_frame
 from patron.core.i18n import _
+from patron.data import _hotel_world as world
 from patron.data import hotel_vocab as V
+from patron.data._hotel_model import (
+    ACSI_PATHS,
+    CONSTRUCTS,
+    EPOCH,
+    ORIENTAL_ID,
+    RETURN_MODEL,
+    acsi_structure,
+    logit_return,
+)
+from patron.data._hotel_truth import planted_truth
 from patron.exceptions import InputError
 
 __all__ = [
@@ -65,44 +76,11 @@ __all__ = [
     "ORIENTAL_ID",
     "RETURN_MODEL",
     "HotelData",
+    "acsi_structure",
     "generate_hotel",
     "hotel_units",
+    "logit_return",
 ]
-
-EPOCH = date(2021, 1, 1)
-ORIENTAL_ID = "H-ORIENTAL"
-CONSTRUCTS = ("expectation", "quality", "value", "satisfaction", "complaints", "loyalty")
-# (cause, effect, standardised path coefficient) — ACSI, Fornell et al. 1996.
-ACSI_PATHS = (
-    ("expectation", "quality", 0.55),
-    ("expectation", "value", 0.10),
-    ("quality", "value", 0.60),
-    ("expectation", "satisfaction", 0.10),
-    ("quality", "satisfaction", 0.50),
-    ("value", "satisfaction", 0.30),
-    ("satisfaction", "complaints", 0.50),
-    ("satisfaction", "loyalty", 0.55),
-    ("complaints", "loyalty", 0.15),
-)
-# Logit of "stays again within 365 days of check-out" (see the module docstring).
-RETURN_MODEL = {
-    "intercept": 0.3,
-    "satisfaction": 0.9,
-    "complaint_resolved": 0.6,
-    "complaint_unresolved": -1.8,
-    "recency_years": -0.5,
-    "price_sensitivity": -0.5,
-}
-COMPLAINT_MODEL = {"intercept": -2.4, "quality": -0.7}
-RESOLUTION_MODEL = {"intercept": 1.2, "high_severity": -0.9}
-NPS_MODEL = {"centre": 7.0, "spread": 2.0, "loading": 0.8}
-HORIZON_DAYS = 365
-P_WINBACK = 0.30  # a guest who did not return within the horizon comes back later
-WINBACK_MEAN_EXTRA_DAYS = 450.0
-RETURN_GAP_BETA = (1.3, 2.2)  # days to return, as a share of the 365-day horizon
-SURVEY_RATE = 0.30
-MISSING_ANSWER_RATE = 0.02
-EMAIL_OPT_OUT = 0.08
 
 # Importer kind -> (file name, columns written); the demo imports them in this order.
 IMPORT_FILES: dict[str, tuple[str, list[str]]] = {
@@ -251,71 +229,6 @@ class HotelData:
         return written
 
 
-def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def _choose(rng: np.random.Generator, logits: np.ndarray) -> np.ndarray:
-    """One category per row with probabilities softmax(logits) (Gumbel-max trick)."""
-    return np.argmax(logits + rng.gumbel(size=logits.shape), axis=1)
-
-
-def acsi_structure() -> dict[str, Any]:
-    """Implied latent covariance, residual variances and R² of ``ACSI_PATHS``."""
-    index = {name: i for i, name in enumerate(CONSTRUCTS)}
-    k = len(CONSTRUCTS)
-    beta = np.zeros((k, k))  # beta[effect, cause]
-    for cause, effect, coefficient in ACSI_PATHS:
-        beta[index[effect], index[cause]] = coefficient
-    sigma = np.zeros((k, k))
-    residual = np.zeros(k)
-    for j in range(k):  # CONSTRUCTS is in causal order
-        b = beta[j, :j]
-        explained = float(b @ sigma[:j, :j] @ b)
-        residual[j] = 1.0 - explained
-        sigma[j, :j] = sigma[:j, j] = sigma[:j, :j] @ b
-        sigma[j, j] = 1.0
-    return {
-        "beta": beta,
-        "covariance": sigma,
-        "residual_variance": dict(zip(CONSTRUCTS, residual.tolist(), strict=True)),
-        "r_squared": {
-            c: float(1.0 - r) for c, r in zip(CONSTRUCTS, residual, strict=True) if r < 1
-        },
-    }
-
-
-def _latent_scores(rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n`` × 6 standardised ACSI latent scores following ``ACSI_PATHS``."""
-    structure = acsi_structure()
-    beta = structure["beta"]
-    residual_sd = np.sqrt(np.array(list(structure["residual_variance"].values())))
-    eta = np.zeros((n, len(CONSTRUCTS)))
-    shocks = rng.standard_normal((n, len(CONSTRUCTS)))
-    for j in range(len(CONSTRUCTS)):
-        eta[:, j] = eta[:, :j] @ beta[j, :j] + residual_sd[j] * shocks[:, j]
-    return eta
-
-
-def _ids(prefix: str, n: int, width: int) -> np.ndarray:
-    return np.char.add(prefix, np.char.zfill(np.arange(1, n + 1).astype(str), width))
-
-
-def _utc(seconds: np.ndarray) -> pd.DatetimeIndex:
-    """Seconds since ``EPOCH`` → UTC timestamps (microsecond unit, like the warehouse)."""
-    base = np.datetime64(EPOCH.isoformat(), "s")
-    return pd.DatetimeIndex(base + seconds.astype("int64")).as_unit("us").tz_localize("UTC")
-
-
-def _days(days: np.ndarray) -> pd.DatetimeIndex:
-    """Days since ``EPOCH`` → day-precision dates (NaN stays NaT)."""
-    base = np.datetime64(EPOCH.isoformat(), "D")
-    values = np.where(np.isnan(days), np.iinfo(np.int64).min, days).astype("int64")
-    out = base + values.astype("timedelta64[D]")
-    out = np.where(np.isnan(days), np.datetime64("NaT"), out)
-    return pd.DatetimeIndex(out.astype("datetime64[s]"))
-
-
 def generate_hotel(
     seed: int = 7, n_guests: int = 3000, as_of: date = date(2026, 11, 1)
 ) -> HotelData:
@@ -343,45 +256,6 @@ def generate_hotel(
                 epoch=EPOCH, as_of=as_of
             )
         )
-    from patron.data import _hotel_world as world
-
-    return world.build(np.random.default_rng(seed), seed, n_guests, as_of)
-
-
-def _round2(x: np.ndarray) -> np.ndarray:
-    return np.round(x, 2)
-
-
-def oriental_birthday(as_of: date) -> date:
-    """Chen Wei's birthday: five days after ``as_of``, 48 years earlier."""
-    day = as_of + timedelta(days=5)
-    try:
-        return day.replace(year=day.year - 48)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 48, day=28)
-
-
-def three_years_before(as_of: date) -> date:
-    """The Oriental guest's last check-in."""
-    try:
-        return as_of.replace(year=as_of.year - 3)
-    except ValueError:
-        return as_of.replace(year=as_of.year - 3, day=28)
-
-
-def logit_return(
-    satisfaction: np.ndarray,
-    complaint_class: np.ndarray,
-    recency_years: np.ndarray,
-    price_sensitivity: np.ndarray,
-) -> np.ndarray:
-    """The planted log-odds of returning within 365 days (class 0 none, 1 resolved, 2 unresolved)."""
-    m = RETURN_MODEL
-    return (
-        m["intercept"]
-        + m["satisfaction"] * satisfaction
-        + m["complaint_resolved"] * (complaint_class == 1)
-        + m["complaint_unresolved"] * (complaint_class == 2)
-        + m["recency_years"] * recency_years
-        + m["price_sensitivity"] * price_sensitivity
-    )
+    data = HotelData(**world.build(np.random.default_rng(seed), n_guests, as_of))
+    data.truth = planted_truth(seed, n_guests, as_of, data.stay_truth)
+    return data

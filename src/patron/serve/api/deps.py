@@ -19,9 +19,10 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.orm import Session
 
 from patron.collect.errors import AuthenticationError, PermissionDeniedError
+from patron.collect.roles import Actor
 from patron.collect.store.db import session_factory
 from patron.collect.store.models import User
-from patron.collect.users import Actor, actor_for, user_for_token
+from patron.collect.users import actor_for, user_for_token
 from patron.core import security
 from patron.core.i18n import _
 from patron.core.workspace import Workspace

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from patron.collect import complaints as complaint_service
+from patron.collect import customer_search, customer_view
 from patron.collect import customers as service
 from patron.serve.api.deps import SessionDep, WebAllowed, WorkspaceDep
 from patron.serve.web.labels import labels
@@ -27,7 +28,7 @@ def search_page(
 ) -> Response:
     """The search page; an HTMX request gets only the results fragment."""
     found = (
-        service.search_customers(session, actor, q=q, page=page, page_size=20)
+        customer_search.search_customers(session, actor, q=q, page=page, page_size=20)
         if q and q.strip()
         else None
     )
@@ -46,7 +47,7 @@ def customer_page(
     actor: WebAllowed("customers:read"),
 ) -> Response:
     """The customer 360: guest card, scores, preferences, dates, timeline."""
-    view = service.customer_360(session, actor, customer_id, store_url=workspace.database_url)
+    view = customer_view.customer_360(session, actor, customer_id, store_url=workspace.database_url)
     return render(
         request,
         "customer.html",

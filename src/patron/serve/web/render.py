@@ -16,7 +16,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from patron.collect.users import Actor
+from patron.collect.roles import Actor
 from patron.core import i18n, security
 from patron.core.i18n import _, language, ngettext, normalize_language
 from patron.serve.api.deps import ANON_COOKIE, request_sid

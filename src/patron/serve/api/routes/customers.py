@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response, status
 
+from patron.collect import customer_privacy, customer_search, customer_view, times
 from patron.collect import customers as service
 from patron.collect.errors import PreconditionRequiredError
 from patron.core.i18n import _
@@ -66,7 +67,7 @@ def search_customers(
     page_size: PageSize = 20,
 ) -> CustomersPage:
     """Find customers by name, e-mail, phone or id, with filters and pagination."""
-    found = service.search_customers(
+    found = customer_search.search_customers(
         session,
         actor,
         q=q,
@@ -148,7 +149,7 @@ def customer_360(
     timeline_limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict:
     """Profile, guest card, preferences, dates, timeline across channels and latest scores."""
-    data = service.customer_360(
+    data = customer_view.customer_360(
         session,
         actor,
         customer_id,
@@ -182,7 +183,7 @@ def add_preference(
         key=pref.key,
         value=pref.value,
         times_observed=pref.times_observed,
-        observed_at=service.aware(pref.observed_at),
+        observed_at=times.aware(pref.observed_at),
     )
 
 
@@ -211,7 +212,7 @@ def export_customer(
     customer_id: CustomerId, session: SessionDep, actor: Allowed("customers:export")
 ) -> dict:
     """Everything held about the customer, for a subject access request."""
-    return service.export_customer(session, actor, customer_id)
+    return customer_privacy.export_customer(session, actor, customer_id)
 
 
 @router.post("/{customer_id}/erase", response_model=CustomerPublic)
@@ -229,4 +230,4 @@ def erase_customer(
         raise InputError(
             _("erasure needs confirm={customer_id} in the query").format(customer_id=customer_id)
         )
-    return public(service.erase_customer(session, actor, customer_id))
+    return public(customer_privacy.erase_customer(session, actor, customer_id))

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from patron.collect import activity
-from patron.collect.customers import aware
+from patron.collect.times import aware
 from patron.serve.api.deps import Allowed, SessionDep
 from patron.serve.api.schemas import ErrorBody, OrderCreate, OrderPublic, OrdersPage
 

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request
 
 from patron.collect import surveys as service
-from patron.collect.customers import aware
+from patron.collect.times import aware
 from patron.serve.api.deps import Allowed, SessionDep, WorkspaceDep
 from patron.serve.api.schemas import (
     ErrorBody,
