@@ -406,19 +406,16 @@ def analyse_csi(context: DemoContext) -> Any:
     return result
 
 
-def analyse_churn(context: DemoContext) -> CommandRun:
-    """Who among the active guests will not stay again within a year, and why."""
-    return run_command(
-        context,
-        [
-            "churn",
-            *_workspace_args(context),
-            "--snapshot",
-            context.as_of.isoformat(),
-            "--horizon",
-            "1y",
-        ],
-    )
+def analyse_churn(context: DemoContext) -> Any:
+    """Who among the active hotel guests will not stay again within a year, and why,
+    written to their scores (``patron churn --unit hotel --as-of … --horizon 1y
+    --write-back``)."""
+    from patron.jobs import churn
+    from patron.jobs.writeback import write_back
+
+    result = churn.churn(_analysis(context), horizon="1y")
+    write_back(context.workspace, result)
+    return result
 
 
 def write_report(context: DemoContext) -> Any:

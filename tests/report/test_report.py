@@ -104,7 +104,7 @@ def test_campaigns_show_their_uplift_beside_the_command(hotel_report, hotel_camp
     ]
     assert [c.spec["facet"]["row"]["field"] for c in section.charts] == ["metric", "metric"]
     page = hotel_report.path.read_text(encoding="utf-8")
-    assert page.count('<code class="figure-command"') == 2
+    assert len(re.findall(r'<code class="figure-command"[^>]*>patron act campaign', page)) == 2
     # Per campaign and outcome: group sizes, the difference with its interval, the verdict.
     table = _read_table(section.tables[0][1])
     assert len(table) == 6
@@ -140,7 +140,9 @@ def test_absent_data_and_missing_modules_are_said_not_crashed(
     assert status["csi"] == ("missing", "no survey answers in the workspace")
     assert status["recovery"] == ("missing", "no complaints in the workspace")
     assert status["clv"][0] == "missing" and "patron.analyze.clv.pipeline" in status["clv"][1]
-    assert status["value_at_risk"] == ("missing", "needs both the churn and the CLV sections")
+    # Value at risk values the customers with the CLV module: missing too, and says why.
+    assert status["value_at_risk"][0] == "missing"
+    assert "patron.analyze.clv.pipeline" in status["value_at_risk"][1]
     assert status["churn"][0] == "ok" and status["segments"][0] == "ok"
     assert status["campaigns"] == ("missing", "no campaign in the workspace")
     page = (tmp_path / "r.html").read_text(encoding="utf-8")

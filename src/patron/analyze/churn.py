@@ -18,447 +18,49 @@ TreeSHAP contributions (``pred_contrib=True``) push that customer's log-odds up 
 
 from __future__ import annotations
 
-import math
 import warnings
-from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 
-from patron.core.i18n import N_, _, format_number, format_percent, ngettext
+from patron.analyze.base import PatronEstimator, summary_frame
+from patron.analyze.churn_evaluation import (
+    ChurnEvaluation,
+    calibration_table,
+    evaluate_predictions,
+    lift_table,
+)
+from patron.analyze.churn_input import label_values, read_table, read_telco
+from patron.analyze.churn_words import (
+    FEATURE_NAMES,
+    FEATURE_WORDING,
+    describe_feature,
+    feature_name,
+    reason_lists,
+)
+from patron.core.i18n import _, format_number
 from patron.core.printer import Printer
-from patron.exceptions import InputError, NotFittedError, StatisticalWarning
+from patron.exceptions import InputError
 
 __all__ = [
     "ChurnModel",
     "ChurnEvaluation",
+    "evaluate_predictions",
+    "lift_table",
+    "calibration_table",
     "label_values",
     "read_table",
     "read_telco",
     "describe_feature",
+    "feature_name",
+    "FEATURE_NAMES",
     "FEATURE_WORDING",
 ]
 
-_TRUE = {"1", "yes", "y", "true", "t", "churn", "churned", "left"}
-_FALSE = {"0", "no", "n", "false", "f", "stayed", "retained", "active"}
 
-
-def label_values(series: pd.Series, *, column: str = "label") -> np.ndarray:
-    """A label column as 0/1 integers; yes/no, true/false and 1/0 are understood.
-
-    Raises
-    ------
-    InputError
-        When a value is missing or not one of the understood forms (the first such row
-        is named).
-    """
-    if pd.api.types.is_bool_dtype(series):
-        return series.astype(int).to_numpy()
-    if pd.api.types.is_numeric_dtype(series):
-        bad = ~series.isin([0, 1])
-        if bad.any():
-            where = series.index[bad.to_numpy()][0]
-            raise InputError(
-                _("label column {column}: value {value!r} in row {row} is not 0 or 1").format(
-                    column=column, value=series[where], row=where
-                )
-            )
-        return series.astype(int).to_numpy()
-    text = series.astype("string").str.strip().str.lower()
-    out = np.full(len(text), -1, dtype=int)
-    out[text.isin(_TRUE).fillna(False).to_numpy()] = 1
-    out[text.isin(_FALSE).fillna(False).to_numpy()] = 0
-    if (out < 0).any():
-        position = int(np.flatnonzero(out < 0)[0])
-        raise InputError(
-            _(
-                "label column {column}: value {value!r} in row {row} is not yes/no, true/false or 1/0"
-            ).format(column=column, value=series.iloc[position], row=series.index[position])
-        )
-    return out
-
-
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV or Parquet table of customers (the ``patron churn TABLE`` input)."""
-    path = Path(path)
-    if not path.exists():
-        raise InputError(_("{path}: file not found").format(path=path))
-    suffix = "".join(path.suffixes).lower()
-    try:
-        if suffix.endswith(".parquet"):
-            return pd.read_parquet(path)
-        return pd.read_csv(path, low_memory=False)
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
-        raise InputError(
-            _("{path} cannot be read as a table: {reason}").format(path=path, reason=exc)
-        ) from exc
-
-
-def read_telco(path: str | Path) -> tuple[pd.DataFrame, list[str]]:
-    """The IBM Telco churn CSV, with its blank ``TotalCharges`` cells handled and reported.
-
-    The 11 blank cells all belong to customers with ``tenure`` 0: they signed up in the
-    month of the extract and have not been billed yet, so their total charge is 0, not
-    unknown. Returns the table and the notes saying what was done.
-    """
-    frame = read_table(path)
-    for column in ("customerID", "tenure", "TotalCharges", "Churn"):
-        if column not in frame.columns:
-            raise InputError(
-                _("{path}: required column {column} missing").format(path=path, column=column)
-            )
-    total = pd.to_numeric(frame["TotalCharges"].astype("string").str.strip(), errors="coerce")
-    blank = total.isna()
-    notes = []
-    new = blank & (frame["tenure"] == 0)
-    if new.any():
-        total[new] = 0.0
-        notes.append(
-            _("{n} blank TotalCharges set to 0: tenure 0, not billed yet (customers {ids})").format(
-                n=int(new.sum()), ids=", ".join(frame.loc[new, "customerID"].astype(str))
-            )
-        )
-    other = blank & ~new
-    if other.any():
-        notes.append(
-            _("{n} blank TotalCharges with tenure > 0 left missing").format(n=int(other.sum()))
-        )
-    frame["TotalCharges"] = total.astype(float)
-    return frame, notes
-
-
-# ---------------------------------------------------------------------------------------
-# Reasons in words
-# ---------------------------------------------------------------------------------------
-
-
-def _count(singular: str, plural: str) -> Callable[[float], str]:
-    def say(value: float) -> str:
-        n = int(round(value))
-        return ngettext(singular, plural, n).format(n=format_number(n))
-
-    return say
-
-
-def _days(message: str) -> Callable[[float], str]:
-    def say(value: float) -> str:
-        return _(message).format(n=format_number(int(round(value))))
-
-    return say
-
-
-def _score(message: str) -> Callable[[float], str]:
-    def say(value: float) -> str:
-        return _(message).format(score=format_number(value, decimals=0))
-
-    return say
-
-
-def _change(fell: str, rose: str) -> Callable[[float], str]:
-    def say(value: float) -> str:
-        text = fell if value < 0 else rose
-        return _(text).format(points=format_number(abs(value), decimals=0))
-
-    return say
-
-
-def _money(message: str) -> Callable[[float], str]:
-    def say(value: float) -> str:
-        return _(message).format(amount=format_number(value, decimals=0))
-
-    return say
-
-
-def _share(message: str) -> Callable[[float], str]:
-    def say(value: float) -> str:
-        return _(message).format(share=format_percent(value, decimals=0))
-
-    return say
-
-
-def _nps(value: float) -> str:
-    # The NPS class is coded 0 detractor, 1 passive, 2 promoter (see churn_data).
-    names = {0: N_("detractor"), 1: N_("passive"), 2: N_("promoter")}
-    return _("NPS class: {label}").format(label=_(names.get(int(round(value)), N_("unknown"))))
-
-
-# How each feature of patron.analyze.churn_data reads in a sentence. Features not listed
-# read "<name> is <value>" (e.g. Telco's "Contract is Month-to-month").
-FEATURE_WORDING: dict[str, Callable[[float], str]] = {
-    "complaints": _count(N_("{n} complaint"), N_("{n} complaints")),
-    "complaints_open": _count(N_("{n} open complaint"), N_("{n} open complaints")),
-    "complaints_unresolved": _count(
-        N_("{n} unresolved complaint"), N_("{n} unresolved complaints")
-    ),
-    "complaints_resolved": _count(N_("{n} resolved complaint"), N_("{n} resolved complaints")),
-    "complaints_365d": _count(
-        N_("{n} complaint in the last year"), N_("{n} complaints in the last year")
-    ),
-    "days_to_resolve": _days(N_("complaints took {n} days to resolve")),
-    "days_since_last_complaint": _days(N_("last complaint {n} days ago")),
-    "days_since_last_purchase": _days(N_("{n} days since last purchase")),
-    "days_since_first_purchase": _days(N_("customer for {n} days")),
-    "purchases": _count(N_("{n} purchase"), N_("{n} purchases")),
-    "purchases_365d": _count(
-        N_("{n} purchase in the last year"), N_("{n} purchases in the last year")
-    ),
-    "purchase_trend": _change(
-        N_("buying fell by {points} purchases a year"),
-        N_("buying rose by {points} purchases a year"),
-    ),
-    "mean_days_between": _days(N_("buys every {n} days on average")),
-    "silence_ratio": lambda v: _("silent for {ratio}× the usual gap between purchases").format(
-        ratio=format_number(v, decimals=1)
-    ),
-    "revenue": _money(N_("total spend {amount}")),
-    "revenue_365d": _money(N_("spend in the last year {amount}")),
-    "mean_spend": _money(N_("average spend {amount}")),
-    "discount_share": _share(N_("{share} of spend discounted")),
-    "interactions": _count(N_("{n} contact"), N_("{n} contacts")),
-    "service_contacts": _count(N_("{n} service contact"), N_("{n} service contacts")),
-    "interactions_90d": _count(
-        N_("{n} contact in the last 90 days"), N_("{n} contacts in the last 90 days")
-    ),
-    "days_since_last_interaction": _days(N_("last contact {n} days ago")),
-    "days_since_last_survey": _days(N_("last survey answer {n} days ago")),
-    "nps": _score(N_("would-recommend score {score} of 10")),
-    "nps_class": _nps,
-    "satisfaction": _score(N_("satisfaction score {score} of 100")),
-    "expectations": _score(N_("expectations score {score} of 100")),
-    "quality": _score(N_("quality score {score} of 100")),
-    "value": _score(N_("value score {score} of 100")),
-    "loyalty_intent": _score(N_("stated loyalty {score} of 100")),
-    "complaint_score": _score(N_("complaint-handling score {score} of 100")),
-    "image": _score(N_("image score {score} of 100")),
-    "satisfaction_change": _change(
-        N_("satisfaction score fell by {points} points"),
-        N_("satisfaction score rose by {points} points"),
-    ),
-    "value_change": _change(
-        N_("value score fell by {points} points"), N_("value score rose by {points} points")
-    ),
-    "quality_change": _change(
-        N_("quality score fell by {points} points"), N_("quality score rose by {points} points")
-    ),
-}
-
-# Plain names of the workspace features (for importance tables and the report).
-FEATURE_NAMES: dict[str, str] = {
-    "complaints": N_("complaints"),
-    "complaints_open": N_("open complaints"),
-    "complaints_unresolved": N_("unresolved complaints"),
-    "complaints_resolved": N_("resolved complaints"),
-    "complaints_365d": N_("complaints in the last year"),
-    "days_to_resolve": N_("days to resolve complaints"),
-    "days_since_last_complaint": N_("days since last complaint"),
-    "days_since_last_purchase": N_("days since last purchase"),
-    "days_since_first_purchase": N_("customer age (days)"),
-    "purchases": N_("purchases"),
-    "purchases_365d": N_("purchases in the last year"),
-    "purchase_trend": N_("change in yearly purchases"),
-    "mean_days_between": N_("mean days between purchases"),
-    "silence_ratio": N_("silence against own rhythm"),
-    "revenue": N_("total spend"),
-    "revenue_365d": N_("spend in the last year"),
-    "mean_spend": N_("average spend"),
-    "discount_share": N_("discount share"),
-    "interactions": N_("contacts"),
-    "service_contacts": N_("service contacts"),
-    "interactions_90d": N_("contacts in the last 90 days"),
-    "days_since_last_interaction": N_("days since last contact"),
-    "days_since_last_survey": N_("days since last survey answer"),
-    "nps": N_("would-recommend score"),
-    "nps_class": N_("NPS class"),
-    "satisfaction": N_("satisfaction score"),
-    "expectations": N_("expectations score"),
-    "quality": N_("quality score"),
-    "value": N_("value score"),
-    "loyalty_intent": N_("stated loyalty"),
-    "complaint_score": N_("complaint-handling score"),
-    "image": N_("image score"),
-    "satisfaction_change": N_("change in satisfaction score"),
-    "value_change": N_("change in value score"),
-    "quality_change": N_("change in quality score"),
-}
-
-
-# What a missing value means, where it means something.
-_SURVEY = N_("no survey answer on record")
-MISSING_WORDING: dict[str, str] = {
-    "silence_ratio": N_("only one purchase so far"),
-    "mean_days_between": N_("only one purchase so far"),
-    "days_to_resolve": N_("no complaint resolved yet"),
-    "days_since_last_complaint": N_("no complaint on record"),
-    "days_since_last_interaction": N_("no contact on record"),
-    "days_since_last_survey": _SURVEY,
-    **dict.fromkeys(
-        (
-            "nps",
-            "nps_class",
-            "satisfaction",
-            "expectations",
-            "quality",
-            "value",
-            "loyalty_intent",
-            "complaint_score",
-            "image",
-        ),
-        _SURVEY,
-    ),
-}
-
-
-def feature_name(feature: str) -> str:
-    """A feature's name in the current language (unknown features keep their column name)."""
-    return _(FEATURE_NAMES[feature]) if feature in FEATURE_NAMES else feature
-
-
-def describe_feature(feature: str, value: Any) -> str:
-    """One customer's value of one feature, in words ("3 unresolved complaints")."""
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        if feature in MISSING_WORDING:
-            return _(MISSING_WORDING[feature])
-        return _("no {feature} on record").format(feature=feature_name(feature))
-    wording = FEATURE_WORDING.get(feature)
-    if wording is not None and isinstance(value, int | float | np.integer | np.floating):
-        return wording(float(value))
-    if isinstance(value, float | np.floating):
-        shown = format_number(float(value), decimals=0 if float(value).is_integer() else 2)
-    else:
-        shown = str(value)
-    return _("{feature} is {value}").format(feature=feature_name(feature), value=shown)
-
-
-# ---------------------------------------------------------------------------------------
-# The model
-# ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class ChurnEvaluation:
-    """How well churn is predicted on data the model did not see.
-
-    Attributes
-    ----------
-    roc_auc, pr_auc : float
-        Over all out-of-sample predictions pooled.
-    fold_roc_auc, fold_pr_auc : list of float
-        Per fold (cross-validation) or per snapshot (backtest).
-    base_rate : float
-        Share of customers who churned.
-    lift : DataFrame
-        By decile of predicted risk (1 = riskiest): customers, churners, churn rate,
-        lift over the base rate, cumulative share of churners captured.
-    calibration : DataFrame
-        Mean predicted probability against observed churn rate per quantile bin.
-    predictions : Series
-        The out-of-sample probability per customer.
-    """
-
-    roc_auc: float
-    pr_auc: float
-    fold_roc_auc: list[float]
-    fold_pr_auc: list[float]
-    base_rate: float
-    lift: pd.DataFrame
-    calibration: pd.DataFrame
-    predictions: pd.Series
-    method: str = "cv"
-    brier: float = float("nan")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "method": self.method,
-            "roc_auc": self.roc_auc,
-            "pr_auc": self.pr_auc,
-            "brier": self.brier,
-            "fold_roc_auc": self.fold_roc_auc,
-            "fold_pr_auc": self.fold_pr_auc,
-            "base_rate": self.base_rate,
-            "lift": self.lift.to_dict(orient="records"),
-            "calibration": self.calibration.to_dict(orient="records"),
-        }
-
-    def printer(self) -> Printer:
-        facts = {
-            _("ROC AUC"): self.roc_auc,
-            _("PR AUC"): self.pr_auc,
-            _("Brier score"): self.brier,
-            _("churn rate"): self.base_rate,
-            _("ROC AUC by fold"): ", ".join(f"{v:.3f}" for v in self.fold_roc_auc),
-        }
-        return Printer(
-            title=_("Churn prediction on unseen customers ({method})").format(method=self.method),
-            facts=facts,
-            tables=[(_("Lift by decile of risk"), self.lift)],
-        )
-
-
-def evaluate_predictions(
-    y: np.ndarray, proba: np.ndarray, *, index: pd.Index | None = None, folds=None, method="cv"
-) -> ChurnEvaluation:
-    """ROC/PR AUC, lift by decile and the calibration table for out-of-sample predictions."""
-    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
-
-    y = np.asarray(y, dtype=int)
-    proba = np.asarray(proba, dtype=float)
-    fold_roc, fold_pr = [], []
-    for mask in folds or []:
-        if 0 < y[mask].sum() < mask.sum():
-            fold_roc.append(float(roc_auc_score(y[mask], proba[mask])))
-            fold_pr.append(float(average_precision_score(y[mask], proba[mask])))
-    both = 0 < y.sum() < len(y)
-    return ChurnEvaluation(
-        roc_auc=float(roc_auc_score(y, proba)) if both else float("nan"),
-        pr_auc=float(average_precision_score(y, proba)) if both else float("nan"),
-        fold_roc_auc=fold_roc,
-        fold_pr_auc=fold_pr,
-        base_rate=float(y.mean()) if len(y) else float("nan"),
-        lift=lift_table(y, proba),
-        calibration=calibration_table(y, proba),
-        predictions=pd.Series(proba, index=index, name="churn_probability"),
-        method=method,
-        brier=float(brier_score_loss(y, proba)) if len(y) else float("nan"),
-    )
-
-
-def lift_table(y: np.ndarray, proba: np.ndarray, *, groups: int = 10) -> pd.DataFrame:
-    """Churn rate and lift by decile of predicted risk (decile 1 = highest risk)."""
-    y = np.asarray(y, dtype=int)
-    order = np.argsort(-np.asarray(proba), kind="stable")
-    decile = np.empty(len(y), dtype=int)
-    decile[order] = np.arange(len(y)) * groups // max(len(y), 1) + 1
-    frame = pd.DataFrame({"decile": decile, "churned": y, "probability": proba})
-    table = frame.groupby("decile").agg(
-        customers=("churned", "size"),
-        churners=("churned", "sum"),
-        mean_probability=("probability", "mean"),
-    )
-    base = y.mean() if len(y) else float("nan")
-    table["churn_rate"] = table["churners"] / table["customers"]
-    table["lift"] = table["churn_rate"] / base if base else float("nan")
-    total = table["churners"].sum()
-    table["captured"] = table["churners"].cumsum() / total if total else float("nan")
-    return table.reset_index()
-
-
-def calibration_table(y: np.ndarray, proba: np.ndarray, *, bins: int = 10) -> pd.DataFrame:
-    """Mean predicted probability against observed churn rate, in quantile bins."""
-    frame = pd.DataFrame({"y": np.asarray(y, dtype=int), "p": np.asarray(proba, dtype=float)})
-    if frame.empty:
-        return pd.DataFrame(columns=["bin", "customers", "predicted", "observed"])
-    ranks = frame["p"].rank(method="first")
-    frame["bin"] = np.ceil(ranks * bins / len(frame)).astype(int).clip(1, bins)
-    table = frame.groupby("bin").agg(
-        customers=("y", "size"), predicted=("p", "mean"), observed=("y", "mean")
-    )
-    return table.reset_index()
-
-
-class ChurnModel:
+class ChurnModel(PatronEstimator):
     """Calibrated LightGBM churn model with reasons in words.
 
     Parameters
@@ -498,9 +100,13 @@ class ChurnModel:
     booster_ : lightgbm.LGBMClassifier
         Fitted on all training rows; gives the reasons and feature importance.
     calibrated_ : sklearn.calibration.CalibratedClassifierCV or None
+    calibration_method_ : str
+        The calibration used (``isotonic``, ``sigmoid`` or ``none``).
     feature_importance_ : Series
         Mean absolute contribution to the log-odds (over at most 5,000 training rows),
         largest first.
+    feature_importance_se_ : Series
+        Its standard error over those rows (standard deviation / √rows), same order.
     base_rate_ : float
     n_customers_ : int
     notes_ : list of str
@@ -542,31 +148,7 @@ class ChurnModel:
         self.random_state = random_state
         self.n_jobs = n_jobs
 
-    # -- scikit-learn habits -----------------------------------------------------------
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        import inspect
-
-        names = [p for p in inspect.signature(type(self).__init__).parameters if p != "self"]
-        return {name: getattr(self, name) for name in names}
-
-    def set_params(self, **params: Any) -> ChurnModel:
-        for key, value in params.items():
-            if key not in self.get_params():
-                raise InputError(_("unknown parameter {name}").format(name=key))
-            setattr(self, key, value)
-        return self
-
-    def __repr__(self) -> str:
-        if hasattr(self, "n_customers_"):
-            return (
-                f"<patron.ChurnModel: fitted on {self.n_customers_:,} customers, "
-                f"{len(self.features_)} features>"
-            )
-        return "<patron.ChurnModel>"
-
-    def _check_fitted(self) -> None:
-        if not hasattr(self, "booster_"):
-            raise NotFittedError(_("this ChurnModel is not fitted yet: call fit(table) first"))
+    _fitted_attr: ClassVar[str] = "booster_"
 
     # -- input --------------------------------------------------------------------------
     def _split(self, table: pd.DataFrame, *, need_label: bool) -> tuple[pd.DataFrame, Any]:
@@ -704,11 +286,11 @@ class ChurnModel:
             )
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", message=".*feature names.*")
-            self._method = self._calibration_method(len(y))
+            self.calibration_method_ = self._calibration_method(len(y))
             if len(y) < 50_000:
                 self.booster_ = self._classifier(len(y)).fit(X, y)
             folds = min(self.calibration_folds, int(min(np.bincount(y))))
-            if self._method == "none" or folds < 2:
+            if self.calibration_method_ == "none" or folds < 2:
                 if not hasattr(self, "booster_") or len(y) >= 50_000:
                     self.booster_ = self._classifier(len(y)).fit(X, y)
                 self.calibrated_ = None
@@ -724,12 +306,12 @@ class ChurnModel:
                 )
                 self.booster_ = self._classifier(len(fit_rows)).fit(X.iloc[fit_rows], y[fit_rows])
                 self.calibrated_ = CalibratedClassifierCV(
-                    FrozenEstimator(self.booster_), method=self._method
+                    FrozenEstimator(self.booster_), method=self.calibration_method_
                 ).fit(X.iloc[held], y[held])
             else:
                 cv = StratifiedKFold(folds, shuffle=True, random_state=self.random_state)
                 self.calibrated_ = CalibratedClassifierCV(
-                    self._classifier(len(y)), method=self._method, cv=cv
+                    self._classifier(len(y)), method=self.calibration_method_, cv=cv
                 ).fit(X, y)
 
     def fit(self, table: pd.DataFrame) -> ChurnModel:
@@ -765,10 +347,12 @@ class ChurnModel:
         if len(X) > 5_000:
             rows = np.random.default_rng(self.random_state).choice(len(X), 5_000, replace=False)
             X = X.iloc[np.sort(rows)]
-        contributions = self._contributions(X)
-        self.feature_importance_ = (
-            contributions.abs().mean().sort_values(ascending=False).rename("importance")
-        )
+        size = self._contributions(X).abs()
+        importance = size.mean().sort_values(ascending=False, kind="stable")
+        self.feature_importance_ = importance.rename("importance")
+        self.feature_importance_se_ = (
+            size.std(ddof=1).reindex(importance.index) / np.sqrt(len(size))
+        ).rename("se")
         return self
 
     # -- answers ------------------------------------------------------------------------
@@ -781,7 +365,7 @@ class ChurnModel:
 
     def predict_proba(self, table: pd.DataFrame) -> pd.Series:
         """Calibrated probability of churn per customer (indexed by the id column)."""
-        self._check_fitted()
+        self.check_is_fitted()
         features, _y = self._split(table, need_label=False)
         X = self._design(features, fitting=False)
         return pd.Series(self._proba_design(X), index=X.index, name="churn_probability")
@@ -794,7 +378,7 @@ class ChurnModel:
 
     def contributions(self, table: pd.DataFrame) -> pd.DataFrame:
         """Each feature's TreeSHAP contribution to each customer's log-odds of churn."""
-        self._check_fitted()
+        self.check_is_fitted()
         features, _y = self._split(table, need_label=False)
         return self._contributions(self._design(features, fitting=False))
 
@@ -804,12 +388,12 @@ class ChurnModel:
         A reason is a feature whose contribution raises that customer's risk (positive
         log-odds contribution), worded from the customer's own value.
         """
-        self._check_fitted()
+        self.check_is_fitted()
         features, _y = self._split(table, need_label=False)
         X = self._design(features, fitting=False)
         contrib = self._contributions(X).to_numpy()
         return pd.Series(
-            _reason_lists(contrib, features, self.features_, top=top),
+            reason_lists(contrib, features, self.features_, top=top),
             index=X.index,
             name="reasons",
         )
@@ -822,7 +406,7 @@ class ChurnModel:
         ``reasons_for`` limits the reasons to that many riskiest customers (the others get
         an empty list): contributions cost more than probabilities on a large base.
         """
-        self._check_fitted()
+        self.check_is_fitted()
         features, _y = self._split(table, need_label=False)
         X = self._design(features, fitting=False)
         proba = self._proba_design(X)
@@ -833,7 +417,7 @@ class ChurnModel:
         reasons: list[list[str]] = [[] for _i in range(len(proba))]
         if len(chosen):
             contrib = self._contributions(X.iloc[chosen]).to_numpy()
-            worded = _reason_lists(contrib, features.iloc[chosen], self.features_, top=top)
+            worded = reason_lists(contrib, features.iloc[chosen], self.features_, top=top)
             for position, words in zip(chosen, worded, strict=True):
                 reasons[position] = words
         frame = pd.DataFrame(
@@ -855,7 +439,7 @@ class ChurnModel:
         masks = []
         splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
         for train, test in splitter.split(X, y):
-            part = _clone(self)
+            part = clone(self)
             part.features_, part.categories_ = self.features_, self.categories_
             part._fit_design(X.iloc[train], y[train])
             proba[test] = part._proba_design(X.iloc[test])
@@ -866,9 +450,21 @@ class ChurnModel:
             y, proba, index=X.index, folds=masks, method=_("{k}-fold stratified CV").format(k=folds)
         )
 
-    def summary(self) -> pd.DataFrame:
-        """Feature importance: mean |contribution| to the log-odds, with its share."""
-        self._check_fitted()
+    def _summary(self) -> pd.DataFrame:
+        """Each feature's mean |contribution| to the log-odds (``coef``) over the rows used
+        for importance, with its standard error (std / √rows), interval, z and p."""
+        return summary_frame(
+            self.feature_importance_.to_numpy(),
+            self.feature_importance_se_.to_numpy(),
+            index=self.feature_importance_.index,
+            name="feature",
+        )
+
+    def drivers(self) -> pd.DataFrame:
+        """What drives churn, in words: per feature its name in the current language
+        (``feature``), mean |contribution| to the log-odds (``importance``) and its share
+        of the total (``share``), largest first; indexed by the column name."""
+        self.check_is_fitted()
         imp = self.feature_importance_
         total = imp.sum()
         return pd.DataFrame(
@@ -880,8 +476,7 @@ class ChurnModel:
             index=pd.Index(imp.index, name="column"),
         )
 
-    def printer(self) -> Printer:
-        self._check_fitted()
+    def _printer(self, decimals: int = 3) -> Printer:
         return Printer(
             title=_("Churn model fitted on {n} customers").format(
                 n=format_number(self.n_customers_)
@@ -889,55 +484,9 @@ class ChurnModel:
             facts={
                 _("churn rate"): self.base_rate_,
                 _("features"): len(self.features_),
-                _("calibration"): self._method,
+                _("calibration"): self.calibration_method_,
             },
-            tables=[(_("What drives churn"), self.summary().head(15))],
+            tables=[(_("What drives churn"), self.drivers().head(15))],
             notes=list(self.notes_),
-        )
-
-    def print_summary(self, decimals: int = 3) -> None:
-        printer = self.printer()
-        printer.decimals = decimals
-        printer.print()
-
-    def _repr_html_(self) -> str:
-        return self.printer().to_html() if hasattr(self, "booster_") else repr(self)
-
-
-def _clone(model: ChurnModel) -> ChurnModel:
-    return type(model)(**model.get_params())
-
-
-def _reason_lists(
-    contrib: np.ndarray, features: pd.DataFrame, names: list[str], *, top: int
-) -> list[list[str]]:
-    """Word the ``top`` positive contributions of each row (vectorised selection)."""
-    n = contrib.shape[0]
-    if n == 0:
-        return []
-    k = min(top, contrib.shape[1])
-    idx = np.argsort(-contrib, axis=1, kind="stable")[:, :k]
-    values = features[names].to_numpy(dtype=object)
-    out: list[list[str]] = []
-    for row in range(n):
-        words: list[str] = []
-        for j in idx[row]:
-            if contrib[row, j] <= 0:
-                break
-            text = describe_feature(names[j], values[row, j])
-            if text not in words:  # two rhythm features can say the same thing
-                words.append(text)
-        out.append(words)
-    return out
-
-
-def check_rate(rate: float) -> None:
-    """Warn when a label is so rare or common that AUCs mean little."""
-    if rate < 0.01 or rate > 0.99:
-        warnings.warn(
-            _("churn rate {rate} is extreme: the AUCs are unreliable").format(
-                rate=format_percent(rate)
-            ),
-            StatisticalWarning,
-            stacklevel=2,
+            decimals=decimals,
         )

@@ -19,14 +19,16 @@ import numpy as np
 import pandas as pd
 
 from patron.core.i18n import _, format_date
-from patron.core.vocabulary import DEFAULT_VOCABULARY, Vocabulary
+from patron.core.vocabulary import DEFAULT_VOCABULARY, UNIT_DAYS, Vocabulary
 from patron.exceptions import InputError
 
 __all__ = [
     "CustomerHistory",
     "parse_horizon",
     "churn_table",
+    "end_of_day",
     "CONSTRUCT_FEATURES",
+    "UNRESOLVED_OUTCOMES",
 ]
 
 # Survey constructs → feature names (ACSI/ECSI names, Chinese names and item prefixes).
@@ -42,7 +44,8 @@ CONSTRUCT_FEATURES: list[tuple[str, str]] = [
 # Customer attributes used as (categorical) features when the customers table has them.
 ATTRIBUTE_FEATURES = ("gender", "language", "country", "city", "acquisition_channel")
 _NPS_ITEMS = {"nps", "recommend", "would_recommend", "ltr"}
-_UNRESOLVED = {"unresolved", "rejected", "failed", "escalated_unresolved"}
+#: Complaint outcomes (or final statuses) that mean the complaint was closed unresolved.
+UNRESOLVED_OUTCOMES = ("unresolved", "rejected", "failed", "escalated_unresolved")
 
 
 def parse_horizon(value: str | int | timedelta) -> timedelta:
@@ -57,7 +60,7 @@ def parse_horizon(value: str | int | timedelta) -> timedelta:
             _("horizon {value!r} not understood: use e.g. 90d, 12w, 6m or 1y").format(value=value)
         )
     number, unit = float(match.group(1)), match.group(2) or "d"
-    days = {"d": 1.0, "w": 7.0, "m": 365.25 / 12, "y": 365.25}[unit] * number
+    days = UNIT_DAYS[unit.upper()] * number
     if days <= 0:
         raise InputError(_("horizon must be positive, got {value}").format(value=value))
     return timedelta(days=round(days))
@@ -68,7 +71,7 @@ def _utc(series: pd.Series) -> pd.Series:
     return out
 
 
-def _stamp(value: Any) -> pd.Timestamp:
+def end_of_day(value: Any) -> pd.Timestamp:
     """A snapshot as the END of its day in UTC (events during that day count as before)."""
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
@@ -217,7 +220,10 @@ class CustomerHistory:
         """Read the warehouse through the one reader: its scope, engine and vocabulary.
 
         Orders are the sales (by the workspace's vocabulary); survey answers are pivoted
-        by the engine to one row per answer, never loaded as millions of long rows.
+        by the engine to one row per answer, never loaded as millions of long rows. Every
+        table comes back in one order whatever the engine returned (DuckDB does not keep
+        the scan order, Spark has its partitions): the same warehouse gives the same
+        model, the same scores and the same figures on every run and engine.
         """
 
         def read(name: str, columns: list[str], table: Any = None) -> pd.DataFrame | None:
@@ -228,7 +234,7 @@ class CustomerHistory:
             table = table.select(wanted)
             if "customer_id" in wanted:
                 table = table.mutate(customer_id=table.customer_id.cast("string"))
-            return reader.to_pandas(table)
+            return _in_order(reader.to_pandas(table))
 
         orders = read(
             "orders",
@@ -277,6 +283,7 @@ class CustomerHistory:
             interactions=sub(self.interactions),
             answers=sub(self.answers),
             item_features=self.item_features,
+            vocabulary=self.vocabulary,
         )
         # The data still end when the whole history ends (horizons are checked on it).
         part._data_end = self.last_event
@@ -305,7 +312,15 @@ def _answers_from(reader: Any) -> tuple[pd.DataFrame | None, dict[str, str] | No
         wide.group_by(["customer_id", "_key"]).aggregate(at=wide.responded_at.max(), **columns)
     ).rename(columns={"_key": "response_id"})
     frame["at"] = _utc(frame["at"])
+    frame = frame.sort_values(["customer_id", "response_id"], kind="stable", ignore_index=True)
     return frame, _item_features(pairs)
+
+
+def _in_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """Rows sorted on every column, so that the engine's row order never matters."""
+    if frame.empty:
+        return frame.reset_index(drop=True)
+    return frame.sort_values(list(frame.columns), kind="stable", ignore_index=True)
 
 
 def _days(delta: pd.Series) -> pd.Series:
@@ -389,7 +404,7 @@ def _complaints(complaints: pd.DataFrame, at: pd.Timestamp, index: pd.Index) -> 
     )
     if "status" in past.columns:
         outcome = outcome.fillna(past["status"].astype("string").str.lower())
-    bad = outcome.isin(_UNRESOLVED).fillna(False).to_numpy()
+    bad = outcome.isin(UNRESOLVED_OUTCOMES).fillna(False).to_numpy()
     pos = index.get_indexer(past["customer_id"])
     ok = pos >= 0
     pos, k = pos[ok], len(index)
@@ -583,7 +598,7 @@ def churn_table(
     DataFrame
         ``customer_id`` column, the features and (with ``horizon``) ``churned``.
     """
-    at = _stamp(snapshot)
+    at = end_of_day(snapshot)
     behaviour = _behaviour(history.orders, at)
     if behaviour.empty:
         raise InputError(

@@ -12,15 +12,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
 
 import numpy as np
 import pandas as pd
+from sklearn.base import clone
 
 from patron.analyze.churn import ChurnEvaluation, ChurnModel, evaluate_predictions
 from patron.analyze.churn_data import CustomerHistory, churn_table, parse_horizon
 from patron.core.i18n import _, format_date, format_number, format_percent
-from patron.core.printer import Printer
 from patron.exceptions import InputError
 
 __all__ = ["ChurnRun", "predict_churn"]
@@ -39,6 +38,13 @@ class ChurnRun:
         riskiest first, indexed by ``customer_id``.
     evaluation : ChurnEvaluation or None
         The out-of-time backtest (None when the data are shorter than two horizons).
+    features : DataFrame
+        The table scored (features as of ``as_of``), indexed by ``customer_id``.
+    train_customers, train_rate : int, float
+        Customers the model learnt from at ``train_snapshot`` and the share of them who
+        did not buy within the horizon (the churn rate).
+    notes : list of str
+        What was done (sampling, orders not counted, no backtest and why).
     """
 
     model: ChurnModel
@@ -48,75 +54,9 @@ class ChurnRun:
     horizon: timedelta
     train_snapshot: date
     features: pd.DataFrame
+    train_customers: int = 0
+    train_rate: float = float("nan")
     notes: list[str] = field(default_factory=list)
-
-    def score_rows(self) -> pd.DataFrame:
-        """Rows for :func:`patron.collect.scores.write_scores` (metric ``churn_risk``)."""
-        scores = self.scores
-        return pd.DataFrame(
-            {
-                "customer_id": scores.index.astype(str),
-                "metric": "churn_risk",
-                "value": scores["churn_probability"].to_numpy(),
-                "label": [f"decile {d}" for d in scores["risk_decile"]],
-                "detail": [
-                    {"reasons": list(r), "horizon_days": self.horizon.days}
-                    for r in scores["reasons"]
-                ],
-            }
-        )
-
-    def to_dict(self, *, top: int = 20) -> dict[str, Any]:
-        head = self.scores.head(top)
-        return {
-            "as_of": self.as_of.isoformat(),
-            "horizon_days": self.horizon.days,
-            "train_snapshot": self.train_snapshot.isoformat(),
-            "customers": len(self.scores),
-            "mean_probability": float(self.scores["churn_probability"].mean()),
-            "drivers": self.model.summary().reset_index().head(15).to_dict(orient="records"),
-            "evaluation": self.evaluation.to_dict() if self.evaluation else None,
-            "top": [
-                {
-                    "customer_id": str(cid),
-                    "churn_probability": float(row.churn_probability),
-                    "reasons": list(row.reasons),
-                }
-                for cid, row in head.iterrows()
-            ],
-            "notes": self.notes,
-        }
-
-    def printer(self, *, top: int = 15) -> Printer:
-        head = self.scores.head(top)
-        table = pd.DataFrame(
-            {
-                _("churn probability"): head["churn_probability"].to_numpy(),
-                _("reasons"): ["; ".join(r) for r in head["reasons"]],
-            },
-            index=pd.Index(head.index.astype(str), name=_("customer")),
-        )
-        facts: dict[str, Any] = {
-            _("as of"): format_date(self.as_of),
-            _("horizon (days)"): self.horizon.days,
-            _("customers scored"): len(self.scores),
-            _("mean churn probability"): format_percent(
-                float(self.scores["churn_probability"].mean())
-            ),
-        }
-        if self.evaluation is not None:
-            facts[_("backtest ROC AUC")] = self.evaluation.roc_auc
-            facts[_("backtest PR AUC")] = self.evaluation.pr_auc
-            facts[_("top-decile lift")] = float(self.evaluation.lift["lift"].iloc[0])
-        return Printer(
-            title=_("Churn risk over the next {days} days").format(days=self.horizon.days),
-            facts=facts,
-            tables=[
-                (_("What drives churn"), self.model.summary().head(10)),
-                (_("Customers most at risk"), table),
-            ],
-            notes=self.notes + list(self.model.notes_),
-        )
 
 
 def predict_churn(
@@ -145,7 +85,7 @@ def predict_churn(
     train_at = as_of - span
     notes: list[str] = list(history.notes)
     base = model or ChurnModel()
-    params = {**base.get_params(), "label": "churned", "id_col": "customer_id"}
+    params = {"label": "churned", "id_col": "customer_id"}
     evaluation = None
     back_test = None
     # The model learns from at most ``max_train_rows`` customers: on a larger base the
@@ -172,7 +112,7 @@ def predict_churn(
             notes.append(_("no backtest: {reason}").format(reason=exc))
         else:
             if back_train["churned"].nunique() == 2 and back_test["churned"].nunique() == 2:
-                checker = ChurnModel(**params).fit(back_train)
+                checker = clone(base).set_params(**params).fit(back_train)
                 proba = checker.predict_proba(back_test.drop(columns=["churned"]))
                 evaluation = evaluate_predictions(
                     back_test["churned"].to_numpy(),
@@ -188,7 +128,7 @@ def predict_churn(
     if back_test is None:
         back_test = churn_table(learn_from, train_at, horizon=span, active_within=active_within)
     train = back_test
-    fitted = ChurnModel(**params).fit(train)
+    fitted = clone(base).set_params(**params).fit(train)
     today = churn_table(history, as_of, active_within=active_within)
     scores = fitted.score(today, top=top_reasons, reasons_for=reasons_for)
     notes.append(
@@ -209,5 +149,7 @@ def predict_churn(
         horizon=span,
         train_snapshot=train_at,
         features=today.set_index("customer_id"),
+        train_customers=len(train),
+        train_rate=float(train["churned"].mean()),
         notes=notes,
     )

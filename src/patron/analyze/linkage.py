@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from patron.analyze.churn_data import CustomerHistory, parse_horizon
+from patron.analyze.churn_data import UNRESOLVED_OUTCOMES, CustomerHistory, parse_horizon
+from patron.analyze.churn_words import feature_name
 from patron.core.i18n import N_, _
 from patron.exceptions import InputError
 
@@ -310,7 +311,7 @@ def complaint_recovery(
         )
         closed = c["resolved_at"].notna() if "resolved_at" in c.columns else outcome.notna()
         c["kind"] = np.where(
-            outcome.isin(["unresolved", "rejected", "failed"]).fillna(False) | ~closed,
+            outcome.isin(UNRESOLVED_OUTCOMES).fillna(False) | ~closed,
             "unresolved",
             "resolved",
         )
@@ -400,8 +401,6 @@ def value_at_risk_by_driver(
     at_risk = clv.loc[common].clip(lower=0) * churn_probability.loc[common]
     share = positive.div(total, axis=0).fillna(0.0)
     by_driver = share.mul(at_risk, axis=0).sum().sort_values(ascending=False)
-    from patron.analyze.churn import feature_name
-
     return pd.DataFrame(
         {
             "driver": by_driver.index,
@@ -471,11 +470,10 @@ def retention_elasticity(
         customers = int(history.orders["customer_id"].nunique())
     if revenue_per_customer is None:
         span = pd.Timedelta(parse_horizon(horizon))
-        stop = history.last_event
-        recent = history.orders[history.orders["ordered_at"] > stop - span]
+        stop = _window_end(history, end)
+        at = history.orders["ordered_at"]
+        recent = history.orders[(at > stop - span) & (at <= stop)]
         revenue_per_customer = float(recent.groupby("customer_id")["amount"].sum().mean())
-    from patron.analyze.churn import feature_name
-
     table = pd.DataFrame(
         {
             "driver": present,

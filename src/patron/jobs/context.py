@@ -182,6 +182,12 @@ class AnalysisContext:
             self._cache["history"] = CustomerHistory.from_reader(self.reader)
         return self._cache["history"]
 
+    def cached(self, key: Any, compute: Any) -> Any:
+        """``compute()`` once per context and ``key`` (a model run two report sections share)."""
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
     def cli_args(self, *, as_of: bool = True) -> str:
         """The options that make a command see what this context sees."""
         parts = []

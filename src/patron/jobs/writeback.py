@@ -51,7 +51,19 @@ def value_scores(frame: pd.DataFrame, metric: str, value_col: str) -> pd.DataFra
     )
 
 
-#: The scores each customer-base job writes back.
+def churn_scores(frame: pd.DataFrame) -> pd.DataFrame:
+    """Score rows of metric ``churn_risk``: the probability, its risk decile as label, the
+    reasons (and the horizon, when known) as detail."""
+    out = label_scores(frame, "churn_risk", "risk_label", value_col="churn_probability")
+    details = [{"reasons": list(r)} for r in frame["reasons"]]
+    if "horizon_days" in frame.columns:
+        for detail, days in zip(details, frame["horizon_days"], strict=True):
+            detail["horizon_days"] = int(days)
+    out["detail"] = details
+    return out
+
+
+#: The scores each job writes back.
 SCORES = {
     "segments": lambda f: [
         label_scores(f, "rfm_segment", "rfm_segment", value_col="rfm_score"),
@@ -62,7 +74,10 @@ SCORES = {
     "lifecycle": lambda f: [label_scores(f, "lifecycle_stage", "stage")],
     "loyalty": lambda f: [label_scores(f, "loyalty_type", "loyalty_type", reason_col="reason")],
     "csi": lambda f: [value_scores(f, "csi_satisfaction", "csi_satisfaction")],
+    "churn": lambda f: [churn_scores(f)],
 }
+#: The model a job's scores are stored as coming from (default ``patron.analyze``).
+MODELS = {"churn": "churn-lightgbm"}
 
 
 def write_parquet(workspace: Any, name: str, frame: pd.DataFrame) -> Path:
@@ -79,7 +94,7 @@ def write_back(
     result: JobResult,
     scores: list[pd.DataFrame] | None = None,
     *,
-    model: str = "patron.analyze",
+    model: str | None = None,
 ) -> tuple[int, Path]:
     """Store a job's per-customer scores as of its date and its table in the warehouse.
 
@@ -97,6 +112,9 @@ def write_back(
     if scores:
         as_of = result.as_of or date.today()
         written = write_scores(
-            workspace, pd.concat(scores, ignore_index=True), as_of=as_of, model=model
+            workspace,
+            pd.concat(scores, ignore_index=True),
+            as_of=as_of,
+            model=model or MODELS.get(result.job, "patron.analyze"),
         )
     return written, path

@@ -10,46 +10,60 @@ from patron.report.section import (
     Missing,
     ReportContext,
     Section,
+    count,
     html_table,
     num,
     pct,
 )
+from patron.report.sections.churn import churn_command, churn_result
 
-# ---------------------------------------------------------------------------------------
-# Complaint recovery and the satisfaction links
-# ---------------------------------------------------------------------------------------
+
+def _command(ctx: ReportContext, view: str) -> str:
+    """The ``patron linkage VIEW`` command whose ``--json`` figures the report shows."""
+    return f"patron linkage {view} --horizon {ctx.horizon} {ctx.analysis.cli_args()}"
+
+
+def _rates(table, *, x_title: str, line: bool = False) -> dict:
+    return charts.rate_with_interval(
+        table,
+        x="label",
+        rate="retention",
+        low="retention_low",
+        high="retention_high",
+        x_title=x_title,
+        y_title=_("bought again"),
+        sort=list(table["label"]),
+        line=line,
+    )
 
 
 def recovery_section(ctx: ReportContext) -> Section:
+    from patron.analyze.linkage import COMPLAINT_CLASSES
+    from patron.jobs import linkage
+
     section = Section(
         "recovery",
         _("Complaint recovery"),
-        f"patron linkage recovery --horizon {ctx.horizon} {ctx.ws_arg}",
+        _command(ctx, "recovery"),
         intro=_(
             "Did customers buy again within the horizon after a purchase with no complaint, a "
             "resolved complaint or an unresolved one? Bars show the share with its 95 % interval."
         ),
     )
-    from patron.analyze import linkage
-
     if not ctx.has("complaints"):
         raise Missing(_("no complaints in the workspace"))
-    table = linkage.complaint_recovery(ctx.history, horizon=ctx.horizon)
-    ctx.shared["recovery"] = table
-    order = list(table["label"])
+    result = linkage.recovery(ctx.analysis, horizon=ctx.horizon)
+    f = section.figures = result.figures
+    table = result.tables["rows"]
+    section.facts = [(_("purchases followed"), count(f["purchases"]))] + [
+        (_("bought again: {label}").format(label=_(label)), pct(f[f"retention_{kind}"]))
+        for kind, label in COMPLAINT_CLASSES.items()
+        if f"retention_{kind}" in f
+    ]
     section.charts.append(
         Chart(
             _("Retention after a purchase, by complaint outcome"),
-            charts.rate_with_interval(
-                table,
-                x="label",
-                rate="retention",
-                low="retention_low",
-                high="retention_high",
-                x_title=_("complaint"),
-                y_title=_("bought again"),
-                sort=order,
-            ),
+            _rates(table, x_title=_("complaint")),
         )
     )
     shown = table[
@@ -78,71 +92,59 @@ def recovery_section(ctx: ReportContext) -> Section:
             ),
         )
     )
-    by = table.set_index("complaint")
-    if {"none", "unresolved"} <= set(by.index):
+    if "retention_none" in f and "retention_unresolved" in f:
         ctx.shared["recovery_finding"] = _(
             "An unresolved complaint cuts the chance of buying again from {none} to {bad}; a resolved one keeps {good}."
         ).format(
-            none=pct(by.loc["none", "retention"]),
-            bad=pct(by.loc["unresolved", "retention"]),
-            good=pct(by.loc["resolved", "retention"]) if "resolved" in by.index else "–",
+            none=pct(f["retention_none"]),
+            bad=pct(f["retention_unresolved"]),
+            good=pct(f["retention_resolved"]) if "retention_resolved" in f else "–",
         )
     return section
 
 
 def linkage_section(ctx: ReportContext) -> Section:
+    from patron.jobs import linkage
+
     section = Section(
         "linkage",
         _("Satisfaction and what customers did next"),
-        f"patron linkage satisfaction --horizon {ctx.horizon} {ctx.ws_arg}",
+        _command(ctx, "satisfaction"),
         intro=_(
             "Satisfaction is not loyalty: how often customers bought again after each answer, by "
             "satisfaction level, by NPS class and by whether the experience met expectations."
         ),
     )
-    from patron.analyze import linkage
-
     if not ctx.has("responses"):
         raise Missing(_("no survey answers in the workspace"))
-    curve = linkage.satisfaction_loyalty_curve(ctx.history, horizon=ctx.horizon)
+    result = linkage.satisfaction(ctx.analysis, horizon=ctx.horizon)
+    f = section.figures = result.figures
+    curve = result.tables["rows"]
+    section.facts = [
+        (_("answers followed"), count(f["answers"])),
+        (_("retention, highest against lowest level"), pct(f["retention_gap"])),
+    ]
     section.charts.append(
         Chart(
             _("Bought again by satisfaction level (figure 5-2)"),
-            charts.rate_with_interval(
-                curve,
-                x="label",
-                rate="retention",
-                low="retention_low",
-                high="retention_high",
-                x_title=_("satisfaction"),
-                y_title=_("bought again"),
-                sort=list(curve["label"]),
-                line=True,
-            ),
+            _rates(curve, x_title=_("satisfaction"), line=True),
         )
     )
+    # Each further view is its own job, with its own command beside its chart.
     try:
-        nps = linkage.nps_repeat(ctx.history, horizon=ctx.horizon)
+        nps = linkage.nps(ctx.analysis, horizon=ctx.horizon)
     except InputError as exc:
         section.notes.append(str(exc))
     else:
         section.charts.append(
             Chart(
                 _("Bought again by NPS class"),
-                charts.rate_with_interval(
-                    nps,
-                    x="label",
-                    rate="retention",
-                    low="retention_low",
-                    high="retention_high",
-                    x_title=_("NPS class"),
-                    y_title=_("bought again"),
-                    sort=list(nps["label"]),
-                ),
+                _rates(nps.tables["rows"], x_title=_("NPS class")),
+                command=_command(ctx, "nps"),
             )
         )
     try:
-        classes = linkage.expectation_classes(ctx.history, horizon=ctx.horizon)
+        classes = linkage.expectations(ctx.analysis, horizon=ctx.horizon).tables["rows"]
     except InputError as exc:
         section.notes.append(str(exc))
     else:
@@ -166,7 +168,7 @@ def linkage_section(ctx: ReportContext) -> Section:
             )
         )
     try:
-        elasticity = linkage.retention_elasticity(ctx.history, horizon=ctx.horizon)
+        elasticity = linkage.elasticity(ctx.analysis, horizon=ctx.horizon).tables["rows"]
     except InputError as exc:
         section.notes.append(str(exc))
     else:
@@ -181,6 +183,7 @@ def linkage_section(ctx: ReportContext) -> Section:
                     y_title=_("revenue kept"),
                     horizontal=True,
                 ),
+                command=_command(ctx, "elasticity"),
             )
         )
         best = elasticity.iloc[0]
@@ -198,27 +201,24 @@ def value_at_risk_section(ctx: ReportContext) -> Section:
     section = Section(
         "value_at_risk",
         _("Value at risk"),
-        f"patron churn --horizon {ctx.horizon} {ctx.ws_arg}",
+        churn_command(ctx, value_at_risk=True),
         intro=_(
             "Σ CLV × churn probability: the value the risky customers take with them, by segment and by reason."
         ),
     )
-    from patron.analyze import linkage
-
-    run, clv = ctx.shared.get("churn"), ctx.shared.get("clv")
-    if run is None or clv is None:
-        raise Missing(_("needs both the churn and the CLV sections"))
-    p = run.scores["churn_probability"]
-    segments = ctx.shared.get("rfm")
-    table = linkage.value_at_risk(clv, p, segment=segments)
-    total = float(table["value_at_risk"].sum())
-    ctx.shared["value_at_risk"] = total
-    section.facts = [(_("value at risk"), ctx.money(total))]
+    result = churn_result(ctx, value_at_risk=True)
+    f = section.figures = result.figures
+    ctx.shared["value_at_risk"] = f["value_at_risk"]
+    section.facts = [
+        (_("value at risk"), ctx.money(f["value_at_risk"])),
+        (_("customers valued"), count(f["customers_valued"])),
+        (_("their 12-month CLV"), ctx.money(f["clv_total"])),
+    ]
     section.charts.append(
         Chart(
             _("Value at risk by segment"),
             charts.bar(
-                table,
+                result.tables["value_at_risk"],
                 x="segment",
                 y="value_at_risk",
                 x_title=_("segment"),
@@ -227,18 +227,11 @@ def value_at_risk_section(ctx: ReportContext) -> Section:
             ),
         )
     )
-    sample = run.scores.index[: min(len(run.scores), 10_000)]
-    contributions = run.model.contributions(run.features.loc[sample].reset_index())
-    drivers = linkage.value_at_risk_by_driver(clv, p.loc[sample], contributions).head(10)
-    scale = (
-        total / max(float(drivers["value_at_risk"].sum()), 1e-9) if len(sample) < len(p) else 1.0
-    )
-    drivers["value_at_risk"] *= scale
     section.charts.append(
         Chart(
             _("Value at risk by reason"),
             charts.bar(
-                drivers,
+                result.tables["value_at_risk_by_reason"].head(10),
                 x="label",
                 y="value_at_risk",
                 x_title=_("reason"),
