@@ -30,6 +30,7 @@ from patron.core.csvsafe import safe_frame
 from patron.core.i18n import N_, _
 from patron.core.printer import Printer
 from patron.core.progress import ProgressCallback, as_callback, no_progress
+from patron.collect.workspace_setup import init_workspace
 from patron.core.workspace import Workspace
 
 __all__ = [
@@ -475,7 +476,7 @@ def run_demo(
         :mod:`patron.core.progress`); the CLI draws it as a bar.
     """
     report = as_callback(progress)
-    workspace = Workspace.init(directory)
+    workspace = init_workspace(directory)
     context = DemoContext(
         workspace=workspace,
         n_guests=n_guests,

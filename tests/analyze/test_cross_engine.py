@@ -114,4 +114,5 @@ def test_duckdb_and_spark_agree(engines, cdnow_sample, tmp_path: Path) -> None:
     orders = pd.read_parquet(paths["orders"])
     buyers = orders.loc[orders["status"] != "returned", "customer_id"].nunique()
     assert len(duck["features"]) == buyers == 586
-    assert duck["features"]["complaints"].sum() == 67
+    # The complaints of those buyers (one of the 67 came from a customer who never bought).
+    assert duck["features"]["complaints"].sum() == 66

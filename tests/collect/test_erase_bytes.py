@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from patron.collect import complaints, customers
+from patron.collect import complaints, customer_privacy, customers
 from patron.collect.store.db import session_scope
 from patron.collect.users import SYSTEM
 
@@ -52,7 +52,7 @@ def test_erased_values_leave_the_sqlite_file_and_wal(sqlite_workspace) -> None:
     assert all(value.encode() in before for value in SECRETS.values())
 
     with session_scope(url) as session:
-        customers.erase_customer(session, SYSTEM, "V1")
+        customer_privacy.erase_customer(session, SYSTEM, "V1")
 
     after = _bytes(database)
     left = [field for field, value in SECRETS.items() if value.encode() in after]

@@ -34,7 +34,7 @@ def _module_name(path: Path) -> str:
 def _imports(path: Path, *, anywhere: bool) -> set[str]:
     """Patron modules ``path`` imports: at module level, or (``anywhere``) also in functions."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    nodes = ast.walk(tree) if anywhere else _module_level(tree.body)
+    nodes = _everywhere(tree) if anywhere else _module_level(tree.body)
     found = set()
     for node in nodes:
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
@@ -44,6 +44,15 @@ def _imports(path: Path, *, anywhere: bool) -> set[str]:
         elif isinstance(node, ast.Import):
             found.update(a.name for a in node.names if a.name.startswith("patron"))
     return found
+
+
+def _everywhere(node: ast.AST):
+    """Every node, but not the imports made for type checkers only."""
+    yield node
+    for child in ast.iter_child_nodes(node):
+        if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+            continue
+        yield from _everywhere(child)
 
 
 def _module_level(body: list[ast.stmt]):

@@ -128,19 +128,6 @@ class Workspace:
         return workspace
 
     @classmethod
-    def init(cls, root: str | os.PathLike[str], *, exist_ok: bool = True) -> Workspace:
-        """Create (or re-open) a workspace at ``root`` and bring its store up to date.
-
-        Deprecated: use ``patron.collect.workspace_setup.init_workspace``. Kept only while
-        ``patron.demo`` still calls it; remove it (and its upward import) with that call.
-        """
-        from patron.collect.store.db import upgrade_store
-
-        workspace = cls.create(root, exist_ok=exist_ok)
-        upgrade_store(workspace.database_url)
-        return workspace
-
-    @classmethod
     def open(cls, root: str | os.PathLike[str] | None = None) -> Workspace:
         """Open an existing workspace: ``root``, else ``PATRON_WORKSPACE``."""
         if root is None:

@@ -88,12 +88,12 @@ def _fill(workspace, mobi: pd.DataFrame) -> None:
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory, shared_data):
     from patron.collect.warehouse import sync
-    from patron.core.workspace import Workspace
+    from patron.collect.workspace_setup import init_workspace
 
     mobi = pd.read_csv(shared_data / "mobi" / "mobi.csv")
     saved = os.environ.pop("PATRON_DATABASE_URL", None)
     try:
-        workspace = Workspace.init(tmp_path_factory.mktemp("csi") / "ws")
+        workspace = init_workspace(tmp_path_factory.mktemp("csi") / "ws")
         _fill(workspace, mobi)
         sync(workspace, progress=False)
     finally:

@@ -127,10 +127,10 @@ class _Statistics:
             fixed = correct(corr, std_est, self.layout, self.modes)
             paths, r2, loadings = fixed.paths, fixed.r2, fixed.loadings
             ok &= np.isfinite(paths).all(axis=(1, 2))
-        from patron.analyze.csi.index import index_from_moments
-
         total = engine.total_effects(paths)
-        index = index_from_moments(std_weights, sd, means + model._means, self.layout, model.scale_)
+        index = engine.index_from_moments(
+            std_weights, sd, means + model._means, self.layout, model.scale_
+        )
         out = {
             "paths": np.stack([paths[:, i, j] for i, j in self.path_pairs], axis=1),
             "total_effects": np.stack([total[:, i, j] for i, j in self.effect_pairs], axis=1)

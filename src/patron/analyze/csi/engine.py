@@ -298,3 +298,20 @@ def covariance_from_counts(
         if standardize:
             cov = cov / sd[:, :, None] / sd[:, None, :]
     return means, cov, sd
+
+
+def index_from_moments(
+    std_weights: np.ndarray,
+    sd: np.ndarray,
+    means: np.ndarray,
+    layout: Layout,
+    scale: tuple[float, float],
+) -> np.ndarray:
+    """The 0–100 indices (B, J) from stacked standardised weights, item SDs and item means."""
+    low, high = scale
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = std_weights / sd
+        sums = raw @ layout.membership
+        normalised = raw / sums[:, layout.block]
+        rescaled = (means - low) / (high - low)
+        return 100 * (normalised * rescaled) @ layout.membership

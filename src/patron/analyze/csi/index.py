@@ -35,28 +35,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from patron.analyze.csi.engine import Layout
+from patron.analyze.csi.engine import index_from_moments
 from patron.analyze.csi.pls import PLSPathModel
 from patron.core.i18n import _
 from patron.core.printer import Printer
 from patron.exceptions import InputError
-
-
-def index_from_moments(
-    std_weights: np.ndarray,
-    sd: np.ndarray,
-    means: np.ndarray,
-    layout: Layout,
-    scale: tuple[float, float],
-) -> np.ndarray:
-    """(B, J) indices from stacked standardised weights, item SDs and item means."""
-    low, high = scale
-    with np.errstate(invalid="ignore", divide="ignore"):
-        raw = std_weights / sd
-        sums = raw @ layout.membership
-        normalised = raw / sums[:, layout.block]
-        rescaled = (means - low) / (high - low)
-        return 100 * (normalised * rescaled) @ layout.membership
 
 
 class CSIModel(PLSPathModel):
