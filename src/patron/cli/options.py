@@ -34,7 +34,7 @@ UnitOption = Annotated[
         envvar="PATRON_UNIT",
         help=_(
             "Organisation unit to analyse (with everything below it); 'all' for the whole"
-            " organisation (default: the workspace's [analytics] default_unit)."
+            " organisation (default: default_unit in the workspace's patron.toml)."
         ),
         show_default=False,
     ),
