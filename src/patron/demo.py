@@ -26,11 +26,11 @@ from typing import Any
 import pandas as pd
 from rich.console import Console
 
+from patron.collect.workspace_setup import init_workspace
 from patron.core.csvsafe import safe_frame
 from patron.core.i18n import N_, _
 from patron.core.printer import Printer
 from patron.core.progress import ProgressCallback, as_callback, no_progress
-from patron.collect.workspace_setup import init_workspace
 from patron.core.workspace import Workspace
 
 __all__ = [
