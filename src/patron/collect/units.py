@@ -55,6 +55,7 @@ class Scope:
     code: str | None = None
     name: str | None = None
     unit_pks: tuple[int, ...] | None = None
+    name_zh: str | None = None
 
     @property
     def is_everything(self) -> bool:
@@ -64,7 +65,10 @@ class Scope:
         """Words for output: "unit hotel (Harbour Hotels)" or "the whole organisation"."""
         if self.code is None:
             return _("the whole organisation")
-        return _("unit {code} ({name})").format(code=self.code, name=self.name or self.code)
+        from patron.core.i18n import current_language
+
+        name = self.name_zh if current_language() == "zh_CN" and self.name_zh else self.name
+        return _("unit {code} ({name})").format(code=self.code, name=name or self.code)
 
     def to_dict(self) -> dict[str, Any]:
         return {"unit": self.code, "unit_name": self.name}
@@ -155,7 +159,12 @@ def resolve_scope(workspace: Any, unit: str | None = None) -> Scope:
         return EVERYTHING
     with session_scope(workspace.database_url) as session:
         found = get_unit(session, code)
-        return Scope(code=found.code, name=found.name, unit_pks=subtree_pks(session, found))
+        return Scope(
+            code=found.code,
+            name=found.name,
+            unit_pks=subtree_pks(session, found),
+            name_zh=found.name_zh,
+        )
 
 
 def customer_in_scope(scope: Scope, customer_pk: Any) -> Any:
