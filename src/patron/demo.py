@@ -371,27 +371,18 @@ def analyse_loyalty(context: DemoContext) -> Any:
     return result
 
 
-def analyse_clv(context: DemoContext) -> CommandRun:
-    """BG/NBD and Gamma-Gamma on CDNOW: 39-week calibration, holdout to mid-1998."""
-    orders = context.data_dir / "cdnow" / "orders.csv"
-    return run_command(
-        context,
-        [
-            "clv",
-            str(orders),
-            "--customer-col",
-            "customer_id",
-            "--date-col",
-            "ordered_at",
-            "--amount-col",
-            "amount",
-            "--calibration-end",
-            "1997-09-30",
-            "--holdout-end",
-            "1998-06-30",
-            *_workspace_args(context),
-        ],
-    )
+def analyse_clv(context: DemoContext) -> Any:
+    """BG/NBD and Gamma-Gamma on CDNOW's sales: 39-week calibration, holdout to mid-1998,
+    each customer's CLV, P(alive) and expected purchases written to their scores
+    (``patron clv --unit cdnow --calibration-end 1997-09-30 --holdout-end 1998-06-30
+    --write-back``)."""
+    from patron.jobs import clv
+    from patron.jobs.context import AnalysisContext
+
+    ctx = AnalysisContext.open(context.workspace, unit="cdnow")
+    result = clv.clv(ctx, calibration_end="1997-09-30", holdout_end="1998-06-30")
+    clv.write_back(context.workspace, result)
+    return result
 
 
 def analyse_csi(context: DemoContext) -> Any:

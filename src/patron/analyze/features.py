@@ -100,7 +100,9 @@ def btyd_statistics(
     customer_col, date_col : str
         Customer key and purchase timestamp (or date).
     amount_col : str or None, default="amount"
-        Spend per purchase; ``None`` leaves ``monetary_value`` null.
+        Spend per purchase; ``None`` leaves ``monetary_value`` null. Spend is summed in
+        whole cents and ``monetary_value`` rounded to cents (as in
+        :func:`customer_features`).
     observation_end : date, default=None
         End of the observation period; purchases after it are ignored. ``None`` uses the
         last purchase day in the data.
@@ -123,18 +125,23 @@ def btyd_statistics(
     days = unit_days(time_unit)
     t = transactions
     day = as_day(t[date_col])
-    spend = t[amount_col].cast("float64") if amount_col else ibis.literal(0.0, type="float64")
+    # Whole cents, as in customer_features: integer sums are exact, so the result does not
+    # depend on the order an engine adds in, and the spend equals the features' to the bit.
+    spend = cents(t[amount_col]) if amount_col else ibis.literal(0, type="int64")
     t = t.select(customer_id=t[customer_col].cast("string"), _day=day, _spend=spend)
     if observation_end is not None:
         end = day_literal(observation_end)
         t = t.filter(t._day <= end)
-    daily = t.group_by(["customer_id", "_day"]).aggregate(_spend=_._spend.sum())
-    return _btyd_from_daily(
+    daily = t.group_by(["customer_id", "_day"]).aggregate(_spend=_._spend.sum().cast("float64"))
+    stats = _btyd_from_daily(
         daily,
         end=day_literal(observation_end) if observation_end is not None else None,
         days=days,
         with_money=amount_col is not None,
     )
+    if amount_col is None:
+        return stats
+    return stats.mutate(monetary_value=from_cents(stats.monetary_value))
 
 
 def _btyd_from_daily(

@@ -1,4 +1,5 @@
-"""``patron clv`` reproduces BG/NBD from the raw CDNOW file and writes predictions and scores."""
+"""``patron clv`` reproduces BG/NBD and Gamma-Gamma from the raw CDNOW file and writes
+predictions and scores."""
 
 from __future__ import annotations
 
@@ -44,12 +45,18 @@ def test_raw_cdnow_reproduces_bg_nbd(cdnow_raw_path: Path, tmp_path: Path) -> No
         ],
     )
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.output)
+    payload = json.loads(result.stdout)
     params = {k: round(v["coef"], 3) for k, v in payload["parameters"].items()}
     assert params == {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}
-    assert round(payload["log_likelihood"], 1) == -9582.4
-    assert payload["customers"] == 2357
-    assert payload["holdout"]["actual_total"] == 1882
+    figures = payload["figures"]
+    assert round(figures["log_likelihood"], 1) == -9582.4
+    assert figures["customers"] == 2357 == len(payload["customers"])
+    assert figures["holdout_actual_total"] == 1882
+    assert round(figures["holdout_predicted_total"], 1) == 1653.4
+    # Mean spends in whole cents, like the published summary: its Gamma-Gamma estimates.
+    spend = {k: round(v["coef"], 3) for k, v in payload["spend_parameters"].items()}
+    assert spend == {"p": 6.249, "q": 3.745, "gamma": 15.448}
+    assert payload["predictions_file"] == str(out)
     predictions = pd.read_parquet(out)
     assert len(predictions) == 2357
     assert {"expected_purchases_52w", "p_alive", "clv", "expected_spend"} <= set(predictions)
@@ -96,7 +103,22 @@ def test_scores_go_to_the_workspace(cdnow_raw_path: Path, sqlite_workspace) -> N
         ],
     )
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["scores_written"] == 6  # 2 known customers x 3 metrics
+    assert "scores_written" not in json.loads(result.stdout)  # only with --write-back
+    assert latest_scores(url, pks) == {pk: {} for pk in pks}
+    result = runner.invoke(
+        app,
+        [
+            "clv",
+            str(cdnow_raw_path),
+            *RAW_ARGS,
+            "--workspace",
+            str(sqlite_workspace.root),
+            "--write-back",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["scores_written"] == 6  # 2 known customers x 3 metrics
     scores = latest_scores(url, pks)
     first = scores[pks[0]]
     assert set(first) == {"expected_purchases_52w", "p_alive", "clv"}
@@ -105,7 +127,7 @@ def test_scores_go_to_the_workspace(cdnow_raw_path: Path, sqlite_workspace) -> N
 
 
 def test_workspace_orders_without_a_file(cdnow_raw_path: Path, sqlite_workspace) -> None:
-    """With no TRANSACTIONS argument the command reads the warehouse's orders."""
+    """With no TRANSACTIONS argument the command reads the warehouse's sales."""
     from patron.analyze.clv.data import read_transactions
     from patron.collect.store.db import session_scope, upgrade_store
     from patron.collect.store.models import Customer, Order
@@ -139,10 +161,11 @@ def test_workspace_orders_without_a_file(cdnow_raw_path: Path, sqlite_workspace)
             str(sqlite_workspace.root),
             "--calibration-end",
             "1997-09-30",
+            "--write-back",
             "--json",
         ],
     )
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.output)
-    assert payload["customers"] == raw["customer_id"].nunique()
-    assert payload["scores_written"] == 3 * payload["customers"]
+    payload = json.loads(result.stdout)
+    assert payload["figures"]["customers"] == raw["customer_id"].nunique()
+    assert payload["scores_written"] == 3 * payload["figures"]["customers"]

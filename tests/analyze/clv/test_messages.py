@@ -80,8 +80,10 @@ def test_pipeline_messages() -> None:
     )
     with pytest.raises(InputError, match=r"^unknown model 'x': use one of bgnbd, mbgnbd, pareto$"):
         run_clv(frame, model="x")
-    with pytest.raises(InputError, match=r"^unknown time unit 'month': use week or day$"):
-        run_clv(frame, time_unit="month")
+    with pytest.raises(
+        InputError, match=r"^unknown time unit 'year': use one of day, week, month$"
+    ):
+        run_clv(frame, time_unit="year")
     with pytest.raises(InputError, match="^the transactions hold no rows$"):
         run_clv(frame.iloc[:0])
     with pytest.raises(

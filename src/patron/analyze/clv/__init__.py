@@ -1,13 +1,14 @@
 """Customer lifetime value: Buy-Till-You-Die models fitted by exact maximum likelihood.
 
 One model per module (BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma, sBG), shared
-fitting in :mod:`~patron.analyze.clv.base`, data preparation in
+fitting in :mod:`~patron.analyze.clv.base` (on Patron's model contract,
+:class:`~patron.analyze.base.PatronEstimator`), data preparation in
 :mod:`~patron.analyze.clv.data`, holdout validation in
 :mod:`~patron.analyze.clv.validation` and Altair charts in
 :mod:`~patron.analyze.clv.plotting`.
 """
 
-from patron.analyze.clv.base import SUMMARY_COLUMNS, BTYDModel, PurchaseModel, check_is_fitted
+from patron.analyze.clv.base import SUMMARY_COLUMNS, BTYDModel, PurchaseModel
 from patron.analyze.clv.bg_bb import BetaGeoBetaBinomModel
 from patron.analyze.clv.bg_nbd import BetaGeoModel
 from patron.analyze.clv.data import (
@@ -33,7 +34,6 @@ __all__ = (
     "PurchaseModel",
     "ShiftedBetaGeoModel",
     "calibration_and_holdout",
-    "check_is_fitted",
     "compress",
     "rename_fader_hardie",
     "summarize_transactions",

@@ -15,31 +15,25 @@ from typing import Any, ClassVar, Self
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
-from sklearn.base import BaseEstimator
+from scipy import optimize
 
+from patron.analyze.base import SUMMARY_COLUMNS, PatronEstimator, summary_frame
 from patron.core.i18n import _
 from patron.core.printer import Printer
-from patron.exceptions import ConvergenceError, ConvergenceWarning, InputError, NotFittedError
+from patron.exceptions import ConvergenceError, ConvergenceWarning, InputError
 
-#: The fixed columns of every model's ``summary``.
-SUMMARY_COLUMNS = ("coef", "se", "lower 95%", "upper 95%", "z", "p")
-
-_Z95 = float(stats.norm.ppf(0.975))
+__all__ = ["SUMMARY_COLUMNS", "BTYDModel", "PurchaseModel", "factorize_pairs", "softplus_sigmoid"]
 
 
-def check_is_fitted(model: Any) -> None:
-    """Raise :class:`NotFittedError` unless ``model.fit`` has run."""
-    if getattr(model, "params_", None) is None:
-        raise NotFittedError(
-            _("This {model} is not fitted yet: call fit(data) first.").format(
-                model=type(model).__name__
-            )
-        )
-
-
-class BTYDModel(BaseEstimator):
+class BTYDModel(PatronEstimator):
     """Base class of the customer-base models: fit by weighted maximum likelihood.
+
+    Keeps Patron's model contract (:class:`~patron.analyze.base.PatronEstimator`):
+    ``summary`` is a property with the columns
+    :data:`~patron.analyze.base.SUMMARY_COLUMNS` (one row per parameter),
+    ``print_summary()``, ``_repr_html_``, ``check_is_fitted()`` raising
+    :class:`~patron.exceptions.NotFittedError`, and scikit-learn's
+    ``get_params``/``set_params``/``clone``.
 
     Parameters
     ----------
@@ -72,6 +66,7 @@ class BTYDModel(BaseEstimator):
     n_iter_ : int
     """
 
+    _fitted_attr: ClassVar[str] = "params_"
     _param_names: ClassVar[tuple[str, ...]] = ()
     _default_initial: ClassVar[tuple[float, ...]] = ()
     _title: ClassVar[str] = "model"
@@ -292,29 +287,17 @@ class BTYDModel(BaseEstimator):
 
     # -- reading the result ----------------------------------------------------------
 
-    @property
-    def summary(self) -> pd.DataFrame:
+    def _summary(self) -> pd.DataFrame:
         """Estimates with standard errors, 95% intervals, z and two-sided p (vs 0)."""
-        check_is_fitted(self)
-        coef = self.params_
-        se = self.standard_errors_
-        z = coef / se
-        frame = pd.DataFrame(
-            {
-                "coef": coef,
-                "se": se,
-                "lower 95%": coef - _Z95 * se,
-                "upper 95%": coef + _Z95 * se,
-                "z": z,
-                "p": 2.0 * stats.norm.sf(np.abs(z)),
-            },
-            columns=list(SUMMARY_COLUMNS),
+        return summary_frame(
+            self.params_.to_numpy(),
+            self.standard_errors_.to_numpy(),
+            index=list(self.params_.index),
+            name="parameter",
         )
-        frame.index.name = "parameter"
-        return frame
 
     def _printer(self, decimals: int = 3) -> Printer:
-        check_is_fitted(self)
+        self.check_is_fitted()
         title = _("{model} fitted on {n} customers").format(
             model=_(self._title), n=f"{self.n_customers_:,}"
         )
@@ -329,21 +312,6 @@ class BTYDModel(BaseEstimator):
             title=title, facts=facts, tables=[(_("Parameters"), self.summary)], decimals=decimals
         )
 
-    def print_summary(self, decimals: int = 3, style: str = "ascii") -> None:
-        """Print the estimates (``style="html"`` returns nothing and prints HTML)."""
-        printer = self._printer(decimals)
-        if style == "html":
-            import sys
-
-            sys.stdout.write(printer.to_html() + "\n")
-        else:
-            printer.print()
-
-    def _repr_html_(self) -> str:
-        if getattr(self, "params_", None) is None:
-            return f"<p>&lt;patron.{type(self).__name__}: {_('not fitted')}&gt;</p>"
-        return self._printer().to_html()
-
     def __repr__(self) -> str:
         name = type(self).__name__
         if getattr(self, "params_", None) is None:
@@ -352,7 +320,7 @@ class BTYDModel(BaseEstimator):
         return f"<patron.{name}: fitted on {self.n_customers_:,} customers, {params}>"
 
     def _param_values(self) -> tuple[float, ...]:
-        check_is_fitted(self)
+        self.check_is_fitted()
         return tuple(float(v) for v in self.params_.to_numpy())
 
 
@@ -443,20 +411,20 @@ class PurchaseModel(BTYDModel):
         pandas.Series
             Indexed by customer.
         """
-        check_is_fitted(self)
+        self.check_is_fitted()
         ids, x, t_x, T = self._arrays(data)
         values = self._expected_if_alive_pairs([t], x, T)[0] * self._p_alive(x, t_x, T)
         return pd.Series(values, index=ids, name="expected_purchases")
 
     def probability_alive(self, data: Any) -> pd.Series:
         """Probability that each customer is still active at the end of the observation."""
-        check_is_fitted(self)
+        self.check_is_fitted()
         ids, x, t_x, T = self._arrays(data)
         return pd.Series(self._p_alive(x, t_x, T), index=ids, name="p_alive")
 
     def expected_purchases_new_customer(self, t: Any) -> np.ndarray | float:
         """Expected repeat purchases of a new customer in ``[0, t]``: :math:`E[X(t)]`."""
-        check_is_fitted(self)
+        self.check_is_fitted()
         scalar = np.ndim(t) == 0
         values = self._expected_new(np.atleast_1d(np.asarray(t, dtype=float)))
         return float(values[0]) if scalar else values

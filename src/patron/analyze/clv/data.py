@@ -301,7 +301,7 @@ def calibration_and_holdout(
     import ibis
 
     from patron.analyze import engine
-    from patron.analyze.features import as_day, unit_days
+    from patron.analyze.features import as_day, cents, unit_days
 
     backend = engine.connect(con)
     table = _read(transactions, date_col, backend)
@@ -316,7 +316,8 @@ def calibration_and_holdout(
         con=backend,
     )
     day = as_day(table[date_col])
-    spend = table[amount_col].cast("float64") if amount_col else ibis.literal(0.0)
+    # Whole cents: exact sums, whatever order the engine adds in.
+    spend = cents(table[amount_col]) if amount_col else ibis.literal(0, type="int64")
     t = table.select(customer_id=table[customer_col].cast("string"), _day=day, _spend=spend)
     if holdout_end is None:
         end = _as_day(backend.execute(t._day.max()))
@@ -332,7 +333,7 @@ def calibration_and_holdout(
     daily = t.group_by(["customer_id", "_day"]).aggregate(_spend=t._spend.sum())
     holdout = daily.group_by("customer_id").aggregate(
         frequency_holdout=daily._day.count().cast("int64"),
-        monetary_value_holdout=daily._spend.mean().cast("float64"),
+        monetary_value_holdout=(daily._spend.sum().cast("float64") / daily._day.count() / 100.0),
     )
     hold = engine.to_pandas(holdout, backend)
     out = calibration.merge(hold, on="customer_id", how="left")
@@ -374,8 +375,9 @@ def read_transactions(
     date_format: str | None = None,
     header: bool | None = None,
     sep: str | None = None,
+    status_col: str | None = None,
 ) -> pd.DataFrame:
-    """A transaction file as ``customer_id, ordered_at[, amount]``.
+    """A transaction file as ``customer_id, ordered_at[, amount][, status]``.
 
     Parameters
     ----------
@@ -391,6 +393,10 @@ def read_transactions(
         first line holds only numbers has none).
     sep : str, default=None
         Field separator; ``" "`` means any run of whitespace.
+    status_col : str, default=None
+        Order status column (name or position), kept as ``status`` so that the
+        workspace's vocabulary can tell sales from returns; by default a column named
+        ``status`` is kept when the file has one.
     """
     from pathlib import Path
 
@@ -466,6 +472,11 @@ def read_transactions(
                 )
             )
         out["amount"] = amount.to_numpy(dtype=float)
+    if status_col is None and "status" in columns:
+        status_col = "status"
+    if status_col:
+        raw = frame[_column(status_col, columns, where)]
+        out["status"] = raw.astype("string").str.strip()
     return out
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import digamma, gammaln
 
-from patron.analyze.clv.base import BTYDModel, PurchaseModel, check_is_fitted, factorize_pairs
+from patron.analyze.clv.base import BTYDModel, PurchaseModel, factorize_pairs
 from patron.core.i18n import N_, _
 from patron.exceptions import InputError
 
@@ -169,7 +169,7 @@ class GammaGammaModel(BTYDModel):
         """
         from patron.analyze.clv.data import customer_ids, validate_columns
 
-        check_is_fitted(self)
+        self.check_is_fitted()
         frame = validate_columns(data, ["frequency", "monetary_value"])
         x = frame["frequency"].to_numpy(dtype=float)
         m = frame["monetary_value"].to_numpy(dtype=float)
@@ -212,8 +212,8 @@ class GammaGammaModel(BTYDModel):
         """
         from patron.analyze.clv.data import customer_ids, validate_summary
 
-        check_is_fitted(self)
-        check_is_fitted(transaction_model)
+        self.check_is_fitted()
+        transaction_model.check_is_fitted()
         try:
             factor = PERIODS_PER_MONTH[time_unit.upper()]
         except (KeyError, AttributeError):

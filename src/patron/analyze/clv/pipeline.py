@@ -1,4 +1,8 @@
-"""What ``patron clv`` does end to end: summarise, fit, validate on the holdout, predict per customer."""
+"""CLV end to end: summarise the purchases, fit, validate on the holdout, predict per customer.
+
+:func:`run_clv` is the analysis; :func:`patron.jobs.clv.clv` runs it on a workspace's
+sales (or a file's) and turns it into the figures the CLI, the report and the demo show.
+"""
 
 from __future__ import annotations
 
@@ -11,23 +15,26 @@ import pandas as pd
 from patron.analyze.clv.base import PurchaseModel
 from patron.analyze.clv.bg_nbd import BetaGeoModel
 from patron.analyze.clv.data import _as_day, calibration_and_holdout, summarize_transactions
-from patron.analyze.clv.gamma_gamma import GammaGammaModel
+from patron.analyze.clv.gamma_gamma import PERIODS_PER_MONTH, GammaGammaModel
 from patron.analyze.clv.mbg_nbd import ModifiedBetaGeoModel
 from patron.analyze.clv.pareto_nbd import ParetoNBDModel
 from patron.analyze.clv.validation import error_metrics, holdout_by_frequency, holdout_predictions
 from patron.core.i18n import _
 from patron.core.printer import Printer
+from patron.core.vocabulary import unit_days
 from patron.exceptions import InputError, PatronError
 
-__all__ = ["MODELS", "ClvResult", "run_clv"]
+__all__ = ["MODELS", "TIME_UNITS", "ClvResult", "run_clv"]
 
 MODELS: dict[str, type[PurchaseModel]] = {
     "bgnbd": BetaGeoModel,
     "mbgnbd": ModifiedBetaGeoModel,
     "pareto": ParetoNBDModel,
 }
-#: Time units per week, to turn "52 weeks" into the model's unit.
-_PER_WEEK = {"W": 1.0, "D": 7.0}
+#: Words for the time units the CLV models work in (``D``, ``W``, ``M``).
+TIME_UNITS = {"D": "day", "W": "week", "M": "month"}
+#: The horizon of ``expected_purchases_52w``, in days.
+_HORIZON_DAYS = 52 * 7
 
 
 @dataclass
@@ -41,6 +48,8 @@ class ClvResult:
     holdout_end: dt.date | None = None
     holdout_metrics: dict[str, float] = field(default_factory=dict)
     holdout_table: pd.DataFrame | None = None
+    #: Repeat buyers left out of the spend fit because their repeat purchases were free.
+    free_repeat_buyers: int = 0
 
     def printer(self) -> Printer:
         printer = self.model._printer()
@@ -90,7 +99,7 @@ def _params(model: Any) -> dict[str, dict[str, float]]:
 
 
 def run_clv(
-    transactions: pd.DataFrame,
+    transactions: Any,
     *,
     calibration_end: Any = None,
     holdout_end: Any = None,
@@ -100,22 +109,29 @@ def run_clv(
     months: int = 12,
     discount_rate: float = 0.01,
     margin: float = 1.0,
+    con: Any = None,
 ) -> ClvResult:
     """Fit a purchase model on the calibration period and predict every customer.
 
     Parameters
     ----------
-    transactions : DataFrame
-        ``customer_id, ordered_at`` and (with ``amount``) ``amount``.
+    transactions : DataFrame or ibis Table
+        The purchases (sales): ``customer_id, ordered_at`` and (with ``amount``)
+        ``amount``.
     calibration_end : date, default=None
         Last day of the calibration period (default: the last purchase day).
     holdout_end : date, default=None
         With it, purchases in (calibration_end, holdout_end] are compared with the
         model's predictions.
     model : {"bgnbd", "mbgnbd", "pareto"}
-    time_unit : {"W", "D"}
+    time_unit : {"W", "D", "M"}
+        Unit of recency, T and the model's rates (the horizon of
+        ``expected_purchases_52w`` is 52 weeks in any unit).
     amount : bool
         Fit the Gamma-Gamma spend model and compute CLV.
+    con : ibis backend, default=None
+        The engine that summarises the purchases (default: DuckDB; an Ibis table is read
+        on the engine it is bound to).
 
     Returns
     -------
@@ -129,41 +145,61 @@ def run_clv(
                 model=model, choices=", ".join(MODELS)
             )
         )
-    unit = time_unit.upper()[:1]
-    if unit not in _PER_WEEK:
-        raise InputError(_("unknown time unit {unit!r}: use week or day").format(unit=time_unit))
-    if len(transactions) == 0:
+    unit = str(time_unit).strip().upper()[:1]
+    if unit not in TIME_UNITS or unit not in PERIODS_PER_MONTH:
+        raise InputError(
+            _("unknown time unit {unit!r}: use one of {choices}").format(
+                unit=time_unit, choices="day, week, month"
+            )
+        )
+    from patron.analyze import engine
+    from patron.analyze.clv.data import _read
+    from patron.analyze.features import as_day
+
+    backend = engine.connect(con)
+    table = _read(transactions, "ordered_at", backend)
+    facts = engine.to_pandas(
+        table.aggregate(rows=table.count(), last=as_day(table.ordered_at).max()), backend
+    )
+    if int(facts["rows"].iloc[0]) == 0:
         raise InputError(_("the transactions hold no rows"))
     if calibration_end is None:
-        calibration_end = pd.Timestamp(transactions["ordered_at"].max()).date()
+        calibration_end = pd.Timestamp(facts["last"].iloc[0]).date()
     cal_end = _as_day(calibration_end)
-    amount_col = "amount" if amount and "amount" in transactions else None
+    amount_col = "amount" if amount and "amount" in table.columns else None
     if holdout_end is not None:
         summary = calibration_and_holdout(
-            transactions,
+            table,
             calibration_end=cal_end,
             holdout_end=holdout_end,
             amount_col=amount_col,
             time_unit=unit,
+            con=backend,
         )
     else:
         summary = summarize_transactions(
-            transactions, amount_col=amount_col, observation_end=cal_end, time_unit=unit
+            table, amount_col=amount_col, observation_end=cal_end, time_unit=unit, con=backend
         )
     if summary.empty:
         raise InputError(
             _("no customer bought on or before the calibration end {date}").format(date=cal_end)
         )
     fitted = MODELS[model]().fit(summary)
-    horizon = 52.0 * _PER_WEEK[unit]
+    horizon = _HORIZON_DAYS / unit_days(unit)
     predictions = summary[["customer_id", "frequency", "recency", "T"]].copy()
     predictions["expected_purchases_52w"] = fitted.expected_purchases(summary, horizon).to_numpy()
     predictions["p_alive"] = fitted.probability_alive(summary).to_numpy()
     spend_model = None
+    free_repeat_buyers = 0
     if amount_col:
         predictions["monetary_value"] = summary["monetary_value"].to_numpy()
+        # Gamma-Gamma needs a positive mean spend: repeat buyers whose repeat purchases
+        # were all free (amount 0) stay in the purchase model (they bought) but are left
+        # out of the spend fit; their expected spend is the model's for a mean of 0.
+        free = (summary["frequency"] > 0) & ~(summary["monetary_value"] > 0)
+        free_repeat_buyers = int(free.sum())
         try:
-            spend_model = GammaGammaModel().fit(summary)
+            spend_model = GammaGammaModel().fit(summary[~free])
         except PatronError:
             spend_model = None  # e.g. no repeat buyers: CLV cannot be valued
     if spend_model is not None:
@@ -177,7 +213,11 @@ def run_clv(
             time_unit=unit,
         ).to_numpy()
     result = ClvResult(
-        model=fitted, spend_model=spend_model, predictions=predictions, calibration_end=cal_end
+        model=fitted,
+        spend_model=spend_model,
+        predictions=predictions,
+        calibration_end=cal_end,
+        free_repeat_buyers=free_repeat_buyers,
     )
     if holdout_end is not None:
         per = holdout_predictions(fitted, summary)

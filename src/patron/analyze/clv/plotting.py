@@ -10,7 +10,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from patron.analyze.clv.base import PurchaseModel, check_is_fitted
+from patron.analyze.clv.base import PurchaseModel
 from patron.analyze.clv.data import validate_columns
 from patron.core.i18n import _
 from patron.exceptions import InputError
@@ -89,7 +89,7 @@ def plot_holdout_by_frequency(comparison: pd.DataFrame) -> alt.Chart:
 def _grid(
     model: PurchaseModel, max_frequency: int | None, max_recency: float | None, T: float | None
 ):
-    check_is_fitted(model)
+    model.check_is_fitted()
     d = getattr(model, "_d", None)
     if T is None:
         T = float(np.max(d["T"])) if d is not None else 1.0

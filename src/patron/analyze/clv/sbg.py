@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import betaln, digamma
 
-from patron.analyze.clv.base import BTYDModel, check_is_fitted
+from patron.analyze.clv.base import BTYDModel
 from patron.core.i18n import N_, _
 from patron.exceptions import InputError
 
@@ -144,7 +144,7 @@ class ShiftedBetaGeoModel(BTYDModel):
 
     def retention_curve(self, periods: int, *, cohort_size: float = 1.0) -> pd.DataFrame:
         """Survival, retention rate and expected survivors for periods 0..``periods``."""
-        check_is_fitted(self)
+        self.check_is_fitted()
         t = np.arange(0, int(periods) + 1)
         survival = self.survival(t)
         retention = np.where(t >= 1, self.retention_rate(np.maximum(t, 1)), np.nan)
@@ -167,7 +167,7 @@ class ShiftedBetaGeoModel(BTYDModel):
         (the series is summed to ``horizon`` periods; Fader & Hardie 2010 give the
         hypergeometric closed form).
         """
-        check_is_fitted(self)
+        self.check_is_fitted()
         n = int(periods_survived)
         t = np.arange(n + 1, n + 1 + int(horizon))
         ratio = self.survival(t) / self.survival(n)

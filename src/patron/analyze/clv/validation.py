@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from patron.analyze.clv.base import PurchaseModel, check_is_fitted
+from patron.analyze.clv.base import PurchaseModel
 from patron.analyze.clv.data import validate_columns
 from patron.analyze.features import unit_days
 from patron.core.i18n import _
@@ -31,7 +31,7 @@ def holdout_predictions(model: PurchaseModel, data: pd.DataFrame) -> pd.DataFram
     pandas.DataFrame
         ``frequency`` (calibration), ``actual``, ``predicted`` indexed by customer.
     """
-    check_is_fitted(model)
+    model.check_is_fitted()
     frame = validate_columns(
         data, ["frequency", "recency", "T", "frequency_holdout", "duration_holdout"]
     )
@@ -135,7 +135,7 @@ def tracking(
         ``period`` (1, 2, …), ``period_start`` (date), ``actual``, ``predicted``,
         ``actual_cumulative``, ``predicted_cumulative``, ``calibration`` (bool).
     """
-    check_is_fitted(model)
+    model.check_is_fitted()
     frame = validate_columns(transactions, [customer_col, date_col])
     days = pd.to_datetime(frame[date_col]).dt.tz_localize(None).dt.normalize()
     purchases = pd.DataFrame({"c": frame[customer_col].to_numpy(), "d": days}).drop_duplicates()

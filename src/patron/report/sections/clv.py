@@ -1,4 +1,8 @@
-"""The report's CLV section: expected value of each customer's next 12 months."""
+"""The report's CLV section: expected value of each customer's next 12 months.
+
+Its figures are :func:`patron.jobs.clv.clv`'s, computed with the arguments of the
+command it prints, so ``that command --json`` shows the same ``figures``.
+"""
 
 from __future__ import annotations
 
@@ -29,32 +33,29 @@ def clv_section(ctx: ReportContext) -> Section:
             "how often, Gamma-Gamma for how much, discounted at 1 % a month."
         ),
     )
-    from patron.analyze.clv.pipeline import run_clv
+    from patron.jobs import clv as jobs
 
-    orders = ctx.history.orders[["customer_id", "ordered_at", "amount"]]
-    result = run_clv(orders, calibration_end=ctx.as_of, model="bgnbd", time_unit="W", months=12)
-    if "clv" not in result.predictions.columns:
-        # The spend model refuses repeat buyers whose mean spend is 0 (free orders):
-        # value the base on the paid orders and say so.
-        paid = orders[orders["amount"] > 0]
-        result = run_clv(paid, calibration_end=ctx.as_of, model="bgnbd", time_unit="W", months=12)
-        if "clv" not in result.predictions.columns:
-            raise Missing(_("the spend model could not be fitted: no CLV"))
+    result = jobs.clv(ctx.analysis, calibration_end=ctx.as_of)
+    figures = result.figures
+    if "clv_total" not in figures:
+        raise Missing(_("the spend model could not be fitted: no CLV"))
+    section.figures = figures
+    if figures.get("free_repeat_buyers"):
         section.notes.append(
-            _("{n} orders of amount 0 left out of the CLV").format(n=count(len(orders) - len(paid)))
+            _(
+                "{n} repeat buyers whose repeat purchases were all free are left out of the"
+                " spend model"
+            ).format(n=count(figures["free_repeat_buyers"]))
         )
-    predictions = result.predictions.set_index("customer_id")
+    predictions = result.frame.set_index("customer_id")
     clv = predictions["clv"].astype(float).rename("clv")
     p_alive = predictions["p_alive"].astype(float)
     ctx.shared["clv"] = clv
     section.facts = [
-        (_("customers valued"), count(len(clv))),
-        (_("total 12-month CLV"), ctx.money(clv.sum())),
-        (_("mean CLV"), ctx.money(clv.mean())),
-        (
-            _("share held by the top 10 %"),
-            pct(clv.nlargest(max(1, len(clv) // 10)).sum() / clv.sum()),
-        ),
+        (_("customers valued"), count(figures["customers"])),
+        (_("total 12-month CLV"), ctx.money(figures["clv_total"])),
+        (_("mean CLV"), ctx.money(figures["clv_mean"])),
+        (_("share held by the top 10 %"), pct(figures["clv_top_10pct_share"])),
     ]
     section.charts.append(
         Chart(
@@ -84,7 +85,7 @@ def clv_section(ctx: ReportContext) -> Section:
             ),
         )
     )
-    params = result.model.params_
+    params = {k.removeprefix("param_"): v for k, v in figures.items() if k.startswith("param_")}
     section.notes.append(
         _("BG/NBD parameters: {params}").format(
             params=", ".join(f"{k} {float(v):.3f}" for k, v in params.items())
