@@ -14,8 +14,6 @@ exercises the path a user's own data takes.
 
 from __future__ import annotations
 
-import contextlib
-import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -294,42 +292,6 @@ def count_rows(context: DemoContext) -> pd.DataFrame:
     counts = pd.DataFrame(rows)
     counts["rows"] = counts["rows"].astype("int64")
     return counts.sort_values(["table", "dataset"], kind="stable").reset_index(drop=True)
-
-
-@dataclass
-class CommandRun:
-    """An analysis the demo ran as the documented command a user would type."""
-
-    args: list[str]
-
-    @property
-    def command_line(self) -> str:
-        return " ".join(["patron", *self.args])
-
-
-def run_command(context: DemoContext, args: list[str]) -> CommandRun:
-    """Run ``patron ARGS`` in this process, exactly as typed, its output kept quiet.
-
-    Left for the analyses whose rooms have no job yet; every other step calls its job.
-    """
-    import typer
-
-    from patron.cli.main import app
-    from patron.cli.options import console
-
-    run = CommandRun(args)
-    command = typer.main.get_command(app)
-    shown, console.file = console.file, io.StringIO()
-    try:
-        with contextlib.redirect_stdout(io.StringIO()):
-            command.main(args=args, prog_name="patron", standalone_mode=False)
-    finally:
-        console.file = shown
-    return run
-
-
-def _workspace_args(context: DemoContext) -> list[str]:
-    return ["--workspace", str(context.workspace.root)]
 
 
 def _analysis(context: DemoContext, unit: str = "hotel") -> Any:
