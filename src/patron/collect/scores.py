@@ -8,6 +8,7 @@ customer 360 view, the rules and the report read the latest value per metric.
 from __future__ import annotations
 
 import functools
+import json
 import math
 from collections.abc import Iterable
 from datetime import date
@@ -15,8 +16,6 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from patron.collect.store.db import open_store
 from patron.collect.store.models import Customer, ScoreSnapshot
@@ -98,22 +97,23 @@ def write_scores(
             }
         )
     engine = open_store(url)
-    insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
-    table = ScoreSnapshot.__table__
+    postgres = engine.dialect.name == "postgresql"
+    # The driver's own executemany over plain tuples: SQLAlchemy's per-row bind
+    # processing made 70,000 scores take 10–30 s; this takes about one.
+    params = [
+        (
+            r["customer_pk"],
+            r["metric"],
+            r["value"],
+            r["label"],
+            None if r["detail"] is None else json.dumps(r["detail"], ensure_ascii=False),
+            r["as_of"] if postgres else r["as_of"].isoformat(),
+            r["model"],
+        )
+        for r in rows
+    ]
     with engine.begin() as conn:
-        for start in range(0, len(rows), _CHUNK):
-            statement = insert(table).values(rows[start : start + _CHUNK])
-            statement = statement.on_conflict_do_update(
-                index_elements=["customer_pk", "metric", "as_of"],
-                set_={
-                    "value": statement.excluded.value,
-                    "label": statement.excluded.label,
-                    "detail": statement.excluded.detail,
-                    "model": statement.excluded.model,
-                    "computed_at": sa.func.now(),
-                },
-            )
-            conn.execute(statement)
+        conn.exec_driver_sql(_UPSERT_POSTGRES if postgres else _UPSERT_SQLITE, params)
     return len(rows)
 
 
@@ -165,6 +165,17 @@ def ranked_snapshots(*conditions: sa.ColumnElement[bool]) -> sa.Subquery:
         .where(*conditions)
         .subquery()
     )
+
+
+_UPSERT = (
+    "INSERT INTO score_snapshots (customer_pk, metric, value, label, detail, as_of, model,"
+    " computed_at) VALUES ({p}, {p}, {p}, {p}, {p}, {p}, {p}, CURRENT_TIMESTAMP)"
+    " ON CONFLICT (customer_pk, metric, as_of) DO UPDATE SET value = excluded.value,"
+    " label = excluded.label, detail = excluded.detail, model = excluded.model,"
+    " computed_at = CURRENT_TIMESTAMP"
+)
+_UPSERT_SQLITE = _UPSERT.format(p="?")
+_UPSERT_POSTGRES = _UPSERT.format(p="%s")
 
 
 @functools.cache

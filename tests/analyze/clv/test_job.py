@@ -41,11 +41,11 @@ def clv_workspace(tmp_path_factory: pytest.TempPathFactory, cdnow_sales: pd.Data
     from patron.collect.importers import import_file
     from patron.collect.units import add_units
     from patron.collect.warehouse import sync
-    from patron.core.workspace import Workspace
+    from patron.collect.workspace_setup import init_workspace
 
     saved = os.environ.pop("PATRON_DATABASE_URL", None)
     try:
-        workspace = Workspace.init(tmp_path_factory.mktemp("clv") / "ws")
+        workspace = init_workspace(tmp_path_factory.mktemp("clv") / "ws")
         add_units(
             workspace,
             [
