@@ -38,6 +38,36 @@ METRIC_LABELS = {
 }
 
 
+TIER_LABELS = {
+    "platinum": N_("platinum"),
+    "gold": N_("gold"),
+    "silver": N_("silver"),
+    "bronze": N_("bronze"),
+}
+
+
+def value_labels() -> dict[str, dict[str, str]]:
+    """Per metric, the words for its labels (segments, stages, types, tiers, risk deciles)."""
+    from patron.analyze.lifecycle import STAGES
+    from patron.analyze.loyalty import LOYALTY_TYPES
+    from patron.analyze.segments import LAYERS, SEGMENTS
+
+    tables = {
+        "rfm_segment": SEGMENTS,
+        "rfm_score": SEGMENTS,
+        "lifecycle_stage": STAGES,
+        "loyalty_type": LOYALTY_TYPES,
+        "layer": LAYERS,
+        "value_tier": TIER_LABELS,
+    }
+    out = {metric: {k: _(v) for k, v in table.items()} for metric, table in tables.items()}
+    out["churn_risk"] = {
+        f"decile {n}": _("risk decile {n} of 10 (10 = most likely to leave)").format(n=n)
+        for n in range(1, 11)
+    }
+    return out
+
+
 def labels() -> dict[str, dict[str, str]]:
     """All label tables, translated into the current language."""
     tables = {
@@ -48,4 +78,6 @@ def labels() -> dict[str, dict[str, str]]:
         "kind": KIND_LABELS,
         "metric": METRIC_LABELS,
     }
-    return {name: {k: _(v) for k, v in table.items()} for name, table in tables.items()}
+    out = {name: {k: _(v) for k, v in table.items()} for name, table in tables.items()}
+    out["value"] = value_labels()  # type: ignore[assignment]
+    return out
