@@ -68,7 +68,7 @@ class Scope:
         from patron.core.i18n import current_language
 
         name = self.name_zh if current_language() == "zh_CN" and self.name_zh else self.name
-        return _("unit {code} ({name})").format(code=self.code, name=name or self.code)
+        return _("{name} · unit {code}").format(code=self.code, name=name or self.code)
 
     def to_dict(self) -> dict[str, Any]:
         return {"unit": self.code, "unit_name": self.name}
