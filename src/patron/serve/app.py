@@ -19,10 +19,11 @@ from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from patron import __version__
+from patron.core.config import get_settings
 from patron.core.i18n import _, language
 from patron.core.workspace import Workspace
 from patron.exceptions import InputError, PatronError
-from patron.serve.api.deps import CsrfError, LoginRequired, _TokenCache, verify_csrf
+from patron.serve.api.deps import CsrfError, LoginRequired, verify_csrf
 from patron.serve.api.main import api_router
 from patron.serve.web import web_router
 from patron.serve.web.render import render_error, request_language
@@ -83,6 +84,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         messages = {
             404: _("not found"),
             405: _("method not allowed"),
+            413: _("the request is too large"),
         }
         message = messages.get(exc.status_code, str(exc.detail))
         return error_response(request, exc.status_code, "http_error", message)
@@ -171,6 +173,74 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+UPLOAD_PATHS = ("/api/imports/",)
+MAX_BODY_BYTES = 8 * 1024 * 1024  # any other request: JSON bodies and forms
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """The request body passed its limit while it was being read (HTTP 413)."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413)
+
+
+class BodyLimitMiddleware:
+    """Refuse a request body as soon as it passes its limit, before it is all received.
+
+    A declared ``Content-Length`` over the limit is refused before one byte is read; a
+    chunked body is counted as it arrives and refused (413) at the first chunk past the
+    limit, so an oversized upload never lands on disk. Uploads (``/api/imports/…``) may be
+    ``PATRON_MAX_UPLOAD_MB`` large; every other request ``MAX_BODY_BYTES``.
+    """
+
+    def __init__(self, app, *, upload_limit: int, body_limit: int = MAX_BODY_BYTES) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+        self.upload_limit = upload_limit
+        self.body_limit = body_limit
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.upload_limit if scope["path"].startswith(UPLOAD_PATHS) else self.body_limit
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive():  # type: ignore[no-untyped-def]
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise BodyTooLarge()
+            return message
+
+        async def tracked_send(message) -> None:  # type: ignore[no-untyped-def]
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracked_send)
+        except BodyTooLarge:
+            if started:
+                raise
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        with language(request_language(Request(scope))):
+            response = error_response(
+                Request(scope), 413, "http_error", _("the request is too large")
+            )
+        response.headers["Connection"] = "close"
+        await response(scope, receive, send)
+
+
 @dataclass
 class ServedWorkspace(Workspace):
     """The workspace as a running service sees it: store URL and key read once, at start.
@@ -215,7 +285,6 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.state.workspace = workspace
     app.state.database_url = workspace.database_url
     app.state.secret_key = workspace.secret_key
-    app.state.token_cache = _TokenCache()
     _install_error_handlers(app)
     app.include_router(api_router)
     app.include_router(web_router)
@@ -229,6 +298,7 @@ def create_app(workspace: Workspace) -> FastAPI:
 
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BodyLimitMiddleware, upload_limit=get_settings().max_upload_mb * 1024 * 1024)
     return app
 
 

@@ -449,7 +449,7 @@ Role = Literal["admin", "analyst", "agent"]
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: Text(100, 1)
-    password: Text(200, 8)
+    password: Text(200, 10)
     role: Role
     email: Text(254) | None = None
     full_name: Text(200) | None = None
@@ -460,7 +460,7 @@ class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: Role | None = None
     active: bool | None = None
-    password: Text(200, 8) | None = None
+    password: Text(200, 10) | None = None
     language: Literal["en", "zh_CN"] | None = None
     full_name: Text(200) | None = None
     email: Text(254) | None = None
@@ -478,12 +478,26 @@ class UserPublic(BaseModel):
 
 class TokenCreate(BaseModel):
     name: Text(100, 1)
+    expires_in_days: int = Field(90, ge=1, le=3650)
 
 
 class TokenPublic(BaseModel):
     username: str
     name: str
     token: str
+    expires_at: datetime | None = None
+
+
+class TokenInfoPublic(BaseModel):
+    """An API token as listed: never the token itself."""
+
+    username: str
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    active: bool
 
 
 class ImportResult(BaseModel):

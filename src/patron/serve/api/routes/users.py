@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Response
 
 from patron.collect import users as service
 from patron.collect.customers import aware
@@ -12,6 +12,7 @@ from patron.serve.api.deps import Allowed, SessionDep
 from patron.serve.api.schemas import (
     ErrorBody,
     TokenCreate,
+    TokenInfoPublic,
     TokenPublic,
     UserCreate,
     UserPublic,
@@ -65,5 +66,33 @@ def create_token(
     username: Username, body: TokenCreate, session: SessionDep, actor: Allowed("users:manage")
 ) -> TokenPublic:
     """A new API token for a system acting as ``username`` (shown only once)."""
-    token = service.create_api_token(session, actor, username, body.name)
-    return TokenPublic(username=username, name=body.name, token=token)
+    token = service.create_api_token(
+        session, actor, username, body.name, expires_in_days=body.expires_in_days
+    )
+    created = service.list_api_tokens(session, username)[0]
+    return TokenPublic(
+        username=username, name=body.name, token=token, expires_at=created.expires_at
+    )
+
+
+@router.get("/{username}/tokens", response_model=list[TokenInfoPublic])
+def list_tokens(
+    username: Username, session: SessionDep, actor: Allowed("users:manage")
+) -> list[TokenInfoPublic]:
+    """The user's API tokens, newest first: names, dates and state, never the tokens."""
+    return [
+        TokenInfoPublic(**{**vars(t), "active": t.active})
+        for t in service.list_api_tokens(session, username)
+    ]
+
+
+@router.delete("/{username}/tokens/{name}", status_code=204, response_class=Response)
+def revoke_token(
+    username: Username,
+    name: Annotated[str, Path(min_length=1, max_length=100)],
+    session: SessionDep,
+    actor: Allowed("users:manage"),
+) -> Response:
+    """Revoke the user's active tokens of that name: they stop working with the next request."""
+    service.revoke_api_token(session, actor, username, name)
+    return Response(status_code=204)
