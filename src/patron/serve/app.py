@@ -53,6 +53,45 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the routes at this request's path answer to, sorted."""
+    path = request.url.path
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and getattr(route, "methods", None) and regex.match(path):
+            methods |= set(route.methods)  # type: ignore[attr-defined]
+    return sorted(methods)
+
+
+def _document_body_errors(app: FastAPI) -> None:
+    """Every operation with a body also answers 400 (unparsable body) and 413 (too large).
+
+    FastAPI answers an undecodable body with 400 before validation runs, and
+    ``BodyLimitMiddleware`` answers 413; the OpenAPI document says so for each operation.
+    """
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = build()
+            error = {
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+                }
+            }
+            for path_item in schema.get("paths", {}).values():
+                for operation in path_item.values():
+                    if "requestBody" not in operation:
+                        continue
+                    responses = operation.setdefault("responses", {})
+                    responses.setdefault("400", {"description": "Unparsable body", **error})
+                    responses.setdefault("413", {"description": "Body too large", **error})
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(PatronError)
     async def patron_error(request: Request, exc: PatronError) -> Response:
@@ -87,7 +126,10 @@ def _install_error_handlers(app: FastAPI) -> None:
             413: _("the request is too large"),
         }
         message = messages.get(exc.status_code, str(exc.detail))
-        return error_response(request, exc.status_code, "http_error", message)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # RFC 9110: say which methods the resource does allow
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return error_response(request, exc.status_code, "http_error", message, headers=headers)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
@@ -289,6 +331,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.state.database_url = workspace.database_url
     app.state.secret_key = workspace.secret_key
     _install_error_handlers(app)
+    _document_body_errors(app)
     app.include_router(api_router)
     app.include_router(web_router)
     if VEGA_DIR.is_dir():
