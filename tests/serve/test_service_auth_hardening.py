@@ -113,6 +113,18 @@ def test_one_address_trying_many_accounts_is_locked(sqlite_service) -> None:
         assert refused.status_code == 429
     with TestClient(app, client=("198.51.100.9", 4000)) as colleague:
         assert sign_in(colleague, "admin1").status_code == 303
+    # An account locked by its own failures shows when the lock ends; a new password frees it.
+    with TestClient(app, client=("192.0.2.1", 4000)) as c:
+        for _ in range(5):
+            assert sign_in(c, "agent1", "wrong password").status_code == 401
+        admin = sqlite_service.auth("admin")
+        listed = {
+            u["username"]: u["locked_until"] for u in c.get("/api/users", headers=admin).json()
+        }
+        assert listed["agent1"] is not None and listed["admin1"] is None
+        r = c.patch("/api/users/agent1", headers=admin, json={"password": "a fresh pass 2026"})
+        assert r.status_code == 200 and r.json()["locked_until"] is None
+        assert sign_in(c, "agent1", "a fresh pass 2026").status_code == 303
     with session_scope(url) as session:
         failed = session.scalar(
             sa.select(sa.func.count())
