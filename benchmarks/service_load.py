@@ -421,7 +421,7 @@ def main() -> None:
         session.execute(sa.text("DELETE FROM users"))
     with session_scope(url) as session:
         users.create_user(
-            session, users.SYSTEM, username="bench", password="bench-password", role="agent"
+            session, users.SYSTEM, username="bench", password="load test pass 7", role="agent"
         )
         token = users.create_api_token(session, users.SYSTEM, "bench", "load")
     log(f"store holds {n_customers:,} customers and {n_orders:,} orders")

@@ -79,7 +79,7 @@ def test_expired_and_invalid_links(sqlite_workspace) -> None:
         assert expired.value.status == 410
         with pytest.raises(TokenError, match="not valid") as forged:
             surveys.open_invitation(s, token, secret_key="another key")
-        assert forged.value.status == 400
+        assert forged.value.status == 404
         _inv, fresh = surveys.create_invitation(s, ANALYST, survey_code="ces", secret_key=key)
         with pytest.raises(InputError, match=r"question CES: answer 9 is outside 1–7"):
             surveys.submit_response(s, fresh, {"CES": 9}, secret_key=key)

@@ -20,7 +20,8 @@ def test_init_creates_layout_and_store(workspace: Workspace) -> None:
     assert workspace.warehouse.is_dir() and workspace.rejects.is_dir()
     settings = tomllib.loads((workspace.root / "patron.toml").read_text())
     assert settings["vocabulary"]["time_unit"] == "W"
-    assert len(settings["workspace"]["secret_key"]) >= 32
+    assert "secret_key" not in settings["workspace"]  # kept in secret.key (0600) instead
+    assert len((workspace.root / "secret.key").read_text()) >= 32
     tables = set(sa.inspect(open_store(workspace.database_url)).get_table_names())
     expected = {
         "customers",

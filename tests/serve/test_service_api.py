@@ -233,7 +233,7 @@ def test_surveys_invitations_and_summary(service) -> None:
     assert abs(summary["nps"] - 100 * (3 - 1) / 5) < 1e-9
     assert abs(summary["items"]["NPS"]["mean"] - 8.6) < 1e-9
     forged = c.get("/api/public/surveys/not-a-real-token")
-    assert forged.status_code == 400
+    assert forged.status_code == 404
 
 
 def test_analytics_read_access(service) -> None:

@@ -7,9 +7,6 @@ phone-sized screen in Chinese. Screenshots go to the test artifacts folder.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +15,7 @@ import sqlalchemy as sa
 from patron.collect.store.db import session_scope
 from patron.collect.store.models import SurveyResponse
 
-from .conftest import PASSWORD, make_service, seed_guest
+from .conftest import PASSWORD, make_service, seed_guest, serve_live
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = [
@@ -29,32 +26,13 @@ pytestmark = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def live_service(sqlite_workspace):
     """The app served by uvicorn in a thread on a free loopback port."""
-    import uvicorn
-
     svc = make_service(sqlite_workspace)
     seed_guest(svc)
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(svc.client.app, host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    yield svc, f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve_live(svc.client.app) as url:
+        yield svc, url
 
 
 @pytest.fixture

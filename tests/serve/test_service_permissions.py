@@ -144,6 +144,12 @@ ENDPOINTS: dict[tuple[str, str], tuple[str, str, dict]] = {
         "/api/users/agent1/tokens",
         {"json": {"name": "t"}},
     ),
+    ("GET", "/api/users/{username}/tokens"): ("users:manage", "/api/users/agent1/tokens", {}),
+    ("DELETE", "/api/users/{username}/tokens/{name}"): (
+        "users:manage",
+        "/api/users/agent1/tokens/no-such-token",
+        {},
+    ),
     ("GET", "/api/audit"): ("audit:read", "/api/audit", {}),
 }
 PUBLIC = {
@@ -158,6 +164,7 @@ WEB_PAGES = {
     "/surveys": "surveys:read",
     "/analytics": "analytics:read",
     "/campaigns": "analytics:read",
+    "/tokens": "users:manage",
 }
 
 

@@ -1,4 +1,4 @@
-"""``patron serve``, ``patron user add`` and ``patron token create``: run the service, let people in."""
+"""``patron serve``, ``patron user add`` and ``patron token …``: run the service, let people in."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ def serve(
     from patron.serve.http import HTTP_PROTOCOL
 
     ws = open_workspace(workspace)
+    ws.secret_key  # noqa: B018 - refuses a weak PATRON_SECRET_KEY before anything starts
     from patron.collect.store.db import upgrade_store
 
     upgrade_store(ws.database_url)
@@ -107,19 +108,78 @@ def user_add(
 def token_create(
     username: Annotated[str, typer.Argument(help=_("User the token acts as."))],
     name: Annotated[str, typer.Argument(help=_("Name of the token (which system uses it)."))],
+    expires_in_days: Annotated[
+        int, typer.Option(help=_("Days until the token stops working (1 to 3650)."))
+    ] = 90,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Create an API token and print it once (only its hash is stored).
 
-    Example: patron token create alice crm-sync
+    Example: patron token create alice crm-sync --expires-in-days 30
     """
     from patron.collect import users
     from patron.collect.store.db import session_scope
 
     ws = open_workspace(workspace)
     with session_scope(ws.database_url) as session:
-        token = users.create_api_token(session, users.SYSTEM, username, name)
+        token = users.create_api_token(
+            session, users.SYSTEM, username, name, expires_in_days=expires_in_days
+        )
     sys.stdout.write(token + "\n")
+
+
+def token_list(
+    username: Annotated[
+        str | None, typer.Argument(help=_("Only this user's tokens (default: everyone's)."))
+    ] = None,
+    workspace: WorkspaceOption = None,
+) -> None:
+    """List API tokens: user, name, created, expires, last used, state (never the token).
+
+    Example: patron token list alice
+    """
+    from rich.table import Table
+
+    from patron.collect import users
+    from patron.collect.store.db import session_scope
+    from patron.core.i18n import format_datetime
+
+    ws = open_workspace(workspace)
+    with session_scope(ws.database_url) as session:
+        tokens = users.list_api_tokens(session, username)
+    table = Table(_("user"), _("name"), _("created"), _("expires"), _("last used"), _("state"))
+    for t in tokens:
+        table.add_row(
+            t.username,
+            t.name,
+            format_datetime(t.created_at),
+            format_datetime(t.expires_at) if t.expires_at else "-",
+            format_datetime(t.last_used_at) if t.last_used_at else "-",
+            _("active") if t.active else (_("revoked") if t.revoked_at else _("expired")),
+        )
+    console.print(table)
+
+
+def token_revoke(
+    username: Annotated[str, typer.Argument(help=_("User the token acts as."))],
+    name: Annotated[str, typer.Argument(help=_("Name of the token."))],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Revoke a user's API token: it stops working with the next request.
+
+    Example: patron token revoke alice crm-sync
+    """
+    from patron.collect import users
+    from patron.collect.store.db import session_scope
+
+    ws = open_workspace(workspace)
+    with session_scope(ws.database_url) as session:
+        count = users.revoke_api_token(session, users.SYSTEM, username, name)
+    console.print(
+        _("Revoked {count} token(s) {name} of {username}").format(
+            count=count, name=name, username=username
+        )
+    )
 
 
 def register(app: typer.Typer) -> None:
@@ -129,4 +189,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(user_app, name="user")
     token_app = typer.Typer(help=_("Manage API tokens for other systems."), no_args_is_help=True)
     token_app.command("create", help=_("Create an API token and print it once."))(token_create)
+    token_app.command("list", help=_("List API tokens (never the tokens themselves)."))(token_list)
+    token_app.command("revoke", help=_("Revoke an API token at once."))(token_revoke)
     app.add_typer(token_app, name="token")

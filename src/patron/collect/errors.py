@@ -42,14 +42,14 @@ class StateError(PatronError):
 
 
 class TokenError(PatronError):
-    """A survey link that is forged, expired or already used (HTTP 410 or 400)."""
+    """A survey link that is forged (HTTP 404: no such link), expired or already used (410)."""
 
     code = "invalid_token"
 
     def __init__(self, message: str, *, reason: str):
         super().__init__(message)
         self.reason = reason  # "invalid", "expired" or "used"
-        self.status = 400 if reason == "invalid" else 410
+        self.status = 404 if reason == "invalid" else 410
 
 
 class AuthenticationError(PatronError):

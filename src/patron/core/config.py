@@ -12,7 +12,7 @@ class Settings(BaseSettings):
 
     Environment variables: ``PATRON_WORKSPACE``, ``PATRON_DATABASE_URL``,
     ``PATRON_ENGINE`` (``duckdb`` or ``spark``), ``PATRON_LANG`` (``en`` or ``zh_CN``),
-    ``PATRON_SECRET_KEY``.
+    ``PATRON_SECRET_KEY``, ``PATRON_MAX_UPLOAD_MB`` (largest file the service accepts).
     """
 
     model_config = SettingsConfigDict(env_prefix="PATRON_", env_ignore_empty=True, extra="ignore")
@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     engine: str = "duckdb"
     lang: str | None = None
     secret_key: str | None = None
+    max_upload_mb: int = 512
 
 
 def get_settings() -> Settings:

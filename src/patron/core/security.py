@@ -11,19 +11,30 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import os
 import secrets
+import threading
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
+from patron.core.i18n import _
+
 API_TOKEN_PREFIX = "ptn_"
 SURVEY_SALT = "patron.survey-link"
 SESSION_SALT = "patron.session"
 CSRF_SALT = b"patron.csrf"
+
+# At most this many Argon2 computations at once in a process: each takes ~64 MB and a core
+# for a few hundred milliseconds, so a burst of sign-ins queues here instead of
+# exhausting memory and CPU (the service also bounds sign-ins before they reach the store).
+HASH_SLOTS = max(2, os.cpu_count() or 2)
+_hash_slots = threading.BoundedSemaphore(HASH_SLOTS)
 
 # Argon2id cost; tests lower it with ``set_password_cost`` (hashes carry their own cost,
 # so verifying always uses the cost a hash was made with).
@@ -49,15 +60,17 @@ def _dummy_hash() -> str:
 
 def hash_password(password: str) -> str:
     """The Argon2id hash of ``password`` (salted; safe to store)."""
-    return _hasher().hash(password)
+    with _hash_slots:
+        return _hasher().hash(password)
 
 
 def verify_password(password: str, password_hash: str) -> tuple[bool, str | None]:
     """Whether ``password`` matches, and a new hash when the stored one uses old parameters."""
-    try:
-        return _hasher().verify_and_update(password, password_hash)
-    except Exception:  # an unreadable hash counts as a mismatch, never as a crash
-        return False, None
+    with _hash_slots:
+        try:
+            return _hasher().verify_and_update(password, password_hash)
+        except Exception:  # an unreadable hash counts as a mismatch, never as a crash
+            return False, None
 
 
 def authenticate_password(password: str, password_hash: str | None) -> tuple[bool, str | None]:
@@ -149,3 +162,58 @@ def check_csrf_token(secret_key: str, session_id: str, token: str | None) -> boo
 
 def new_session_id() -> str:
     return secrets.token_urlsafe(18)
+
+
+SECRET_KEY_MIN_LENGTH = 32
+SECRET_KEY_MIN_DISTINCT = 12
+
+
+def new_secret_key() -> str:
+    """A random key for signing links and cookies (43 URL-safe characters)."""
+    return secrets.token_urlsafe(32)
+
+
+def secret_key_problem(key: str) -> str | None:
+    """Why ``key`` is too weak to sign cookies and links, or None when it is strong enough.
+
+    The rule: at least 32 characters, at least 12 of them different (a random key of
+    ``new_secret_key()`` passes; ``a``, ``changeme`` or 40 × ``x`` do not).
+    """
+    if len(key) < SECRET_KEY_MIN_LENGTH:
+        return "length"
+    if len(set(key)) < SECRET_KEY_MIN_DISTINCT:
+        return "distinct"
+    return None
+
+
+PASSWORD_MIN_LENGTH = 10
+PASSWORD_MIN_DISTINCT = 5
+COMMON_PASSWORDS_FILE = Path(__file__).resolve().parent / "common_passwords.txt"
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of common passwords, lower case (see ``common_passwords.txt``)."""
+    lines = COMMON_PASSWORDS_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().lower() for line in lines if line and not line.startswith("#"))
+
+
+def password_problem(password: str, *, username: str | None = None) -> str | None:
+    """Why ``password`` is too weak (a sentence to show), or None when it may be used.
+
+    At least 10 characters, 5 of them different, not one of the ~11,600 most common
+    passwords (also with digits appended or case changed), and not the user name.
+    """
+    if len(password) < PASSWORD_MIN_LENGTH:
+        return _("the password must have at least {n} characters").format(n=PASSWORD_MIN_LENGTH)
+    if len(set(password)) < PASSWORD_MIN_DISTINCT:
+        return _("the password must use at least {n} different characters").format(
+            n=PASSWORD_MIN_DISTINCT
+        )
+    lowered = password.lower()
+    stem = lowered.rstrip("0123456789!.?*#@$ ")
+    if lowered in common_passwords() or (len(stem) >= 4 and stem in common_passwords()):
+        return _("this password is one of the most common passwords: choose another")
+    if username and len(username) >= 3 and username.lower() in lowered:
+        return _("the password must not contain the user name")
+    return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import tomllib
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -12,6 +11,7 @@ from typing import Any, TypeVar
 
 import tomli_w
 
+from patron.core import files, security
 from patron.core.config import get_settings
 from patron.core.i18n import _
 from patron.core.settings import WorkspaceSettings, validate_settings
@@ -20,6 +20,7 @@ from patron.exceptions import InputError, WorkspaceError
 
 SETTINGS_FILE = "patron.toml"
 STORE_FILE = "patron.db"
+SECRET_KEY_FILE = "secret.key"
 WAREHOUSE_DIR = "warehouse"
 REJECTS_DIR = "rejects"
 REPORTS_DIR = "reports"
@@ -48,8 +49,11 @@ class Workspace:
     """A folder holding one Patron installation's data.
 
     ``root/patron.toml`` settings, ``root/patron.db`` the SQLite store (unless
-    ``PATRON_DATABASE_URL`` names another database), ``root/warehouse/`` Parquet and
-    DuckDB files for the analytics, ``root/rejects/`` rows the importers set aside.
+    ``PATRON_DATABASE_URL`` names another database), ``root/secret.key`` the key that
+    signs sessions and survey links (unless ``PATRON_SECRET_KEY`` is set),
+    ``root/warehouse/`` Parquet and DuckDB files for the analytics, ``root/rejects/``
+    rows the importers set aside. Settings, store and key are readable by their owner
+    only (0600), the folders Patron creates by their owner only (0700).
     """
 
     root: Path
@@ -85,9 +89,34 @@ class Workspace:
         return f"sqlite:///{(self.root / STORE_FILE).resolve()}"
 
     @property
+    def secret_key_path(self) -> Path:
+        return self.root / SECRET_KEY_FILE
+
+    @property
     def secret_key(self) -> str:
-        """Key that signs survey links and session cookies (env var wins over the file)."""
-        return get_settings().secret_key or self.settings["workspace"]["secret_key"]
+        """Key that signs survey links and session cookies.
+
+        ``PATRON_SECRET_KEY`` when set, else ``secret.key`` in the workspace (made on first
+        use, readable by its owner only). A weak key is refused (``WorkspaceError``).
+        """
+        env_key = get_settings().secret_key
+        if env_key:
+            return _checked_key(env_key, "PATRON_SECRET_KEY")
+        path = self.secret_key_path
+        legacy = self.settings.get("workspace", {}).get("secret_key")
+        if not path.exists():
+            # Workspaces made before the key file kept the key in patron.toml: move it out,
+            # so links and sessions signed with it stay valid.
+            files.create_private(path, (legacy or security.new_secret_key()).encode())
+        if legacy:
+            self._forget_legacy_key()
+        return _checked_key(path.read_text(encoding="utf-8").strip(), str(path))
+
+    def _forget_legacy_key(self) -> None:
+        on_disk = tomllib.loads(self.settings_path.read_text(encoding="utf-8"))
+        on_disk.get("workspace", {}).pop("secret_key", None)
+        files.write_private(self.settings_path, tomli_w.dumps(on_disk).encode())
+        self.settings.get("workspace", {}).pop("secret_key", None)
 
     def setting(self, section: str, key: str, default: Any = None) -> Any:
         return self.settings.get(section, {}).get(key, default)
@@ -99,7 +128,7 @@ class Workspace:
         merged = {k: dict(v) for k, v in self.settings.items()}
         merged.setdefault(section, {}).update(values)
         config = validate_settings(merged, self.settings_path)  # refuse before writing
-        self.settings_path.write_bytes(tomli_w.dumps(on_disk).encode())
+        files.write_private(self.settings_path, tomli_w.dumps(on_disk).encode())
         self.settings, self.config = merged, config
 
     @classmethod
@@ -117,14 +146,14 @@ class Workspace:
                 raise WorkspaceError(_("{path} is already a workspace").format(path=root))
             workspace = cls.open(root)
         else:
-            root.mkdir(parents=True, exist_ok=True)
+            files.private_dir(root, parents=True)
             settings = {k: dict(v) for k, v in DEFAULT_SETTINGS.items()}
             settings["workspace"]["created"] = datetime.now(UTC).isoformat(timespec="seconds")
-            settings["workspace"]["secret_key"] = secrets.token_urlsafe(32)
-            (root / SETTINGS_FILE).write_bytes(tomli_w.dumps(settings).encode())
+            files.write_private(root / SETTINGS_FILE, tomli_w.dumps(settings).encode())
+            files.create_private(root / SECRET_KEY_FILE, security.new_secret_key().encode())
             workspace = cls(root=root, settings=settings)
         for folder in (workspace.warehouse, workspace.rejects, workspace.reports):
-            folder.mkdir(exist_ok=True)
+            files.private_dir(folder)
         return workspace
 
     @classmethod
@@ -154,6 +183,23 @@ class Workspace:
         for section, values in settings.items():
             merged.setdefault(section, {}).update(values)
         return cls(root=root, settings=merged)
+
+
+def _checked_key(key: str, source: str) -> str:
+    problem = security.secret_key_problem(key)
+    if problem:
+        raise WorkspaceError(
+            _(
+                "the secret key in {source} is too weak: it must have at least {length} "
+                "characters, {distinct} of them different; make one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(32))'`"
+            ).format(
+                source=source,
+                length=security.SECRET_KEY_MIN_LENGTH,
+                distinct=security.SECRET_KEY_MIN_DISTINCT,
+            )
+        )
+    return key
 
 
 def rules_from_settings(cls: type[RulesT], workspace: Any, section: str) -> RulesT:

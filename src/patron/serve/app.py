@@ -19,10 +19,11 @@ from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from patron import __version__
+from patron.core.config import get_settings
 from patron.core.i18n import _, language
 from patron.core.workspace import Workspace
 from patron.exceptions import InputError, PatronError
-from patron.serve.api.deps import CsrfError, LoginRequired, _TokenCache, verify_csrf
+from patron.serve.api.deps import CsrfError, LoginRequired, verify_csrf
 from patron.serve.api.main import api_router
 from patron.serve.web import web_router
 from patron.serve.web.render import render_error, request_language
@@ -50,6 +51,45 @@ def error_response(
         return render_error(request, status, message)
     body = {"error": {"status": status, "code": code, "message": message, "detail": detail}}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the routes at this request's path answer to, sorted."""
+    path = request.url.path
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and getattr(route, "methods", None) and regex.match(path):
+            methods |= set(route.methods)  # type: ignore[attr-defined]
+    return sorted(methods)
+
+
+def _document_body_errors(app: FastAPI) -> None:
+    """Every operation with a body also answers 400 (unparsable body) and 413 (too large).
+
+    FastAPI answers an undecodable body with 400 before validation runs, and
+    ``BodyLimitMiddleware`` answers 413; the OpenAPI document says so for each operation.
+    """
+    build = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = build()
+            error = {
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}
+                }
+            }
+            for path_item in schema.get("paths", {}).values():
+                for operation in path_item.values():
+                    if "requestBody" not in operation:
+                        continue
+                    responses = operation.setdefault("responses", {})
+                    responses.setdefault("400", {"description": "Unparsable body", **error})
+                    responses.setdefault("413", {"description": "Body too large", **error})
+        return app.openapi_schema  # type: ignore[return-value]
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def _install_error_handlers(app: FastAPI) -> None:
@@ -83,9 +123,13 @@ def _install_error_handlers(app: FastAPI) -> None:
         messages = {
             404: _("not found"),
             405: _("method not allowed"),
+            413: _("the request is too large"),
         }
         message = messages.get(exc.status_code, str(exc.detail))
-        return error_response(request, exc.status_code, "http_error", message)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:  # RFC 9110: say which methods the resource does allow
+            headers["Allow"] = ", ".join(allowed_methods(request))
+        return error_response(request, exc.status_code, "http_error", message, headers=headers)
 
     @app.exception_handler(LoginRequired)
     async def login_required(request: Request, exc: LoginRequired) -> Response:
@@ -171,6 +215,77 @@ class SecurityHeadersMiddleware:
         await self.app(scope, receive, send_with_headers)
 
 
+UPLOAD_PATHS = ("/api/imports/",)
+MAX_BODY_BYTES = 8 * 1024 * 1024  # any other request: JSON bodies and forms
+
+
+class BodyTooLarge(StarletteHTTPException):
+    """The request body passed its limit while it was being read (HTTP 413)."""
+
+    def __init__(self) -> None:
+        super().__init__(status_code=413)
+
+
+class BodyLimitMiddleware:
+    """Refuse a request body as soon as it passes its limit, before it is all received.
+
+    A declared ``Content-Length`` over the limit is refused before one byte is read; a
+    chunked body is counted as it arrives and refused (413) at the first chunk past the
+    limit, so an oversized upload never lands on disk. Uploads (``/api/imports/…``) may be
+    ``PATRON_MAX_UPLOAD_MB`` large; every other request ``MAX_BODY_BYTES``.
+    """
+
+    def __init__(self, app, *, upload_limit: int, body_limit: int = MAX_BODY_BYTES) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+        self.upload_limit = upload_limit
+        self.body_limit = body_limit
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.upload_limit if scope["path"].startswith(UPLOAD_PATHS) else self.body_limit
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limit:
+            await self._refuse(scope, receive, send)
+            return
+        received = 0
+        started = too_large = False
+
+        async def limited_receive():  # type: ignore[no-untyped-def]
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    too_large = True
+                    raise BodyTooLarge()
+            return message
+
+        async def tracked_send(message) -> None:  # type: ignore[no-untyped-def]
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                if too_large:  # close the connection: the rest of the body is never read
+                    message["headers"] = [*message.get("headers", []), (b"connection", b"close")]
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracked_send)
+        except BodyTooLarge:
+            if started:
+                raise
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        with language(request_language(Request(scope))):
+            response = error_response(
+                Request(scope), 413, "http_error", _("the request is too large")
+            )
+        response.headers["Connection"] = "close"
+        await response(scope, receive, send)
+
+
 @dataclass
 class ServedWorkspace(Workspace):
     """The workspace as a running service sees it: store URL and key read once, at start.
@@ -215,8 +330,8 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.state.workspace = workspace
     app.state.database_url = workspace.database_url
     app.state.secret_key = workspace.secret_key
-    app.state.token_cache = _TokenCache()
     _install_error_handlers(app)
+    _document_body_errors(app)
     app.include_router(api_router)
     app.include_router(web_router)
     if VEGA_DIR.is_dir():
@@ -229,6 +344,7 @@ def create_app(workspace: Workspace) -> FastAPI:
 
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(BodyLimitMiddleware, upload_limit=get_settings().max_upload_mb * 1024 * 1024)
     return app
 
 

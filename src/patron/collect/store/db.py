@@ -7,8 +7,10 @@ from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+from patron.core.files import create_private
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -32,11 +34,22 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+def _create_sqlite_file(url: str) -> None:
+    # SQLite creates its file (and the -wal and -shm beside it, which copy the file's
+    # mode) world-readable under the usual umask: create it first, for the owner only.
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        path = Path(database)
+        if path.parent.is_dir():
+            create_private(path)
+
+
 @cache
 def open_store(url: str) -> Engine:
     """One engine per database URL for the life of the process."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
+        _create_sqlite_file(url)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:

@@ -369,6 +369,36 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class UserSession(Base):
+    """A signed-in browser: the cookie names it, sign-out or deactivation ends it at once."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    sid_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the session id
+    user_pk: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+
+class SignInThrottle(Base):
+    """Sign-in attempts per account (``user:<name>``) and per address (``ip:<address>``).
+
+    Changed only by single atomic UPDATE statements, so parallel attempts cannot lose a
+    count; times are seconds since the epoch (the same on SQLite and PostgreSQL).
+    """
+
+    __tablename__ = "sign_in_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    window_start_s: Mapped[float] = mapped_column(Float)
+    locked_until_s: Mapped[float | None] = mapped_column(Float)
 
 
 class AuditLog(Base):

@@ -1,7 +1,9 @@
 """What a request needs before a route runs: the workspace, a store session, the actor, guards.
 
 Authentication: ``Authorization: Bearer <API token>`` for systems, the signed session
-cookie for people using the web pages. Authorisation is a dependency per permission
+cookie for people using the web pages. Both are checked against the store on every
+request (no cache): a revoked or expired token, an ended session or a deactivated user
+stops working at once. Authorisation is a dependency per permission
 (``Allowed("customers:read")``). CSRF: requests that carry the session cookie (or post a
 web form) must send the session's CSRF token (``X-CSRF-Token`` header or ``csrf_token``
 form field); bearer-token calls need none, since a browser never adds them by itself.
@@ -9,8 +11,6 @@ form field); bearer-token calls need none, since a browser never adds them by it
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -21,16 +21,14 @@ from sqlalchemy.orm import Session
 from patron.collect.errors import AuthenticationError, PermissionDeniedError
 from patron.collect.roles import Actor
 from patron.collect.store.db import session_factory
-from patron.collect.store.models import User
-from patron.collect.users import actor_for, user_for_token
+from patron.collect.users import actor_for, user_for_session, user_for_token
 from patron.core import security
 from patron.core.i18n import _
 from patron.core.workspace import Workspace
 
 SESSION_COOKIE = "patron_session"
 ANON_COOKIE = "patron_anon"
-SESSION_MAX_AGE_S = 12 * 3600
-TOKEN_CACHE_S = 30.0  # a revoked token stops working within this many seconds
+SESSION_MAX_AGE_S = 12 * 3600  # the cookie's age limit; the store's session also expires
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -68,31 +66,6 @@ def client_ip(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
-class _TokenCache:
-    """Bearer token → actor for a few seconds, so a busy system does not re-query each call."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._entries: dict[str, tuple[float, Actor]] = {}
-
-    def get(self, key: str) -> Actor | None:
-        with self._lock:
-            entry = self._entries.get(key)
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
-
-    def put(self, key: str, actor: Actor) -> None:
-        with self._lock:
-            if len(self._entries) > 10_000:
-                self._entries.clear()
-            self._entries[key] = (time.monotonic() + TOKEN_CACHE_S, actor)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
 def session_payload(request: Request) -> dict | None:
     """The valid session cookie's payload (user and session id), or None."""
     value = request.cookies.get(SESSION_COOKIE)
@@ -119,43 +92,27 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
-def _cached_actor(request: Request) -> Actor | None:
-    """The bearer token's actor when the token cache knows it (no database needed)."""
-    token = bearer_token(request)
-    if not token:
-        return None
-    actor = request.app.state.token_cache.get(security.hash_token(token))
-    if actor is None:
-        return None
-    return Actor(actor.username, actor.role, actor.user_pk, actor.language, client_ip(request))
-
-
 def _actor(request: Request, session: Session) -> Actor | None:
     token = bearer_token(request)
     ip = client_ip(request)
     if token:
-        key = security.hash_token(token)
-        cache: _TokenCache = request.app.state.token_cache
-        actor = cache.get(key)
-        if actor is None:
-            user = user_for_token(session, token)
-            if user is None:
-                raise AuthenticationError(_("the API token is not valid"))
-            actor = actor_for(user)
-            cache.put(key, actor)
-        return Actor(actor.username, actor.role, actor.user_pk, actor.language, ip)
+        user = user_for_token(session, token)
+        if user is None:
+            raise AuthenticationError(_("the API token is not valid"))
+        return actor_for(user, ip=ip)
     payload = session_payload(request)
     if payload:
-        user = session.get(User, int(payload["u"]))
-        if user is not None and user.active:
+        user = user_for_session(session, str(payload["sid"]))
+        if user is not None and str(user.id) == str(payload["u"]):
             return actor_for(user, ip=ip)
     return None
 
 
 async def current_actor(request: Request, session: SessionDep) -> Actor:
     """The signed-in user or token holder; 401 for the API when there is none."""
-    actor = _cached_actor(request)
-    if actor is None:  # the store is needed: do it in the thread pool, off the event loop
+    if bearer_token(request) is None and session_payload(request) is None:
+        actor = None  # nothing to look up
+    else:  # the store is needed: do it in the thread pool, off the event loop
         actor = await run_in_threadpool(_actor, request, session)
     if actor is None:
         raise AuthenticationError(_("sign in or send an API token"))

@@ -9,7 +9,26 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, StrictInt
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+)
+
+
+def _no_bool(value: Any) -> Any:
+    # JSON true/false is not a number: without this, pydantic reads true as 1.
+    if isinstance(value, bool):
+        raise ValueError("a number is expected, not true or false")
+    return value
+
+
+NotBool = BeforeValidator(_no_bool)
 
 
 def _no_nul(value: str) -> str:
@@ -19,16 +38,49 @@ def _no_nul(value: str) -> str:
 
 
 def Text(max_length: int, min_length: int = 0) -> Any:  # noqa: N802 - a type factory
+    # The pattern tells the OpenAPI schema what ``_no_nul`` enforces, and that a required
+    # text must not be blank (the services strip it and refuse what is left empty).
+    pattern = r"^[^\x00]*[^\x00\s][^\x00]*$" if min_length else r"^[^\x00]*$"
     return Annotated[
-        str, Field(max_length=max_length, min_length=min_length), AfterValidator(_no_nul)
+        str,
+        Field(max_length=max_length, min_length=min_length, pattern=pattern),
+        AfterValidator(_no_nul),
     ]
 
 
-Finite = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
+Finite = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12), NotBool]
+# Years 1900-2199; the pattern says so in the OpenAPI schema (``minimum`` does not apply
+# to date strings), so clients and schemathesis know the range before sending.
+YEARS_1900_2199 = r"^(19|20|21)[0-9]{2}-"
+
+
+def _text_only(value: Any) -> Any:
+    # A number is not a date: without this, pydantic reads 0 as 1970-01-01.
+    if isinstance(value, int | float):
+        raise ValueError("a date is expected as text (YYYY-MM-DD)")
+    return value
+
+
+SafeDate = Annotated[
+    date,
+    Field(
+        ge=date(1900, 1, 1),
+        le=date(2199, 12, 31),
+        json_schema_extra={"pattern": YEARS_1900_2199},
+    ),
+    BeforeValidator(_text_only),
+]
+SafeDatetime = Annotated[
+    datetime,
+    Field(
+        ge=datetime(1900, 1, 2),
+        le=datetime(2199, 12, 30),
+        json_schema_extra={"pattern": YEARS_1900_2199},
+    ),
+    BeforeValidator(_text_only),
+]
 # A number sent as a JSON number: "9" and true are refused, not converted (survey answers).
 StrictFinite = Annotated[StrictInt | StrictFloat, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
-SafeDate = Annotated[date, Field(ge=date(1900, 1, 1), le=date(2200, 12, 31))]
-SafeDatetime = Annotated[datetime, Field(ge=datetime(1900, 1, 1), le=datetime(2200, 12, 31))]
 
 
 class ErrorDetail(BaseModel):
@@ -60,7 +112,7 @@ class ImportantDateIn(BaseModel):
     kind: Text(50, 1)
     date: SafeDate
     label: Text(200) | None = None
-    recurring: bool = True
+    recurring: StrictBool = True
 
 
 class CustomerBase(BaseModel):
@@ -75,10 +127,10 @@ class CustomerBase(BaseModel):
     language: Text(10) | None = None
     acquired_at: SafeDate | None = None
     acquisition_channel: Text(60) | None = None
-    consent_email: bool | None = None
-    consent_sms: bool | None = None
-    consent_phone: bool | None = None
-    consent_analytics: bool | None = None
+    consent_email: StrictBool | None = None
+    consent_sms: StrictBool | None = None
+    consent_phone: StrictBool | None = None
+    consent_analytics: StrictBool | None = None
     attributes: dict[str, Any] | None = None
 
 
@@ -86,7 +138,7 @@ class CustomerCreate(CustomerBase):
     """A new customer (request body)."""
 
     model_config = ConfigDict(extra="forbid")
-    customer_id: Text(128) | None = None
+    customer_id: Text(128, 1) | None = None
     preferences: list[PreferenceIn] = Field(default_factory=list, max_length=100)
     important_dates: list[ImportantDateIn] = Field(default_factory=list, max_length=50)
 
@@ -95,7 +147,7 @@ class CustomerUpdate(CustomerBase):
     """Fields to change (request body); ``version`` may replace the If-Match header."""
 
     model_config = ConfigDict(extra="forbid")
-    version: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    version: Annotated[int, Field(ge=1, le=2**31 - 1), NotBool] | None = None
 
 
 class CustomerPublic(CustomerBase):
@@ -129,7 +181,7 @@ class ImportantDatePublic(BaseModel):
     kind: str
     date: date
     label: str | None = None
-    recurring: bool = True
+    recurring: StrictBool = True
 
 
 class TimelineEntry(BaseModel):
@@ -208,7 +260,7 @@ class InteractionCreate(BaseModel):
     kind: Text(60) | None = None
     summary: Text(10_000) | None = None
     occurred_at: SafeDatetime | None = None
-    is_service: bool = False
+    is_service: StrictBool = False
     interaction_id: Text(128) | None = None
 
 
@@ -220,7 +272,7 @@ class InteractionPublic(BaseModel):
     channel: str | None
     kind: str | None
     summary: str | None
-    is_service: bool
+    is_service: StrictBool
     staff: str | None
 
 
@@ -290,7 +342,7 @@ class ComplaintPublic(BaseModel):
     assigned_to: str | None
     sla_due_at: datetime | None
     sla: str
-    breached: bool
+    breached: StrictBool
     escalation_level: int
     resolved_at: datetime | None
     resolution: str | None
@@ -319,7 +371,7 @@ class ComplaintsPage(BaseModel):
 
 class AssignRequest(BaseModel):
     assignee: Text(100, 1)
-    version: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    version: Annotated[int, Field(ge=1, le=2**31 - 1), NotBool] | None = None
 
 
 class NoteRequest(BaseModel):
@@ -332,13 +384,13 @@ class EscalateRequest(BaseModel):
 
 class ResolveRequest(BaseModel):
     resolution: Text(10_000, 1)
-    version: int | None = Field(default=None, ge=1, le=2**31 - 1)
-    followup: bool = True
+    version: Annotated[int, Field(ge=1, le=2**31 - 1), NotBool] | None = None
+    followup: StrictBool = True
 
 
 class CloseRequest(BaseModel):
     reason: Text(10_000, 1)
-    version: int | None = Field(default=None, ge=1, le=2**31 - 1)
+    version: Annotated[int, Field(ge=1, le=2**31 - 1), NotBool] | None = None
 
 
 class EscalatedList(BaseModel):
@@ -355,17 +407,33 @@ class SurveyItemIn(BaseModel):
     text_zh: Text(2000) | None = None
     # "construct" would shadow a BaseModel method: stored under another name.
     construct_name: Text(60) | None = Field(default=None, alias="construct")
-    scale_min: Annotated[float, Field(allow_inf_nan=False, ge=-100, le=100)] = 1
-    scale_max: Annotated[float, Field(allow_inf_nan=False, ge=-100, le=100)] = 10
+    scale_min: Annotated[float, Field(allow_inf_nan=False, ge=-100, le=100), NotBool] = 1
+    scale_max: Annotated[float, Field(allow_inf_nan=False, ge=-100, le=100), NotBool] = 10
 
 
-class SurveyCreate(BaseModel):
+class PresetSurveyCreate(BaseModel):
+    """A survey from a preset instrument, optionally with custom items added."""
+
     model_config = ConfigDict(extra="forbid")
     code: Text(100, 1)
     name: Text(200, 1)
-    kind: Literal["ACSI", "ECSI", "NPS", "CSAT", "CES", "custom"] = "custom"
+    kind: Literal["ACSI", "ECSI", "NPS", "CSAT", "CES"]
     description: Text(5000) | None = None
     items: list[SurveyItemIn] = Field(default_factory=list, max_length=200)
+
+
+class CustomSurveyCreate(BaseModel):
+    """A survey of custom items only: at least one item."""
+
+    model_config = ConfigDict(extra="forbid")
+    code: Text(100, 1)
+    name: Text(200, 1)
+    kind: Literal["custom"] = "custom"
+    description: Text(5000) | None = None
+    items: list[SurveyItemIn] = Field(min_length=1, max_length=200)
+
+
+SurveyCreate = PresetSurveyCreate | CustomSurveyCreate
 
 
 class SurveyItemPublic(BaseModel):
@@ -383,7 +451,7 @@ class SurveyPublic(BaseModel):
     code: str
     name: str
     kind: str
-    active: bool
+    active: StrictBool
     description: str | None
     items: list[SurveyItemPublic]
 
@@ -451,7 +519,7 @@ Role = Literal["admin", "analyst", "agent"]
 class UserCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     username: Text(100, 1)
-    password: Text(200, 8)
+    password: Text(200, 10)
     role: Role
     email: Text(254) | None = None
     full_name: Text(200) | None = None
@@ -461,8 +529,8 @@ class UserCreate(BaseModel):
 class UserUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     role: Role | None = None
-    active: bool | None = None
-    password: Text(200, 8) | None = None
+    active: StrictBool | None = None
+    password: Text(200, 10) | None = None
     language: Literal["en", "zh_CN"] | None = None
     full_name: Text(200) | None = None
     email: Text(254) | None = None
@@ -471,7 +539,7 @@ class UserUpdate(BaseModel):
 class UserPublic(BaseModel):
     username: str
     role: str
-    active: bool
+    active: StrictBool
     email: str | None
     full_name: str | None
     language: str | None
@@ -480,12 +548,26 @@ class UserPublic(BaseModel):
 
 class TokenCreate(BaseModel):
     name: Text(100, 1)
+    expires_in_days: Annotated[int, Field(ge=1, le=3650), NotBool] = 90
 
 
 class TokenPublic(BaseModel):
     username: str
     name: str
     token: str
+    expires_at: datetime | None = None
+
+
+class TokenInfoPublic(BaseModel):
+    """An API token as listed: never the token itself."""
+
+    username: str
+    name: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    active: StrictBool
 
 
 class ImportResult(BaseModel):

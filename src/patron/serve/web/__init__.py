@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from patron.serve.web import analytics, auth, campaigns, complaints, customers, surveys
+from patron.serve.web import analytics, auth, campaigns, complaints, customers, surveys, tokens
 
 web_router = APIRouter(include_in_schema=False)
-for module in (auth, customers, complaints, surveys, analytics, campaigns):
+for module in (auth, customers, complaints, surveys, analytics, campaigns, tokens):
     web_router.include_router(module.router)

@@ -94,7 +94,7 @@ def escalate_overdue(session: SessionDep, actor: Allowed("complaints:write")) ->
     return EscalatedList(escalated=service.escalate_overdue(session, actor))
 
 
-@router.get("/{complaint_pk}", response_model=ComplaintDetail)
+@router.get("/{complaint_pk:int}", response_model=ComplaintDetail)
 def read_complaint(
     complaint_pk: ComplaintPk, session: SessionDep, actor: Allowed("complaints:read")
 ) -> ComplaintDetail:
@@ -102,7 +102,7 @@ def read_complaint(
     return detail(session, actor, complaint_pk)
 
 
-@router.post("/{complaint_pk}/assign", response_model=ComplaintDetail)
+@router.post("/{complaint_pk:int}/assign", response_model=ComplaintDetail)
 def assign(
     complaint_pk: ComplaintPk,
     body: AssignRequest,
@@ -113,7 +113,7 @@ def assign(
     return detail(session, actor, complaint_pk)
 
 
-@router.post("/{complaint_pk}/notes", response_model=ComplaintDetail)
+@router.post("/{complaint_pk:int}/notes", response_model=ComplaintDetail)
 def add_note(
     complaint_pk: ComplaintPk,
     body: NoteRequest,
@@ -124,7 +124,7 @@ def add_note(
     return detail(session, actor, complaint_pk)
 
 
-@router.post("/{complaint_pk}/escalate", response_model=ComplaintDetail)
+@router.post("/{complaint_pk:int}/escalate", response_model=ComplaintDetail)
 def escalate(
     complaint_pk: ComplaintPk,
     body: EscalateRequest,
@@ -135,7 +135,7 @@ def escalate(
     return detail(session, actor, complaint_pk)
 
 
-@router.post("/{complaint_pk}/resolve", response_model=ComplaintDetail)
+@router.post("/{complaint_pk:int}/resolve", response_model=ComplaintDetail)
 def resolve(
     complaint_pk: ComplaintPk,
     body: ResolveRequest,
@@ -158,7 +158,7 @@ def resolve(
     return detail(session, actor, complaint_pk, link)
 
 
-@router.post("/{complaint_pk}/close", response_model=ComplaintDetail)
+@router.post("/{complaint_pk:int}/close", response_model=ComplaintDetail)
 def close_unresolved(
     complaint_pk: ComplaintPk,
     body: CloseRequest,

@@ -20,7 +20,7 @@ from patron.serve.api.schemas import (
 router = APIRouter(
     prefix="/public/surveys",
     tags=["public"],
-    responses={code: {"model": ErrorBody} for code in (400, 410, 422)},
+    responses={code: {"model": ErrorBody} for code in (400, 404, 410, 422)},
 )
 Token = Annotated[str, Path(min_length=1, max_length=500)]
 
