@@ -256,13 +256,14 @@ def test_workspace_files_are_private_and_the_key_is_not_in_settings(tmp_path, mo
     import os
     import stat
 
+    from patron.collect.workspace_setup import init_workspace
     from patron.core.workspace import Workspace
 
     monkeypatch.delenv("PATRON_DATABASE_URL", raising=False)
     monkeypatch.delenv("PATRON_SECRET_KEY", raising=False)
     old_umask = os.umask(0o022)  # the usual umask: files would be 0644
     try:
-        ws = Workspace.init(tmp_path / "ws")
+        ws = init_workspace(tmp_path / "ws")
         key = ws.secret_key
         with session_scope(ws.database_url) as session:  # the store writes: -wal and -shm
             users.create_user(

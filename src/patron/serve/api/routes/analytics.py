@@ -15,7 +15,7 @@ from patron.serve.api.schemas import ErrorBody, MetricOverview, ScoreRow, Scores
 router = APIRouter(
     prefix="/analytics",
     tags=["analytics"],
-    responses={code: {"model": ErrorBody} for code in (401, 403, 422)},
+    responses={code: {"model": ErrorBody} for code in (401, 403, 404, 422)},
 )
 
 
