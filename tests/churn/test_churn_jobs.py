@@ -113,7 +113,7 @@ def test_each_scope_sees_only_its_own_customers(units_workspace, no_store_url):
     assert cdnow.frame["customer_id"].str.startswith("CDNOW-").all()
     assert hotel.scope.code == "hotel" and cdnow.as_of.isoformat() == "1998-06-30"
     # The satisfaction links: CDNOW has neither surveys nor complaints.
-    with pytest.raises(Exception, match="no complaints in unit cdnow"):
+    with pytest.raises(Exception, match="no complaints in CDNOW · unit cdnow"):
         linkage_jobs.recovery(AnalysisContext.open(units_workspace, unit="cdnow"))
     # Purchases followed add up: the whole organisation = the hotel + CDNOW, same date.
     followed = {
