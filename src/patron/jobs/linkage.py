@@ -67,9 +67,11 @@ def _result(
     shown = [
         c for c in _SHOWN if c in table.columns and not (c == "level" and "label" in table.columns)
     ]
+    if facts is None:
+        facts = {_("answers followed"): figures["answers"]}
     printer = Printer(
         title=f"{_(VIEWS[view])} ({ctx.scope.label()})",
-        facts=facts or {},
+        facts=facts,
         tables=[("", table[shown])],
     )
     return JobResult(
@@ -83,10 +85,18 @@ def _result(
     )
 
 
-def _by_group(table: pd.DataFrame, group: str, column: str, prefix: str) -> dict[str, Any]:
+def _by_group(table: pd.DataFrame, group: str, *columns: str) -> dict[str, float]:
+    """Figures ``<column>_<group>`` (``retention_promoter``) for each row of ``table``."""
     return {
-        f"{prefix}_{_key(g)}": float(v) for g, v in zip(table[group], table[column], strict=True)
+        f"{column}_{_key(g)}": float(v)
+        for column in columns
+        for g, v in zip(table[group], table[column], strict=True)
     }
+
+
+def _followed(table: pd.DataFrame, group: str, *, moments: str = "answers") -> dict[str, Any]:
+    """How many moments were followed, and the retention after each group's."""
+    return {moments: int(table["moments"].sum()), **_by_group(table, group, "retention")}
 
 
 def satisfaction(ctx: AnalysisContext, *, horizon: str = "365d", by: str = "band") -> JobResult:
@@ -94,11 +104,7 @@ def satisfaction(ctx: AnalysisContext, *, horizon: str = "365d", by: str = "band
     from patron.analyze import linkage
 
     table = linkage.satisfaction_loyalty_curve(ctx.history(), horizon=horizon, by=by, end=_end(ctx))
-    figures = {
-        "answers": int(table["moments"].sum()),
-        "returned": int(table["returned"].sum()),
-        **_by_group(table, "level", "retention", "retention"),
-    }
+    figures = {**_followed(table, "level"), "returned": int(table["returned"].sum())}
     figures["retention_gap"] = float(table["retention"].iloc[-1] - table["retention"].iloc[0])
     facts = {
         _("answers followed"): figures["answers"],
@@ -112,19 +118,8 @@ def expectations(ctx: AnalysisContext, *, horizon: str = "365d") -> JobResult:
     from patron.analyze import linkage
 
     table = linkage.expectation_classes(ctx.history(), horizon=horizon, end=_end(ctx))
-    figures = {
-        "answers": int(table["moments"].sum()),
-        **_by_group(table, "class", "retention", "retention"),
-        **_by_group(table, "class", "complained_next", "complained_next"),
-    }
-    return _result(
-        ctx,
-        "expectations",
-        table,
-        figures,
-        horizon=horizon,
-        facts={_("answers followed"): figures["answers"]},
-    )
+    figures = {**_followed(table, "class"), **_by_group(table, "class", "complained_next")}
+    return _result(ctx, "expectations", table, figures, horizon=horizon)
 
 
 def recovery(ctx: AnalysisContext, *, horizon: str = "365d") -> JobResult:
@@ -135,15 +130,10 @@ def recovery(ctx: AnalysisContext, *, horizon: str = "365d") -> JobResult:
     if history.complaints is None or history.complaints.empty:
         raise InputError(_("no complaints in {scope}").format(scope=ctx.scope.label()))
     table = linkage.complaint_recovery(history, horizon=horizon, end=_end(ctx))
-    figures: dict[str, Any] = {
-        "purchases": int(table["moments"].sum()),
-        **_by_group(table, "complaint", "retention", "retention"),
-    }
+    figures = _followed(table, "complaint", moments="purchases")
     if "effect" in table.columns:
         effects = table[table["complaint"] != "none"]
-        figures.update(_by_group(effects, "complaint", "effect", "effect"))
-        figures.update(_by_group(effects, "complaint", "effect_low", "effect_low"))
-        figures.update(_by_group(effects, "complaint", "effect_high", "effect_high"))
+        figures.update(_by_group(effects, "complaint", "effect", "effect_low", "effect_high"))
     facts = {_("purchases followed"): figures["purchases"]}
     for kind, label in linkage.COMPLAINT_CLASSES.items():
         if f"retention_{kind}" in figures:
@@ -156,18 +146,7 @@ def nps(ctx: AnalysisContext, *, horizon: str = "365d") -> JobResult:
     from patron.analyze import linkage
 
     table = linkage.nps_repeat(ctx.history(), horizon=horizon, end=_end(ctx))
-    figures = {
-        "answers": int(table["moments"].sum()),
-        **_by_group(table, "class", "retention", "retention"),
-    }
-    return _result(
-        ctx,
-        "nps",
-        table,
-        figures,
-        horizon=horizon,
-        facts={_("answers followed"): figures["answers"]},
-    )
+    return _result(ctx, "nps", table, _followed(table, "class"), horizon=horizon)
 
 
 def active_customers(ctx: AnalysisContext) -> int:
@@ -192,10 +171,9 @@ def elasticity(ctx: AnalysisContext, *, horizon: str = "365d") -> JobResult:
         "active_customers": int(table.attrs["customers"]),
         "revenue_per_customer": float(table.attrs["revenue_per_customer"]),
         "retention_per_satisfaction_point": float(table.attrs["satisfaction_retention_per_point"]),
-        **_by_group(table, "driver", "total_effect", "total_effect"),
-        **_by_group(table, "driver", "retention_per_point", "retention_per_point"),
-        **_by_group(table, "driver", "customers_kept", "customers_kept"),
-        **_by_group(table, "driver", "revenue_kept", "revenue_kept"),
+        **_by_group(
+            table, "driver", "total_effect", "retention_per_point", "customers_kept", "revenue_kept"
+        ),
     }
     facts = {
         _("active customers"): figures["active_customers"],
