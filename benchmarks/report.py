@@ -103,7 +103,7 @@ def main() -> None:
     os.environ.pop("PATRON_DATABASE_URL", None)
     workspace = init_workspace(root)
     started = time.perf_counter()
-    result = build_report(workspace, out=root / "report.html", dataset="hotel")
+    result = build_report(workspace, out=root / "report.html", unit="all")
     elapsed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"report for {args.guests:,} guests: {elapsed:.1f} s, {result.bytes / 1e6:.2f} MB, "
