@@ -166,27 +166,27 @@ def _predict(ctx: AnalysisContext, **params: Any) -> Any:
 
 
 def customer_clv(ctx: AnalysisContext, *, months: int = 12) -> tuple[pd.Series, list[str]]:
-    """Each customer's CLV over the next ``months`` as of the context's date (BG/NBD and
-    Gamma-Gamma, weekly), and notes; what value at risk multiplies churn by."""
-    from patron.analyze.clv.pipeline import run_clv
+    """Each customer's CLV over the next ``months`` as of the context's date — the CLV
+    job's own figures (:func:`patron.jobs.clv.clv`), computed once per context — and notes;
+    what value at risk multiplies churn by."""
     from patron.exceptions import InputError
+    from patron.jobs.clv import clv
 
-    orders = ctx.history().orders[["customer_id", "ordered_at", "amount"]]
+    result = ctx.cached(
+        ("clv", ctx.as_of, months), lambda: clv(ctx, calibration_end=ctx.as_of, months=months)
+    )
+    if result.frame is None or "clv" not in result.frame.columns:
+        raise InputError(_("the spend model could not be fitted: no CLV"))
     notes: list[str] = []
-    result = run_clv(orders, calibration_end=ctx.as_of, model="bgnbd", time_unit="W", months=months)
-    if "clv" not in result.predictions.columns:
-        # The spend model refuses repeat buyers whose mean spend is 0 (free orders).
-        paid = orders[orders["amount"] > 0]
-        result = run_clv(
-            paid, calibration_end=ctx.as_of, model="bgnbd", time_unit="W", months=months
-        )
-        if "clv" not in result.predictions.columns:
-            raise InputError(_("the spend model could not be fitted: no CLV"))
+    free = int(result.figures.get("free_repeat_buyers") or 0)
+    if free:
         notes.append(
-            _("{n} orders of amount 0 left out of the CLV").format(n=len(orders) - len(paid))
+            _(
+                "{n} repeat buyers whose repeat purchases were all free left out of the spend model"
+            ).format(n=free)
         )
-    predictions = result.predictions.set_index("customer_id")
-    return predictions["clv"].astype(float).rename("clv"), notes
+    frame = result.frame.set_index("customer_id")
+    return frame["clv"].astype(float).rename("clv"), notes
 
 
 def _value_at_risk(

@@ -35,7 +35,10 @@ def clv_section(ctx: ReportContext) -> Section:
     )
     from patron.jobs import clv as jobs
 
-    result = jobs.clv(ctx.analysis, calibration_end=ctx.as_of)
+    result = ctx.analysis.cached(
+        ("clv", ctx.as_of, 12),
+        lambda: jobs.clv(ctx.analysis, calibration_end=ctx.as_of, months=12),
+    )
     figures = result.figures
     if "clv_total" not in figures:
         raise Missing(_("the spend model could not be fitted: no CLV"))
