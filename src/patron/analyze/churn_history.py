@@ -209,9 +209,7 @@ class CustomerHistory:
             table=reader.sales(),
         )
         if orders.empty:
-            raise InputError(
-                _("no sales in {scope}: nothing to analyse").format(scope=reader.scope.label())
-            )
+            raise reader.no_sales()
         answers, features = _answers_from(reader)
         return cls(
             orders=orders,

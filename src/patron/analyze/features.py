@@ -16,11 +16,8 @@ import ibis.expr.types as ir
 from ibis import _
 
 from patron.core.i18n import gettext
-from patron.core.vocabulary import DEFAULT_VOCABULARY, UNIT_DAYS, Vocabulary, unit_days
+from patron.core.vocabulary import DEFAULT_VOCABULARY, Vocabulary, unit_days
 from patron.exceptions import InputError
-
-#: Length of one time unit in days (the vocabulary's definition).
-TIME_UNITS = UNIT_DAYS
 
 
 def require_columns(table: ir.Table, required: list[str] | tuple[str, ...], what: str) -> None:

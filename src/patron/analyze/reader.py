@@ -18,7 +18,7 @@ import pandas as pd
 from ibis.backends import BaseBackend
 
 from patron.analyze import engine
-from patron.collect.units import EVERYTHING, Scope, resolve_scope
+from patron.collect.units import EVERYTHING, MEMBERSHIP_TABLES, Scope, resolve_scope
 from patron.collect.warehouse import table_path
 from patron.core.i18n import _
 from patron.core.vocabulary import Vocabulary, vocabulary_of
@@ -132,6 +132,12 @@ class WarehouseReader:
         """The orders in scope that are sales by the workspace's vocabulary."""
         return self.vocabulary.sales(self.orders())
 
+    def no_sales(self) -> InputError:
+        """The error for a scope without a single sale (nothing to analyse)."""
+        return InputError(
+            _("no sales in {scope}: nothing to analyse").format(scope=self.scope.label())
+        )
+
     def customer_ids(self) -> ir.Table:
         """One column ``customer_id``: the customers in scope — those assigned to a unit in
         it, or with an order, contact, complaint or answer there."""
@@ -142,7 +148,7 @@ class WarehouseReader:
         if self.has("customers"):
             customers = self._raw("customers")
             parts.append(customers.filter(customers.unit_pk.isin(pks)).select("customer_id"))
-        for name in sorted(UNIT_TABLES - {"order_lines"}):
+        for name in MEMBERSHIP_TABLES:
             if self.has(name):
                 t = self._raw(name)
                 parts.append(

@@ -76,6 +76,11 @@ class Scope:
 
 EVERYTHING = Scope()
 
+#: The facts that make a customer part of a unit (besides being assigned to it): an
+#: order, a contact, a complaint or a survey answer there. The store's
+#: :func:`customer_in_scope` and the warehouse reader's ``customer_ids`` both use it.
+MEMBERSHIP_TABLES = ("orders", "interactions", "complaints", "survey_responses")
+
 
 def _check_code(code: str) -> str:
     code = str(code).strip()
@@ -182,9 +187,10 @@ def customer_in_scope(scope: Scope, customer_pk: Any) -> Any:
     if scope.is_everything:
         return sa.true()
     pks = list(scope.unit_pks or ())
+    models = {m.__tablename__: m for m in (Order, Interaction, Complaint, SurveyResponse)}
     facts = [
-        sa.select(t.customer_pk).where(t.unit_pk.in_(pks))
-        for t in (Order, Interaction, Complaint, SurveyResponse)
+        sa.select(models[name].customer_pk).where(models[name].unit_pk.in_(pks))
+        for name in MEMBERSHIP_TABLES
     ]
     own = sa.select(Customer.id).where(Customer.unit_pk.in_(pks))
     return customer_pk.in_(sa.union(own, *facts))

@@ -139,14 +139,9 @@ class AnalysisContext:
             sales = self.reader.sales()
             last = self.run(sales.aggregate(last=sales.ordered_at.max()))["last"].iloc[0]
             if last is None or pd.isna(last):
-                raise InputError(self._no_sales_message())
+                raise self.reader.no_sales()
             self._cache["as_of"] = pd.Timestamp(last).date()
         return self._cache["as_of"]
-
-    def _no_sales_message(self) -> str:
-        from patron.core.i18n import _
-
-        return _("no sales in {scope}: nothing to analyse").format(scope=self.scope.label())
 
     def features(self) -> ir.Table:
         """Per-customer facts (:func:`patron.analyze.features.customer_features`) with the

@@ -301,7 +301,8 @@ def calibration_and_holdout(
     import ibis
 
     from patron.analyze import engine
-    from patron.analyze.features import as_day, cents, unit_days
+    from patron.analyze.features import as_day, cents
+    from patron.core.vocabulary import unit_days
 
     backend = engine.connect(con)
     table = _read(transactions, date_col, backend)

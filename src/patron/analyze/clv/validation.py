@@ -9,8 +9,8 @@ import pandas as pd
 
 from patron.analyze.clv.base import PurchaseModel
 from patron.analyze.clv.data import validate_columns
-from patron.analyze.features import unit_days
 from patron.core.i18n import _
+from patron.core.vocabulary import unit_days
 from patron.exceptions import InputError
 
 __all__ = ["error_metrics", "holdout_by_frequency", "holdout_predictions", "tracking"]
