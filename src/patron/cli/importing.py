@@ -81,17 +81,20 @@ def import_command(
         from_file, file_format = load_mapping_file(mapping)
         columns = {**from_file, **columns}
         date_format = date_format or file_format
-    summary = import_file(
-        ws,
-        kind,
-        file,
-        mapping=columns or None,
-        date_format=date_format,
-        dry_run=dry_run,
-        create_customers=not no_create_customers,
-        progress=not json,
-        unit=unit,
-    )
+    from patron.cli.progress import progress_bar
+
+    with progress_bar(not json) as progress:
+        summary = import_file(
+            ws,
+            kind,
+            file,
+            mapping=columns or None,
+            date_format=date_format,
+            dry_run=dry_run,
+            create_customers=not no_create_customers,
+            progress=progress,
+            unit=unit,
+        )
     if json:
         print_json(summary.to_dict())
         return

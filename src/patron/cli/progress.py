@@ -26,16 +26,18 @@ def progress_bar(enabled: bool = True, console: Any = None) -> Iterator[Progress
         console=console or Console(stderr=True),
         transient=True,
     )
-    tasks: dict[str, Any] = {}
-    current: list[Any] = [None]
+    current: list[Any] = []  # the one task, added (and the bar started) on the first call
 
     def callback(task: str, done: int, total: int | None) -> None:
         # One bar for a run of steps: the description follows the step being worked on.
-        if current[0] is None or (total is not None and bar.tasks[0].total != total):
-            if current[0] is None:
-                current[0] = bar.add_task(task, total=total)
-                tasks[task] = current[0]
+        # Started on the first report, so a command that fails at once prints only its error.
+        if not current:
+            bar.start()
+            current.append(bar.add_task(task, total=total))
         bar.update(current[0], description=task, completed=done, total=total)
 
-    with bar:
+    try:
         yield callback
+    finally:
+        if current:
+            bar.stop()

@@ -36,6 +36,7 @@ from patron.collect.store.db import open_store
 from patron.collect.store.models import ImportRun
 from patron.core.i18n import _, format_number
 from patron.core.printer import Printer
+from patron.core.progress import as_callback
 from patron.core.workspace import Workspace
 
 DEFAULT_CHUNK = 50_000
@@ -111,7 +112,7 @@ def import_file(
     date_format: str | None = None,
     dry_run: bool = False,
     create_customers: bool = True,
-    progress: bool = True,
+    progress: Any = None,
     chunk_size: int = DEFAULT_CHUNK,
     unit: str | None = None,
 ) -> ImportSummary:
@@ -136,8 +137,9 @@ def import_file(
     create_customers : bool, default=True
         Rows naming an unknown ``customer_id`` create a customer with only that id;
         when False they are rejected.
-    progress : bool, default=True
-        Show a progress bar on the terminal.
+    progress : callable, default=None
+        ``progress(task, done, total)`` after each chunk (see :mod:`patron.core.progress`);
+        ``None``/``False`` report nothing. ``patron import`` draws it as a bar.
     chunk_size : int, default=50000
         Rows per chunk (one transaction each).
     unit : str, default=None
@@ -186,10 +188,8 @@ def import_file(
         run_id = None if dry_run else _start_run(engine, spec.name, path)
         summary.run_id = run_id
         delimiter = getattr(getattr(source, "dialect", None), "delimiter", ",")
-        with (
-            _progress(progress, source.total, spec.name, path) as advance,
-            engine.connect() as conn,
-        ):
+        advance = _progress(progress, source.total, spec.name, path)
+        with engine.connect() as conn:
             sqlite = conn.dialect.name == "sqlite"
             if sqlite:
                 conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MB: index pages stay hot
@@ -472,38 +472,14 @@ def _finish_run(engine: sa.Engine, run_id: int, status: str, summary: ImportSumm
         pass
 
 
-class _progress:
-    """A Rich progress bar on stderr (or nothing) advanced after each chunk."""
+def _progress(progress: Any, total: int, kind: str, path: Path) -> Any:
+    """The import's progress callback, advanced after each chunk (rows read so far in
+    words); library code reports, ``patron.cli.progress`` draws."""
+    report = as_callback(progress)
+    label = _("Importing {kind} from {file}").format(kind=kind, file=path.name)
 
-    def __init__(self, enabled: bool, total: int, kind: str, path: Path):
-        self.enabled = enabled
-        self.total = total
-        self.label = _("Importing {kind} from {file}").format(kind=kind, file=path.name)
+    def advance(position: int, summary: ImportSummary) -> None:
+        rows = _("{n} rows").format(n=format_number(summary.read))
+        report(f"{label}: {rows}", min(position, total), max(total, 1))
 
-    def __enter__(self) -> Any:
-        if not self.enabled:
-            return lambda position, summary: None
-        from rich.console import Console
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.percentage:>3.0f}%"),
-            TextColumn("{task.fields[rows]}"),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self.bar.start()
-        task = self.bar.add_task(self.label, total=max(self.total, 1), rows="")
-
-        def advance(position: int, summary: ImportSummary) -> None:
-            rows = _("{n} rows").format(n=format_number(summary.read))
-            self.bar.update(task, completed=min(position, self.total), rows=rows)
-
-        return advance
-
-    def __exit__(self, *exc: object) -> None:
-        if self.enabled:
-            self.bar.stop()
+    return advance
