@@ -9,6 +9,7 @@ import typer
 
 from patron.cli.analyze import AsOfOption, EngineOption, WriteBackOption
 from patron.cli.options import (
+    DefaultCommandGroup,
     JsonOption,
     UnitOption,
     WorkspaceOption,
@@ -129,12 +130,24 @@ def csi(
         console.print(_("Chart saved to {path}").format(path=chart))
 
 
+#: ``patron csi``: the estimate (its default command) and the analyses built on it;
+#: other modules add their sub-commands to it (``patron csi programme …``).
+csi_app = typer.Typer(
+    cls=DefaultCommandGroup,
+    help=_(
+        "Customer satisfaction index: PLS paths with intervals, R², quality, index, "
+        "groups and improvement priorities. Without a sub-command it runs 'estimate'. "
+        "Example: patron csi mobi.csv --model ecsi --bootstrap 5000 --seed 1"
+    ),
+)
+csi_app.command(
+    "estimate",
+    help=_(
+        "Estimate the satisfaction index with paths, quality verdicts, groups and IPMA "
+        "(what 'patron csi' runs). Example: patron csi estimate mobi.csv --model ecsi"
+    ),
+)(csi)
+
+
 def register(app: typer.Typer) -> None:
-    app.command(
-        "csi",
-        help=_(
-            "Customer satisfaction index: PLS paths with intervals, R², quality, index, "
-            "groups and improvement priorities. "
-            "Example: patron csi mobi.csv --model ecsi --bootstrap 5000 --seed 1"
-        ),
-    )(csi)
+    app.add_typer(csi_app, name="csi")

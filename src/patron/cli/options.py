@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from patron.core.i18n import _
 from patron.core.workspace import Workspace
@@ -71,3 +72,19 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+class DefaultCommandGroup(TyperGroup):
+    """A command group that runs its ``default_command`` when no sub-command is named.
+
+    ``patron csi mobi.csv --model ecsi`` keeps meaning ``patron csi estimate mobi.csv …``
+    while ``patron csi programme …`` and the other analyses are sub-commands of ``csi``.
+    """
+
+    default_command = "estimate"
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        help_names = set(ctx.help_option_names) if ctx is not None else {"--help"}
+        if not args or (args[0] not in self.commands and args[0] not in help_names):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
