@@ -63,6 +63,18 @@ class ComplaintsSection(_Section):
     sla_hours: dict[str, float] = Field(default_factory=dict)
 
 
+class CSIProgrammeSection(_Section):
+    """``[csi_programme]``: how the satisfaction programme measures units period after period."""
+
+    min_answers: int = Field(default=30, ge=1)
+    period: Literal["month", "quarter", "year"] = "quarter"
+    weight_by: Literal["answers", "customers", "revenue"] = "answers"
+    bootstrap: int = Field(default=1000, ge=0, le=100000)
+    nps_item: str | None = "NPS"
+    csat_item: str | None = "SAT1"
+    ces_item: str | None = "CES"
+
+
 class WorkspaceSettings(_Section):
     """Every section of ``patron.toml``."""
 
@@ -72,6 +84,7 @@ class WorkspaceSettings(_Section):
     vocabulary: Vocabulary = Field(default_factory=Vocabulary)
     complaints: ComplaintsSection = Field(default_factory=ComplaintsSection)
     import_: ImportSection = Field(default_factory=ImportSection, alias="import")
+    csi_programme: CSIProgrammeSection = Field(default_factory=CSIProgrammeSection)
     lifecycle: dict[str, Any] = Field(default_factory=dict)
     loyalty: dict[str, Any] = Field(default_factory=dict)
     act: dict[str, Any] = Field(default_factory=dict)

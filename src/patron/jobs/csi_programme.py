@@ -1,0 +1,234 @@
+"""The satisfaction programme job: every unit's index per period, rolled up, and what changed.
+
+``csi_programme`` reads the answers of the context's unit (or a table given directly),
+measures CSI, NPS, CSAT and CES per unit × period with bootstrap intervals, rolls them
+up the unit tree by answers, customers or revenue, and tests each change from the
+previous period and each unit against its parent. The CLI (``patron csi programme``),
+the report section, the API and the managers' web pages call this one job.
+``csi_micom`` checks measurement invariance before two groups or periods are compared.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from patron.analyze.csi.change import VERDICTS, parent_gaps, period_changes
+from patron.analyze.csi.programme import METRIC_LABELS, MetricItems, programme_index
+from patron.analyze.csi.rollup import WEIGHTS, rollup_index
+from patron.core.i18n import _
+from patron.exceptions import InputError
+from patron.jobs.context import AnalysisContext
+from patron.jobs.result import JobResult
+
+
+def _settings(ctx: AnalysisContext, key: str, given: Any) -> Any:
+    return given if given is not None else ctx.setting("csi_programme", key, _DEFAULTS[key])
+
+
+_DEFAULTS = {
+    "min_answers": 30,
+    "period": "quarter",
+    "weight_by": "answers",
+    "bootstrap": 1000,
+    "nps_item": "NPS",
+    "csat_item": "SAT1",
+    "ces_item": "CES",
+}
+
+
+def _answers(ctx: AnalysisContext, survey: str | None, answers: Any) -> pd.DataFrame:
+    from patron.analyze.csi.data import load_answers
+    from patron.analyze.csi.programme_data import programme_answers
+
+    if answers is not None:
+        data = load_answers(answers)
+        if "unit" not in data.columns:
+            raise InputError(_("answers: column 'unit' is missing (the unit each answer measures)"))
+        return data
+    return programme_answers(ctx.reader, survey_code=survey, as_of=ctx.as_of_given)
+
+
+def _tree(ctx: AnalysisContext, data: pd.DataFrame, tree: pd.DataFrame | None) -> pd.DataFrame:
+    from patron.analyze.csi.programme_data import unit_tree
+
+    if tree is not None:
+        return tree
+    if ctx.workspace is not None:
+        return unit_tree(ctx.reader)
+    # A file without a tree: its units under one top, "all".
+    units = sorted(data["unit"].astype(str).unique())
+    return pd.DataFrame({"code": ["all", *units], "parent": [None] + ["all"] * len(units)})
+
+
+def csi_programme(
+    ctx: AnalysisContext,
+    *,
+    model: Any = "acsi",
+    survey: str | None = None,
+    period: str | None = None,
+    weight_by: str | None = None,
+    bootstrap: int | None = None,
+    seed: int | None = None,
+    min_answers: int | None = None,
+    outer_weights: str = "pooled",
+    answers: pd.DataFrame | str | Path | None = None,
+    tree: pd.DataFrame | None = None,
+    revenue: pd.DataFrame | None = None,
+    survey_weight: str | None = None,
+) -> JobResult:
+    """Index per unit × period, roll-up with weights and intervals, changes and verdicts.
+
+    Settings default to ``[csi_programme]`` in ``patron.toml``: ``period`` (month,
+    quarter, year), ``weight_by`` (answers, customers, revenue), ``bootstrap``,
+    ``min_answers`` and the items of NPS, CSAT and CES.
+    """
+    period = _settings(ctx, "period", period)
+    weight_by = _settings(ctx, "weight_by", weight_by)
+    bootstrap = int(_settings(ctx, "bootstrap", bootstrap))
+    min_answers = int(_settings(ctx, "min_answers", min_answers))
+    if weight_by not in WEIGHTS:
+        raise InputError(
+            _("weight {value!r}: use {choices}").format(value=weight_by, choices=", ".join(WEIGHTS))
+        )
+    items = MetricItems(
+        nps=_settings(ctx, "nps_item", None),
+        csat=_settings(ctx, "csat_item", None),
+        ces=_settings(ctx, "ces_item", None),
+    )
+    data = _answers(ctx, survey, answers)
+
+    def advance(done: int, total: int) -> None:
+        ctx.progress(_("Bootstrap by unit and period"), done, total)
+
+    index = programme_index(
+        data,
+        spec=model,
+        period=period,
+        weights=outer_weights,
+        items=items,
+        n_bootstrap=bootstrap,
+        seed=seed,
+        min_answers=min_answers,
+        survey_weight=survey_weight,
+        progress=advance,
+    )
+    weights: Any = weight_by
+    if weight_by == "revenue":
+        if revenue is None:
+            if ctx.workspace is None:
+                raise InputError(_("weighting by revenue needs a workspace or a revenue table"))
+            from patron.analyze.csi.programme_data import revenue_by_unit_period
+
+            revenue = revenue_by_unit_period(ctx.reader, period)
+        weights = revenue
+    rolled = rollup_index(index, _tree(ctx, data, tree), weight_by=weights)
+    changes = period_changes(rolled)
+    gaps = parent_gaps(rolled)
+    return _result(ctx, index, rolled, changes, gaps, period=period, data=data)
+
+
+def _result(ctx, index, rolled, changes, gaps, *, period: str, data: pd.DataFrame) -> JobResult:
+    table = rolled.table
+    top = table[table["depth"] == 0]
+    last_period = str(table["period"].max())
+    figures: dict[str, Any] = {
+        "answers": int(len(data)),
+        "units_measured": int(index.table["unit"].nunique()),
+        "periods": int(index.table["period"].nunique()),
+        "last_period": last_period,
+        "significant_changes": int(changes.table["significant"].sum()),
+    }
+    latest_top = top[top["period"] == last_period]
+    if len(latest_top) == 1:
+        row = latest_top.iloc[0]
+        figures["top_unit"] = str(row["unit"])
+        for m in index.metrics:
+            figures[f"top_{m}"] = row[m]
+            figures[f"top_{m}_lower"] = row[f"{m}_lower"]
+            figures[f"top_{m}_upper"] = row[f"{m}_upper"]
+    printer = rolled._printer()
+    printer.title = _("Satisfaction programme ({scope})").format(scope=ctx.scope.label())
+    printer.facts = {
+        _("period"): _(period),
+        _("answers"): figures["answers"],
+        _("units measured"): figures["units_measured"],
+        **printer.facts,
+    }
+    moves = changes.significant
+    printer.notes = [*printer.notes, *changes._printer().notes[:10]]
+    if len(moves) > 10:
+        printer.notes.append(_("… and {n} more significant changes.").format(n=len(moves) - 10))
+    verdicts = changes.table.assign(verdict_text=[_(VERDICTS[v]) for v in changes.table["verdict"]])
+    gap_table = gaps.table.assign(verdict_text=[_(VERDICTS[v]) for v in gaps.table["verdict"]])
+    return JobResult(
+        "csi_programme",
+        ctx.scope,
+        ctx.as_of_given,
+        figures,
+        {
+            "index": index.table,
+            "rollup": table,
+            "changes": verdicts,
+            "parent_gaps": gap_table,
+            "outer_weights": index.item_weights,
+        },
+        printer=printer,
+        extra={
+            "metrics": {m: _(METRIC_LABELS[m]) for m in index.metrics},
+            "weight_by": rolled.weight_by,
+            "n_bootstrap": index.n_bootstrap,
+            "min_answers": index.min_answers,
+        },
+    )
+
+
+def csi_micom(
+    ctx: AnalysisContext,
+    *,
+    group: str,
+    first: str | None = None,
+    second: str | None = None,
+    model: Any = "acsi",
+    survey: str | None = None,
+    period: str | None = None,
+    permutations: int = 1000,
+    seed: int | None = None,
+    answers: pd.DataFrame | str | Path | None = None,
+) -> JobResult:
+    """MICOM of two groups of answers (two units, two periods, two segments)."""
+    from patron.analyze.csi.micom import micom
+    from patron.analyze.csi.programme import period_labels
+
+    data = _answers(ctx, survey, answers) if answers is None else _plain_answers(answers)
+    if group == "period":
+        data = data.assign(
+            period=period_labels(data["responded_at"], _settings(ctx, "period", period)).to_numpy()
+        )
+    groups = (first, second) if first is not None and second is not None else None
+    result = micom(data, group, spec=model, groups=groups, n_permutations=permutations, seed=seed)
+    return JobResult(
+        "csi_micom",
+        ctx.scope,
+        ctx.as_of_given,
+        {
+            "first": result.groups[0],
+            "second": result.groups[1],
+            "configural": result.configural,
+            "verdict": result.verdict,
+            "verdict_text": result.verdict_text,
+        },
+        {"constructs": result.table.reset_index()},
+        printer=result._printer(),
+    )
+
+
+def _plain_answers(answers: Any) -> pd.DataFrame:
+    from patron.analyze.csi.data import load_answers
+
+    return load_answers(answers)
+
+
+__all__ = ["csi_micom", "csi_programme"]
