@@ -19,6 +19,7 @@ from patron.analyze.csi.change import VERDICTS, parent_gaps, period_changes
 from patron.analyze.csi.programme import METRIC_LABELS, MetricItems, programme_index
 from patron.analyze.csi.rollup import WEIGHTS, rollup_index
 from patron.core.i18n import _
+from patron.core.printer import Printer
 from patron.exceptions import InputError
 from patron.jobs.context import AnalysisContext
 from patron.jobs.result import JobResult
@@ -225,10 +226,103 @@ def csi_micom(
     )
 
 
+def csi_improve(
+    ctx: AnalysisContext,
+    *,
+    unit: str,
+    period: str,
+    model: Any = "acsi",
+    survey: str | None = None,
+    frequency: str | None = None,
+    n: int = 3,
+    answers: pd.DataFrame | str | Path | None = None,
+) -> JobResult:
+    """The few items ``unit`` should improve after ``period`` (its IPMA): the Plan of PDCA."""
+    from patron.analyze.csi.pdca import improvement_items
+
+    data = _answers(ctx, survey, answers)
+    table = improvement_items(
+        data,
+        unit,
+        period,
+        frequency=_settings(ctx, "period", frequency),
+        spec=model,
+        n=n,
+        min_answers=int(_settings(ctx, "min_answers", None)),
+    )
+    notes = [
+        _(
+            "Improve {item} ({construct}): performance {performance:.1f} of 100; "
+            "priority {priority:.1f}."
+        ).format(item=r.item, construct=r.construct, performance=r.performance, priority=r.priority)
+        for r in table.itertuples()
+    ]
+    printer = Printer(
+        title=_("What {unit} should improve after {period}").format(unit=unit, period=period),
+        tables=[(_("Items to improve"), table)],
+        notes=notes,
+    )
+    figures = {"unit": unit, "period": period, "answers": int(table["answers"].iloc[0])}
+    return JobResult(
+        "csi_improve", ctx.scope, ctx.as_of_given, figures, {"items": table}, printer=printer
+    )
+
+
+def csi_plan_review(
+    ctx: AnalysisContext,
+    *,
+    model: Any = "acsi",
+    survey: str | None = None,
+    frequency: str | None = None,
+    bootstrap: int | None = None,
+    seed: int | None = None,
+) -> JobResult:
+    """Every plan in scope with the next period's measurement of its item: did it move?"""
+    from patron.analyze.csi.pdca import review_plans
+    from patron.analyze.csi.presets import preset
+    from patron.analyze.csi.spec import ModelSpec
+    from patron.collect.csi_plans import list_plans
+
+    if ctx.workspace is None:
+        raise InputError(_("plans live in a workspace: give --workspace"))
+    plans = list_plans(ctx.workspace, ctx.scope.unit_pks)
+    data = _answers(ctx, survey, None)
+    spec = preset(model) if isinstance(model, str) and "." not in model else model
+    scale = spec.scale if isinstance(spec, ModelSpec) and spec.scale else (1.0, 10.0)
+    table = review_plans(
+        plans,
+        data,
+        tuple(scale),
+        frequency=_settings(ctx, "period", frequency),
+        n_bootstrap=int(_settings(ctx, "bootstrap", bootstrap)),
+        seed=seed,
+        min_answers=int(_settings(ctx, "min_answers", None)),
+    )
+    notes = [
+        _("Plan {plan} ({unit}, {item}, {owner}): {verdict}.").format(
+            plan=r.plan, unit=r.unit, item=r.item, owner=r.owner, verdict=r.verdict_text
+        )
+        for r in table.itertuples()
+    ]
+    figures = {
+        "plans": len(table),
+        "moved_up": int((table["verdict"] == "up").sum()),
+        "targets_reached": int(table["target_reached"].sum()),
+    }
+    printer = Printer(
+        title=_("Improvement plans: did the items move?"),
+        tables=[(_("Plans"), table.drop(columns=["verdict"]))],
+        notes=notes or [_("No plan yet: add one with `patron csi programme plan add`.")],
+    )
+    return JobResult(
+        "csi_plan_review", ctx.scope, ctx.as_of_given, figures, {"plans": table}, printer=printer
+    )
+
+
 def _plain_answers(answers: Any) -> pd.DataFrame:
     from patron.analyze.csi.data import load_answers
 
     return load_answers(answers)
 
 
-__all__ = ["csi_micom", "csi_programme"]
+__all__ = ["csi_improve", "csi_micom", "csi_plan_review", "csi_programme"]

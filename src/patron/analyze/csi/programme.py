@@ -277,13 +277,14 @@ def index_by_unit_period(
 ) -> UnitPeriodIndex:
     """Every metric of ``scores`` per unit × period with a cluster bootstrap within cells.
 
-    ``scores``: per-respondent scores (columns among :data:`METRICS`), index aligned
+    ``scores``: per-respondent scores (one column per metric: :data:`METRICS`, or item
+    performances for the PDCA review), index aligned
     with ``units`` and ``periods``. ``clusters``: what is resampled within a cell (the
     customer, an invitation wave; default each answer). ``survey_weights``: each
     answer's weight (default 1). Cells with fewer than ``min_answers`` answers get no
     figure ("not enough answers").
     """
-    metrics = tuple(m for m in METRICS if m in scores.columns)
+    metrics = tuple(str(c) for c in scores.columns)
     if not metrics:
         raise InputError(_("answers: no item of the CSI, NPS, CSAT or CES is answered"))
     if min_answers < 1:

@@ -531,3 +531,21 @@ class Task(TimestampMixin, Base):
     assigned_to: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20), default="open")
     source_rule: Mapped[str | None] = mapped_column(String(100))
+
+
+class ImprovementPlan(TimestampMixin, Base):
+    """One PDCA plan of a unit: improve an item from its baseline to a target by a due date
+    (migration ``0004_programme``)."""
+
+    __tablename__ = "csi_plans"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    unit_pk: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    item_code: Mapped[str] = mapped_column(String(60))
+    baseline_period: Mapped[str] = mapped_column(String(16))
+    baseline: Mapped[float | None] = mapped_column(Float)
+    target: Mapped[float] = mapped_column(Float)
+    owner: Mapped[str] = mapped_column(String(200))
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open", server_default="open")
+    note: Mapped[str | None] = mapped_column(Text)
