@@ -79,6 +79,7 @@ def csi_programme(
     tree: pd.DataFrame | None = None,
     revenue: pd.DataFrame | None = None,
     survey_weight: str | None = None,
+    view: str = "rollup",
 ) -> JobResult:
     """Index per unit × period, roll-up with weights and intervals, changes and verdicts.
 
@@ -128,10 +129,12 @@ def csi_programme(
     rolled = rollup_index(index, _tree(ctx, data, tree), weight_by=weights)
     changes = period_changes(rolled)
     gaps = parent_gaps(rolled)
-    return _result(ctx, index, rolled, changes, gaps, period=period, data=data)
+    return _result(ctx, index, rolled, changes, gaps, period=period, data=data, view=view)
 
 
-def _result(ctx, index, rolled, changes, gaps, *, period: str, data: pd.DataFrame) -> JobResult:
+def _result(
+    ctx, index, rolled, changes, gaps, *, period: str, data: pd.DataFrame, view: str
+) -> JobResult:
     table = rolled.table
     top = table[table["depth"] == 0]
     last_period = str(table["period"].max())
@@ -150,7 +153,11 @@ def _result(ctx, index, rolled, changes, gaps, *, period: str, data: pd.DataFram
             figures[f"top_{m}"] = row[m]
             figures[f"top_{m}_lower"] = row[f"{m}_lower"]
             figures[f"top_{m}_upper"] = row[f"{m}_upper"]
-    printer = rolled._printer()
+    if view not in ("index", "rollup", "change"):
+        raise InputError(_("view {value!r}: use index, rollup or change").format(value=view))
+    printer = {"index": index, "rollup": rolled, "change": changes}[view]._printer()
+    if view == "change":
+        printer.tables += gaps._printer().tables
     printer.title = _("Satisfaction programme ({scope})").format(scope=ctx.scope.label())
     printer.facts = {
         _("period"): _(period),
@@ -159,8 +166,9 @@ def _result(ctx, index, rolled, changes, gaps, *, period: str, data: pd.DataFram
         **printer.facts,
     }
     moves = changes.significant
-    printer.notes = [*printer.notes, *changes._printer().notes[:10]]
-    if len(moves) > 10:
+    if view != "change":
+        printer.notes = [*printer.notes, *changes._printer().notes[:10]]
+    if view != "change" and len(moves) > 10:
         printer.notes.append(_("… and {n} more significant changes.").format(n=len(moves) - 10))
     verdicts = changes.table.assign(verdict_text=[_(VERDICTS[v]) for v in changes.table["verdict"]])
     gap_table = gaps.table.assign(verdict_text=[_(VERDICTS[v]) for v in gaps.table["verdict"]])
@@ -319,10 +327,91 @@ def csi_plan_review(
     )
 
 
+def csi_weights(
+    answers: pd.DataFrame | str | Path,
+    margins: pd.DataFrame | str | Path,
+    *,
+    cells: str | list[str] | None = None,
+    output: str | Path | None = None,
+) -> JobResult:
+    """Raking (``margins``: margin, level, target) or post-stratification (``cells`` and a
+    table of counts) weights of the answers, with the weighted margins against the targets."""
+    from patron.analyze.csi.data import read_table
+    from patron.analyze.csi.weighting import (
+        effective_sample_size,
+        post_stratify,
+        rake,
+        weighted_margins,
+    )
+    from patron.collect.units import EVERYTHING
+    from patron.core.csvsafe import safe_frame
+
+    sample = answers if isinstance(answers, pd.DataFrame) else read_table(answers)
+    mix = margins if isinstance(margins, pd.DataFrame) else read_table(margins)
+    if cells:
+        columns = [c.strip() for c in cells.split(",")] if isinstance(cells, str) else list(cells)
+        weights = post_stratify(sample, mix, columns)
+        method = _("post-stratification")
+        key = sample[columns].astype(str).agg(" · ".join, axis=1)
+        mix_key = mix[columns].astype(str).agg(" · ".join, axis=1)
+        target = pd.to_numeric(mix["count"]).groupby(mix_key.to_numpy()).sum()
+        target = target / target.sum()
+        got = weights.groupby(key.to_numpy()).sum() / weights.sum()
+        check = pd.DataFrame({"margin": " × ".join(columns), "level": target.index})
+        check["target"] = target.to_numpy()
+        check["share"] = got.reindex(target.index).fillna(0).to_numpy()
+    else:
+        for column in ("margin", "level", "target"):
+            if column not in mix.columns:
+                raise InputError(
+                    _("margins: column {column!r} is missing (need margin, level, target)").format(
+                        column=column
+                    )
+                )
+        targets = {
+            str(name): dict(zip(part["level"].astype(str), part["target"], strict=True))
+            for name, part in mix.groupby("margin", sort=False)
+        }
+        weights = rake(sample, targets)
+        method = _("raking")
+        check = weighted_margins(sample, weights, list(targets))
+        wanted = {
+            (m, lv): float(t) / sum(targets[m].values())
+            for m in targets
+            for lv, t in targets[m].items()
+        }
+        check["target"] = [
+            wanted.get((m, lv), 0.0) for m, lv in zip(check["margin"], check["level"], strict=True)
+        ]
+    check["gap"] = (check["share"] - check["target"]).abs()
+    figures = {
+        "method": method,
+        "answers": len(sample),
+        "effective_sample_size": effective_sample_size(weights),
+        "largest_weight": float(weights.max()),
+        "smallest_weight": float(weights.min()),
+        "largest_margin_gap": float(check["gap"].max()),
+    }
+    if output is not None:
+        safe_frame(sample.assign(weight=weights.to_numpy())).to_csv(output, index=False)
+    printer = Printer(
+        title=_("Survey weights by {method}").format(method=method),
+        facts={
+            _("answers"): figures["answers"],
+            _("effective sample size"): round(figures["effective_sample_size"], 1),
+            _("largest weight"): round(figures["largest_weight"], 3),
+            _("largest gap to a target share"): f"{figures['largest_margin_gap']:.2e}",
+        },
+        tables=[(_("Weighted shares and targets"), check)],
+        notes=[_("Weights written to {path}").format(path=output)] if output else [],
+    )
+    return JobResult("csi_weights", EVERYTHING, None, figures, {"margins": check}, printer=printer)
+
+
 def _plain_answers(answers: Any) -> pd.DataFrame:
     from patron.analyze.csi.data import load_answers
 
     return load_answers(answers)
 
 
-__all__ = ["csi_improve", "csi_micom", "csi_plan_review", "csi_programme"]
+__all__ = ["csi_improve", "csi_micom", "csi_plan_review", "csi_programme", "csi_weights"]

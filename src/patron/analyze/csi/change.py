@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from patron.analyze.csi.programme import LEVEL, UnitPeriodIndex
+from patron.analyze.csi.programme import LEVEL, METRIC_LABELS, UnitPeriodIndex
 from patron.core.i18n import N_, _
 from patron.core.printer import Printer
 from patron.exceptions import InputError
@@ -92,7 +92,7 @@ class ChangeTable:
                 "{unit} {metric} {period}: {verdict} of {diff:+.1f} (95% interval {lo:+.1f} to {hi:+.1f})."
             ).format(
                 unit=r.unit,
-                metric=r.metric,
+                metric=_(METRIC_LABELS[r.metric]) if r.metric in METRIC_LABELS else r.metric,
                 period=r.period,
                 verdict=_(VERDICTS[r.verdict]),
                 diff=r.difference,
