@@ -18,7 +18,7 @@ import yaml
 from patron.core.i18n import _
 from patron.exceptions import InputError
 
-INSTRUMENTS = ("acsi", "ecsi")
+INSTRUMENTS = ("acsi", "ecsi", "scsb", "ccsi", "subsystems")
 
 
 @cache

@@ -287,16 +287,15 @@ def csi_plan_review(
 ) -> JobResult:
     """Every plan in scope with the next period's measurement of its item: did it move?"""
     from patron.analyze.csi.pdca import review_plans
-    from patron.analyze.csi.presets import preset
-    from patron.analyze.csi.spec import ModelSpec
+    from patron.analyze.csi.pls import resolve_spec
     from patron.collect.csi_plans import list_plans
 
     if ctx.workspace is None:
         raise InputError(_("plans live in a workspace: give --workspace"))
     plans = list_plans(ctx.workspace, ctx.scope.unit_pks)
     data = _answers(ctx, survey, None)
-    spec = preset(model) if isinstance(model, str) and "." not in model else model
-    scale = spec.scale if isinstance(spec, ModelSpec) and spec.scale else (1.0, 10.0)
+    spec = resolve_spec(model)
+    scale = spec.scale or (1.0, 10.0)
     table = review_plans(
         plans,
         data,

@@ -1,4 +1,4 @@
-"""Which standard models ship with Patron (ACSI, ECSI) and how their item banks read.
+"""Which standard models ship with Patron (ACSI, ECSI, SCSB, CCSI, the five subsystems) and how their item banks read.
 
 The banks are YAML files in ``patron/analyze/csi/banks/``: constructs, paths and the
 target construct; the items (wording in English and Simplified Chinese) and the answer
@@ -20,7 +20,7 @@ from patron.collect.instruments import item_bank, with_items
 from patron.core.i18n import _
 from patron.exceptions import InputError
 
-PRESETS = ("acsi", "ecsi")
+PRESETS = ("acsi", "ecsi", "scsb", "ccsi", "subsystems")
 __all__ = ["PRESETS", "item_bank", "preset"]
 
 
