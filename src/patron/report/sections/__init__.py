@@ -14,6 +14,7 @@ from patron.report.sections.campaigns import campaigns_section, summary_section
 from patron.report.sections.churn import churn_section
 from patron.report.sections.clv import clv_section
 from patron.report.sections.csi import csi_section
+from patron.report.sections.csi_programme import csi_programme_section
 from patron.report.sections.lifecycle import cohort_section, lifecycle_section
 from patron.report.sections.linkage import linkage_section, recovery_section, value_at_risk_section
 from patron.report.sections.loyalty import loyalty_section
@@ -21,6 +22,7 @@ from patron.report.sections.segments import segments_section
 
 SECTIONS: list[tuple[str, Callable[[ReportContext], Section], str]] = [
     ("csi", csi_section, N_("Customer satisfaction index and its drivers")),
+    ("csi_programme", csi_programme_section, N_("Satisfaction by unit, period after period")),
     ("loyalty", loyalty_section, N_("Loyalty scorecard")),
     ("segments", segments_section, N_("Segments and the 20/80 curve")),
     ("lifecycle", lifecycle_section, N_("Lifecycle funnel and transitions")),
