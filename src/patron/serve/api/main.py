@@ -9,6 +9,7 @@ from patron.serve.api.routes import (
     audit,
     campaigns,
     complaints,
+    csi_programme,
     customers,
     imports,
     interactions,
@@ -31,5 +32,6 @@ for module in (
     campaigns,
     users,
     audit,
+    csi_programme,
 ):
     api_router.include_router(module.router)
