@@ -22,6 +22,7 @@ def programme(
     workspace: WorkspaceDep,
     actor: Allowed("analytics:read"),
     unit: UnitQuery = None,
+    model: Literal["acsi", "ecsi", "scsb", "ccsi", "subsystems"] = "acsi",
     period: Literal["month", "quarter", "year"] | None = None,
     weight_by: Literal["answers", "customers", "revenue"] | None = None,
     survey: Annotated[str | None, Query(max_length=100, pattern=r"^[^\x00]*$")] = None,
@@ -36,6 +37,12 @@ def programme(
 
     ctx = AnalysisContext.open(workspace, unit=unit)
     result = csi_programme(
-        ctx, period=period, weight_by=weight_by, survey=survey, bootstrap=bootstrap, seed=seed
+        ctx,
+        model=model,
+        period=period,
+        weight_by=weight_by,
+        survey=survey,
+        bootstrap=bootstrap,
+        seed=seed,
     )
     return result.to_dict()
