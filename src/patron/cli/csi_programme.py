@@ -61,6 +61,14 @@ MinAnswersOption = Annotated[
         show_default=False,
     ),
 ]
+WeightColumnOption = Annotated[
+    str | None,
+    typer.Option(
+        "--weight-column",
+        help=_("Column of survey weights in the answers file (from 'weights')."),
+        show_default=False,
+    ),
+]
 WeightByOption = Annotated[
     str | None,
     typer.Option(
@@ -102,7 +110,7 @@ def _show(result, as_json: bool) -> None:
 
 
 def _run(view: str, answers, model, survey, period, bootstrap, seed, min_answers, weight_by,
-         workspace, unit, as_of, engine, as_json) -> None:  # fmt: skip
+         workspace, unit, as_of, engine, as_json, weight_column=None) -> None:  # fmt: skip
     from patron.cli.progress import progress_bar
     from patron.jobs.csi_programme import csi_programme
 
@@ -119,6 +127,7 @@ def _run(view: str, answers, model, survey, period, bootstrap, seed, min_answers
             min_answers=min_answers,
             answers=answers,
             view=view,
+            survey_weight=weight_column,
         )
     _show(result, as_json)
 
@@ -132,6 +141,7 @@ def index(
     bootstrap: BootstrapOption = None,
     seed: SeedOption = None,
     min_answers: MinAnswersOption = None,
+    weight_column: WeightColumnOption = None,
     workspace: WorkspaceOption = None,
     unit: UnitOption = None,
     as_of: AsOfOption = None,
@@ -143,7 +153,7 @@ def index(
     Example: patron csi programme index --period year --seed 1
     """
     _run("index", answers, model, survey, period, bootstrap, seed, min_answers, None,
-         workspace, unit, as_of, engine, as_json)  # fmt: skip
+         workspace, unit, as_of, engine, as_json, weight_column)  # fmt: skip
 
 
 @programme_app.command("rollup")
@@ -156,6 +166,7 @@ def rollup(
     bootstrap: BootstrapOption = None,
     seed: SeedOption = None,
     min_answers: MinAnswersOption = None,
+    weight_column: WeightColumnOption = None,
     workspace: WorkspaceOption = None,
     unit: UnitOption = None,
     as_of: AsOfOption = None,
@@ -167,7 +178,7 @@ def rollup(
     Example: patron csi programme rollup --period year --weight-by revenue --seed 1
     """
     _run("rollup", answers, model, survey, period, bootstrap, seed, min_answers, weight_by,
-         workspace, unit, as_of, engine, as_json)  # fmt: skip
+         workspace, unit, as_of, engine, as_json, weight_column)  # fmt: skip
 
 
 @programme_app.command("change")
@@ -180,6 +191,7 @@ def change(
     bootstrap: BootstrapOption = None,
     seed: SeedOption = None,
     min_answers: MinAnswersOption = None,
+    weight_column: WeightColumnOption = None,
     workspace: WorkspaceOption = None,
     unit: UnitOption = None,
     as_of: AsOfOption = None,
@@ -191,7 +203,7 @@ def change(
     Example: patron csi programme change --period year --seed 1
     """
     _run("change", answers, model, survey, period, bootstrap, seed, min_answers, weight_by,
-         workspace, unit, as_of, engine, as_json)  # fmt: skip
+         workspace, unit, as_of, engine, as_json, weight_column)  # fmt: skip
 
 
 @programme_app.command("micom")
@@ -239,7 +251,6 @@ def micom(
 
 @programme_app.command("weights")
 def weights(
-    answers: Annotated[Path, typer.Argument(help=_("CSV, Parquet or Excel answers to weight."))],
     margins: Annotated[
         Path,
         typer.Option(
@@ -264,15 +275,20 @@ def weights(
             "--output", "-o", help=_("Write the answers with a weight column here (CSV).")
         ),
     ] = None,
+    answers: AnswersArgument = None,
+    survey: SurveyOption = None,
+    workspace: WorkspaceOption = None,
+    unit: UnitOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Weights that make the answers represent the customers (raking or post-stratification).
 
-    Example: patron csi programme weights answers.csv --margins mix.csv -o weighted.csv
+    Example: patron csi programme weights --margins mix.csv -o weighted.csv
     """
     from patron.jobs.csi_programme import csi_weights
 
-    result = csi_weights(answers, margins, cells=cells, output=output)
+    ctx = _context(answers, workspace, unit, None, None, None)
+    result = csi_weights(answers, margins, cells=cells, output=output, ctx=ctx, survey=survey)
     _show(result, as_json)
 
 

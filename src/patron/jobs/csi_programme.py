@@ -327,14 +327,19 @@ def csi_plan_review(
 
 
 def csi_weights(
-    answers: pd.DataFrame | str | Path,
+    answers: pd.DataFrame | str | Path | None,
     margins: pd.DataFrame | str | Path,
     *,
     cells: str | list[str] | None = None,
     output: str | Path | None = None,
+    ctx: AnalysisContext | None = None,
+    survey: str | None = None,
 ) -> JobResult:
     """Raking (``margins``: margin, level, target) or post-stratification (``cells`` and a
-    table of counts) weights of the answers, with the weighted margins against the targets."""
+    table of counts) weights of the answers, with the weighted margins against the targets.
+
+    ``answers`` ``None`` weights the workspace's answers in ``ctx``'s scope (each with its
+    unit and the customer's gender, city, region, country, language and channel)."""
     from patron.analyze.csi.data import read_table
     from patron.analyze.csi.weighting import (
         effective_sample_size,
@@ -345,7 +350,12 @@ def csi_weights(
     from patron.collect.units import EVERYTHING
     from patron.core.csvsafe import safe_frame
 
-    sample = answers if isinstance(answers, pd.DataFrame) else read_table(answers)
+    if answers is None:
+        if ctx is None or ctx.workspace is None:
+            raise InputError(_("give a file of answers or a workspace"))
+        sample = _answers(ctx, survey, None).reset_index()
+    else:
+        sample = answers if isinstance(answers, pd.DataFrame) else read_table(answers)
     mix = margins if isinstance(margins, pd.DataFrame) else read_table(margins)
     if cells:
         columns = [c.strip() for c in cells.split(",")] if isinstance(cells, str) else list(cells)
@@ -404,7 +414,8 @@ def csi_weights(
         tables=[(_("Weighted shares and targets"), check)],
         notes=[_("Weights written to {path}").format(path=output)] if output else [],
     )
-    return JobResult("csi_weights", EVERYTHING, None, figures, {"margins": check}, printer=printer)
+    scope = ctx.scope if ctx is not None and answers is None else EVERYTHING
+    return JobResult("csi_weights", scope, None, figures, {"margins": check}, printer=printer)
 
 
 def _plain_answers(answers: Any) -> pd.DataFrame:
