@@ -1,0 +1,111 @@
+"""``patron csi predict|mediation|moderation|hoc|mga|nca|fimix``: the analyst's PLS methods.
+
+Each command reads a table of answers, calls one estimator of
+:mod:`patron.analyze.csi` and prints its result (or ``--json``); ``--chart`` saves the
+chart as ``.html`` or ``.json``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from patron.cli.options import JsonOption, console, print_json
+from patron.core.i18n import _
+
+AnswersArgument = Annotated[
+    Path,
+    typer.Argument(
+        help=_("CSV, Parquet or Excel answers, one column per item."), show_default=False
+    ),
+]
+ModelOption = Annotated[
+    str, typer.Option("--model", "-m", help=_("acsi, ecsi or a YAML specification file."))
+]
+SeedOption = Annotated[int | None, typer.Option("--seed", help=_("Seed of the random draws."))]
+ChartOption = Annotated[
+    Path | None,
+    typer.Option("--chart", help=_("Save the chart (.html or .json)."), show_default=False),
+]
+
+
+def _show(result: Any, as_json: bool, chart: Path | None = None, figure: Any = None) -> None:
+    if chart is not None and figure is not None:
+        from patron.analyze.csi.plotting import save_chart
+
+        save_chart(figure, chart)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    result._printer().print(console)
+    if chart is not None:
+        console.print(_("Chart saved to {path}").format(path=chart))
+
+
+def predict(
+    answers: AnswersArgument,
+    model: ModelOption = "ecsi",
+    folds: Annotated[int, typer.Option("--folds", help=_("Cross-validation folds."))] = 10,
+    repetitions: Annotated[
+        int, typer.Option("--repetitions", help=_("Repetitions of the random split."))
+    ] = 10,
+    approach: Annotated[
+        str, typer.Option("--approach", help=_("direct or earliest antecedents."))
+    ] = "direct",
+    benchmark: Annotated[
+        str,
+        typer.Option(
+            "--benchmark",
+            help=_("LM benchmark predictors: exogenous (items of exogenous constructs) or others."),
+        ),
+    ] = "exogenous",
+    cvpat: Annotated[
+        bool, typer.Option("--cvpat", help=_("Also run CVPAT against the IA and LM benchmarks."))
+    ] = False,
+    seed: SeedOption = None,
+    chart: ChartOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """PLSpredict: out-of-sample RMSE, MAE and Q²predict per item against the LM benchmark.
+
+    Example: patron csi predict mobi.csv --model ecsi --folds 10 --repetitions 10 --seed 1
+    """
+    from patron.analyze.csi.predict import PLSPredict
+
+    result = PLSPredict(
+        spec=model,
+        folds=folds,
+        repetitions=repetitions,
+        approach=approach,
+        benchmark=benchmark,
+        seed=seed,
+    ).fit(answers)
+    if as_json:
+        payload = result.to_dict()
+        if cvpat:
+            payload["cvpat"] = result.cvpat().to_dict()
+        print_json(payload)
+        return
+    _show(result, False, chart, result.chart() if chart else None)
+    if cvpat:
+        result.cvpat().print(console)
+
+
+COMMANDS = {
+    "predict": (
+        predict,
+        _(
+            "PLSpredict and CVPAT: how well the model predicts new respondents. "
+            "Example: patron csi predict mobi.csv --model ecsi --seed 1 --cvpat"
+        ),
+    ),
+}
+
+
+def register(app: typer.Typer) -> None:
+    from patron.cli.csi import csi_app
+
+    for name, (function, text) in COMMANDS.items():
+        csi_app.command(name, help=text)(function)
