@@ -93,12 +93,44 @@ def predict(
         result.cvpat().print(console)
 
 
+def mediation(
+    answers: AnswersArgument,
+    model: ModelOption = "ecsi",
+    source: Annotated[
+        str | None, typer.Option("--from", help=_("Driver construct (default: every one)."))
+    ] = None,
+    target: Annotated[
+        str | None, typer.Option("--to", help=_("Outcome construct (default: every one)."))
+    ] = None,
+    n_bootstrap: Annotated[int, typer.Option("--bootstrap", help=_("Bootstrap resamples."))] = 5000,
+    seed: SeedOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Specific indirect effects with bootstrap intervals and the mediation type in words.
+
+    Example: patron csi mediation mobi.csv --model ecsi --from image --to loyalty --seed 1
+    """
+    from patron.analyze.csi.mediation import MediationAnalysis
+
+    result = MediationAnalysis(
+        spec=model, source=source, target=target, n_resamples=n_bootstrap, seed=seed
+    ).fit(answers)
+    _show(result, as_json)
+
+
 COMMANDS = {
     "predict": (
         predict,
         _(
             "PLSpredict and CVPAT: how well the model predicts new respondents. "
             "Example: patron csi predict mobi.csv --model ecsi --seed 1 --cvpat"
+        ),
+    ),
+    "mediation": (
+        mediation,
+        _(
+            "Mediation: specific indirect effects, bootstrap intervals and the type "
+            "(Zhao, Lynch & Chen). Example: patron csi mediation mobi.csv --from image --to loyalty"
         ),
     ),
 }
