@@ -118,6 +118,55 @@ def mediation(
     _show(result, as_json)
 
 
+def _interaction(text: str) -> tuple[str, str, str]:
+    from patron.exceptions import InputError
+
+    left, arrow, outcome = text.partition("->")
+    x, star, m = left.partition("*")
+    if not (arrow and star and x.strip() and m.strip() and outcome.strip()):
+        raise InputError(
+            _("--interaction {text!r}: write it as predictor*moderator->outcome").format(text=text)
+        )
+    return x.strip(), m.strip(), outcome.strip()
+
+
+def moderation(
+    answers: AnswersArgument,
+    interaction: Annotated[
+        list[str],
+        typer.Option(
+            "--interaction",
+            help=_("predictor*moderator->outcome (repeat for more terms)."),
+            show_default=False,
+        ),
+    ],
+    model: ModelOption = "ecsi",
+    method: Annotated[
+        str, typer.Option("--method", help=_("two_stage, product or orthogonal."))
+    ] = "two_stage",
+    n_bootstrap: Annotated[
+        int, typer.Option("--bootstrap", help=_("Bootstrap resamples (0: none)."))
+    ] = 0,
+    seed: SeedOption = None,
+    chart: ChartOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Moderation: interaction terms, their paths and simple slopes.
+
+    Example: patron csi moderation mobi.csv --model ecsi --interaction "quality*image->satisfaction"
+    """
+    from patron.analyze.csi.moderation import ModerationModel
+
+    result = ModerationModel(
+        spec=model,
+        interactions=[_interaction(t) for t in interaction],
+        method=method,
+        n_resamples=n_bootstrap,
+        seed=seed,
+    ).fit(answers)
+    _show(result, as_json, chart, result.chart() if chart else None)
+
+
 COMMANDS = {
     "predict": (
         predict,
@@ -131,6 +180,14 @@ COMMANDS = {
         _(
             "Mediation: specific indirect effects, bootstrap intervals and the type "
             "(Zhao, Lynch & Chen). Example: patron csi mediation mobi.csv --from image --to loyalty"
+        ),
+    ),
+    "moderation": (
+        moderation,
+        _(
+            "Moderation: two-stage, product-indicator or orthogonalised interaction terms "
+            "with simple slopes. Example: patron csi moderation mobi.csv "
+            '--interaction "quality*image->satisfaction"'
         ),
     ),
 }
