@@ -167,6 +167,38 @@ def moderation(
     _show(result, as_json, chart, result.chart() if chart else None)
 
 
+def hoc(
+    answers: AnswersArgument,
+    model: Annotated[
+        Path,
+        typer.Option(
+            "--model",
+            "-m",
+            help=_("YAML specification whose higher-order constructs list 'dimensions'."),
+            show_default=False,
+        ),
+    ],
+    method: Annotated[
+        str, typer.Option("--method", help=_("two_stage or repeated (indicators)."))
+    ] = "two_stage",
+    n_bootstrap: Annotated[
+        int, typer.Option("--bootstrap", help=_("Bootstrap resamples (0: none)."))
+    ] = 0,
+    seed: SeedOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Higher-order constructs (two-stage or repeated indicators; reflective or formative).
+
+    Example: patron csi hoc mobi.csv --model hoc.yaml --method two_stage
+    """
+    from patron.analyze.csi.hoc import HigherOrderModel
+
+    result = HigherOrderModel(spec=model, method=method, n_resamples=n_bootstrap, seed=seed).fit(
+        answers
+    )
+    _show(result, as_json)
+
+
 COMMANDS = {
     "predict": (
         predict,
@@ -188,6 +220,13 @@ COMMANDS = {
             "Moderation: two-stage, product-indicator or orthogonalised interaction terms "
             "with simple slopes. Example: patron csi moderation mobi.csv "
             '--interaction "quality*image->satisfaction"'
+        ),
+    ),
+    "hoc": (
+        hoc,
+        _(
+            "Higher-order constructs: two-stage or repeated indicators, reflective or "
+            "formative. Example: patron csi hoc mobi.csv --model hoc.yaml"
         ),
     ),
 }
