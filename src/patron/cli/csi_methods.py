@@ -199,6 +199,43 @@ def hoc(
     _show(result, as_json)
 
 
+def mga(
+    answers: AnswersArgument,
+    group: Annotated[
+        str, typer.Option("--group", help=_("Column holding the group label."), show_default=False)
+    ],
+    model: ModelOption = "ecsi",
+    compare: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--compare", help=_("The two groups to compare (give it twice)."), show_default=False
+        ),
+    ] = None,
+    permutations: Annotated[
+        int, typer.Option("--permutations", help=_("Permutations of the group labels."))
+    ] = 1000,
+    seed: SeedOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Permutation multigroup analysis of path coefficients between two groups.
+
+    Example: patron csi mga answers.csv --model ecsi --group gender --permutations 1000 --seed 1
+    """
+    from patron.analyze.csi.mga import PermutationMGA
+    from patron.exceptions import InputError
+
+    if compare is not None and len(compare) != 2:
+        raise InputError(_("--compare needs exactly two groups"))
+    result = PermutationMGA(
+        spec=model,
+        group=group,
+        groups=tuple(compare) if compare else None,
+        n_permutations=permutations,
+        seed=seed,
+    ).fit(answers)
+    _show(result, as_json)
+
+
 COMMANDS = {
     "predict": (
         predict,
@@ -227,6 +264,13 @@ COMMANDS = {
         _(
             "Higher-order constructs: two-stage or repeated indicators, reflective or "
             "formative. Example: patron csi hoc mobi.csv --model hoc.yaml"
+        ),
+    ),
+    "mga": (
+        mga,
+        _(
+            "Permutation multigroup analysis (Chin & Dibbern) of paths between two groups. "
+            "Example: patron csi mga answers.csv --group gender --seed 1"
         ),
     ),
 }
