@@ -236,6 +236,39 @@ def mga(
     _show(result, as_json)
 
 
+def nca(
+    answers: AnswersArgument,
+    model: ModelOption = "ecsi",
+    target: Annotated[
+        str | None,
+        typer.Option("--target", help=_("Outcome construct (default: the model's target).")),
+    ] = None,
+    level: Annotated[
+        float, typer.Option("--level", help=_("Outcome level (0-100) for the required levels."))
+    ] = 80.0,
+    permutations: Annotated[
+        int, typer.Option("--permutations", help=_("Permutations of the significance test."))
+    ] = 1000,
+    condition: Annotated[
+        str | None,
+        typer.Option("--condition", help=_("Driver drawn in the chart (default: largest d).")),
+    ] = None,
+    seed: SeedOption = None,
+    chart: ChartOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Necessary condition analysis (CE-FDH) beside the IPMA: which drivers are necessary.
+
+    Example: patron csi nca mobi.csv --model ecsi --level 80 --seed 1
+    """
+    from patron.analyze.csi.nca import NecessaryConditionAnalysis
+
+    result = NecessaryConditionAnalysis(
+        spec=model, target=target, n_permutations=permutations, target_level=level, seed=seed
+    ).fit(answers)
+    _show(result, as_json, chart, result.chart(condition) if chart else None)
+
+
 COMMANDS = {
     "predict": (
         predict,
@@ -271,6 +304,13 @@ COMMANDS = {
         _(
             "Permutation multigroup analysis (Chin & Dibbern) of paths between two groups. "
             "Example: patron csi mga answers.csv --group gender --seed 1"
+        ),
+    ),
+    "nca": (
+        nca,
+        _(
+            "Necessary condition analysis (CE-FDH, effect size d, bottlenecks) beside the "
+            "IPMA (cIPMA). Example: patron csi nca mobi.csv --model ecsi --seed 1"
         ),
     ),
 }

@@ -18,7 +18,7 @@ from patron.core.i18n import _
 if TYPE_CHECKING:
     from patron.analyze.csi.fimix import FIMIXSelection
     from patron.analyze.csi.moderation import ModerationModel
-    from patron.analyze.csi.nca import NCAResult
+    from patron.analyze.csi.nca import NecessaryConditionAnalysis
     from patron.analyze.csi.predict import PLSPredict
 
 
@@ -61,7 +61,7 @@ def plot_simple_slopes(model: ModerationModel) -> alt.Chart:
     )
 
 
-def plot_ceiling(result: NCAResult, condition: str) -> alt.LayerChart:
+def plot_ceiling(result: NecessaryConditionAnalysis, condition: str) -> alt.LayerChart:
     """Scatter of condition (x) and outcome (y) with the CE-FDH ceiling line."""
     points = alt.Chart(result.points(condition)).mark_circle(size=30, opacity=0.5)
     scatter = points.encode(
