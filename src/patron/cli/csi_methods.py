@@ -269,6 +269,46 @@ def nca(
     _show(result, as_json, chart, result.chart(condition) if chart else None)
 
 
+def fimix(
+    answers: AnswersArgument,
+    model: ModelOption = "ecsi",
+    segments: Annotated[
+        int, typer.Option("--segments", help=_("Fit 1 to this many segments and compare."))
+    ] = 4,
+    starts: Annotated[int, typer.Option("--starts", help=_("Random starts of EM."))] = 10,
+    show: Annotated[
+        int | None,
+        typer.Option(
+            "--show", help=_("Print the paths of this many segments."), show_default=False
+        ),
+    ] = None,
+    seed: SeedOption = None,
+    chart: ChartOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """FIMIX-PLS: hidden segments with their own paths, and the criteria for how many.
+
+    Example: patron csi fimix mobi.csv --model ecsi --segments 4 --seed 1 --show 2
+    """
+    from patron.analyze.csi.fimix import select_segments
+    from patron.exceptions import InputError
+
+    if show is not None and not 1 <= show <= segments:
+        raise InputError(_("--show must be between 1 and --segments ({n})").format(n=segments))
+    selection = select_segments(
+        answers, spec=model, max_segments=segments, n_starts=starts, seed=seed
+    )
+    if as_json:
+        payload = selection.to_dict()
+        if show is not None:
+            payload["solution"] = selection.fits[show].to_dict()
+        print_json(payload)
+        return
+    _show(selection, False, chart, selection.chart() if chart else None)
+    if show is not None:
+        selection.fits[show]._printer().print(console)
+
+
 COMMANDS = {
     "predict": (
         predict,
@@ -311,6 +351,14 @@ COMMANDS = {
         _(
             "Necessary condition analysis (CE-FDH, effect size d, bottlenecks) beside the "
             "IPMA (cIPMA). Example: patron csi nca mobi.csv --model ecsi --seed 1"
+        ),
+    ),
+    "fimix": (
+        fimix,
+        _(
+            "FIMIX-PLS: latent segments of respondents with their own paths, and AIC, AIC3, "
+            "AIC4, BIC, CAIC, HQ, MDL5 and EN for how many. "
+            "Example: patron csi fimix mobi.csv --segments 4 --seed 1"
         ),
     ),
 }
