@@ -93,6 +93,7 @@ def run(peer_permutations: int = 50) -> None:
     patron_s = _best(predict, 5)
     folds = fold_assignment(len(mobi), 10, 10, 1)
     peer = _peer("predict", folds)
+    patron_s = min(patron_s, _best(predict, 5))  # interleaved: before and after the peer
     if peer:
         diff = np.abs(np.array(peer["values"]) - result.predictions_.to_numpy()).max()
         print(f"PLSpredict: Patron and plspm predictions differ by at most {diff:.2e}")
@@ -124,6 +125,7 @@ def run(peer_permutations: int = 50) -> None:
                 f"{np.abs(ours['difference'].to_numpy() - observed).max():.2e} apart, "
                 f"p Patron {ours['p'].round(4).tolist()} plspm {p.round(4).tolist()}"
             )
+            patron_mga = min(patron_mga, _best(lambda: mga(1000), 2))
             scaled = peer["seconds"] * 1000 / peer_permutations
             rows.append(("permutation MGA 1,000 (peer scaled)", patron_mga, scaled, "plspm 0.5.7"))
     else:

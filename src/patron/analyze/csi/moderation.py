@@ -180,6 +180,8 @@ class ModerationModel(PatronEstimator):
                 spec=spec, scheme=self.scheme, missing=self.missing
             ).fit(frame)
             scores = self.first_stage_.scores_
+            # Respondents stage 1 could not use (no answers at all) leave stage 2 too.
+            frame = frame.loc[scores.index]
         extra_constructs, extra_paths = [], []
         for x, m, y in terms:
             name = f"{x}*{m}"
