@@ -116,6 +116,7 @@ def test_summary_columns_q2_and_cvpat(mobi):
     assert overall["PLS loss"] == pytest.approx(err_pls.mean(), rel=1e-12)
     assert "CVPAT" in str(cvpat)
     assert "PLSpredict" in result._printer().to_text()
+    assert result.chart().to_dict()["mark"]["type"] == "bar"
 
 
 def test_bad_parameters(mobi):
