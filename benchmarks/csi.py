@@ -1,11 +1,12 @@
 """How fast Patron's PLS path modelling is, beside the peers (run by hand, not by pytest).
 
-    .venv/bin/python benchmarks/csi.py [--resamples 5000] [--plspm-resamples 100]
+    .venv/bin/python benchmarks/csi.py [--resamples 5000] [--plspm-resamples 100] [--methods]
 
 Measures on the ECSI model and the mobi data (250 × 24): one estimate (the PLS core on
 the correlation matrix, and the full ``fit`` with all result tables), a bootstrap with
 5,000 resamples on two threads (and on one), and one estimate on 100,000 respondents
-× 30 items. Python ``plspm`` runs in the same session from its own environment
+× 30 items; with ``--methods`` also the analyst's methods (PLSpredict, MGA, mediation,
+moderation, HOC, NCA, FIMIX; ``benchmarks/_csi_methods.py``). Python ``plspm`` runs in the same session from its own environment
 ``benchmarks/.venv-plspm`` (plspm 0.5.7 with pandas<3), made with
 
     python3 -m venv benchmarks/.venv-plspm
@@ -106,7 +107,14 @@ def main() -> None:
     parser.add_argument("--resamples", type=int, default=5000)
     parser.add_argument("--plspm-resamples", type=int, default=100)
     parser.add_argument("--skip-peer", action="store_true")
+    parser.add_argument("--methods", action="store_true", help="only the analyst's methods")
+    parser.add_argument("--peer-permutations", type=int, default=50)
     args = parser.parse_args()
+    if args.methods:
+        from _csi_methods import run
+
+        run(0 if args.skip_peer else args.peer_permutations)
+        return
 
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"machine: {os.cpu_count()} cores, load average {load}; numpy {np.__version__}")
