@@ -226,11 +226,12 @@ def test_weights_command(tmp_path):
 
 
 def test_api_reads_the_programme(chain):
+    from fastapi.testclient import TestClient
+
     from patron.collect import users
     from patron.collect.store.db import session_scope
     from patron.core import security
     from patron.serve.app import create_app
-    from fastapi.testclient import TestClient
 
     security.set_password_cost(time_cost=1, memory_cost=8192)
     try:

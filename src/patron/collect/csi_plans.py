@@ -33,6 +33,16 @@ COLUMNS = [
 ]
 
 
+def _require_table(session: Any, workspace: Any) -> None:
+    """A store made before migration ``0004_programme`` has no plans yet: say how to upgrade."""
+    if not sa.inspect(session.connection()).has_table(ImprovementPlan.__tablename__):
+        raise InputError(
+            _(
+                "the store has no improvement plans table yet: run `patron init {root}` to upgrade it"
+            ).format(root=getattr(workspace, "root", "WORKSPACE"))
+        )
+
+
 def _check(item: str, target: float, owner: str, due: Any, period: str) -> date:
     if not str(item).strip() or len(str(item)) > 60:
         raise InputError(_("plan: the item code must be 1–60 characters"))
@@ -67,6 +77,7 @@ def add_plan(
     """Record a plan; returns its number."""
     due_date = _check(item, target, owner, due, baseline_period)
     with session_scope(workspace.database_url) as session:
+        _require_table(session, workspace)
         found = get_unit(session, unit)
         plan = ImprovementPlan(
             unit_pk=found.id,
@@ -92,6 +103,7 @@ def set_status(workspace: Any, plan: int, status: str) -> None:
             )
         )
     with session_scope(workspace.database_url) as session:
+        _require_table(session, workspace)
         found = session.get(ImprovementPlan, int(plan))
         if found is None:
             raise InputError(_("no plan number {plan}").format(plan=plan))
@@ -104,6 +116,7 @@ def list_plans(workspace: Any, unit_pks: tuple[int, ...] | None = None) -> pd.Da
     if unit_pks is not None:
         query = query.where(ImprovementPlan.unit_pk.in_(list(unit_pks)))
     with session_scope(workspace.database_url) as session:
+        _require_table(session, workspace)
         rows = [
             {
                 "plan": p.id,

@@ -318,7 +318,7 @@ def csi_plan_review(
     }
     printer = Printer(
         title=_("Improvement plans: did the items move?"),
-        tables=[(_("Plans"), table.drop(columns=["verdict"]))],
+        tables=[(_("Plans"), _plan_view(table))],
         notes=notes or [_("No plan yet: add one with `patron csi programme plan add`.")],
     )
     return JobResult(
@@ -416,6 +416,20 @@ def csi_weights(
     )
     scope = ctx.scope if ctx is not None and answers is None else EVERYTHING
     return JobResult("csi_weights", scope, None, figures, {"margins": check}, printer=printer)
+
+
+def _plan_view(table: pd.DataFrame) -> pd.DataFrame:
+    """The review as a person reads it: one line per plan, the move with its interval."""
+    shown = table[["plan", "unit", "item", "owner", "due_date", "target", "baseline_period"]].copy()
+    shown["baseline"] = table["baseline"].round(1)
+    shown["period"] = table["period"]
+    shown["performance"] = table["performance"].round(1)
+    shown["move (95% interval)"] = [
+        "" if pd.isna(d) else f"{d:+.1f} ({lo:+.1f} – {hi:+.1f})"
+        for d, lo, hi in zip(table["difference"], table["lower"], table["upper"], strict=True)
+    ]
+    shown["verdict"] = table["verdict_text"]
+    return shown
 
 
 def _plain_answers(answers: Any) -> pd.DataFrame:

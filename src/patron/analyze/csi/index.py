@@ -385,8 +385,12 @@ def rollup(firms: pd.DataFrame, gdp_share: Mapping[str, float] | None = None) ->
 
     ``firms`` has columns ``firm, industry, sector, index, revenue``. ``gdp_share``
     maps each sector to its share of GDP (need not sum to one; missing sectors are an
-    error); without it the nation is weighted by revenue as well.
+    error); without it the nation is weighted by revenue as well. The weighted means are
+    those of :func:`patron.analyze.csi.rollup.rollup_index` (one definition of a roll-up).
     """
+    from patron.analyze.csi.programme import UnitPeriodIndex
+    from patron.analyze.csi.rollup import rollup_index
+
     required = ["firm", "industry", "sector", "index", "revenue"]
     for column in required:
         if column not in firms.columns:
@@ -394,29 +398,66 @@ def rollup(firms: pd.DataFrame, gdp_share: Mapping[str, float] | None = None) ->
     if (firms["revenue"] < 0).any() or firms["revenue"].isna().any():
         bad = firms.loc[(firms["revenue"] < 0) | firms["revenue"].isna(), "firm"].iloc[0]
         raise InputError(_("firm {firm}: revenue must be a non-negative number").format(firm=bad))
-    frame = firms.assign(weighted=firms["index"] * firms["revenue"])
-    industries = frame.groupby(["sector", "industry"]).agg(
-        revenue=("revenue", "sum"), weighted=("weighted", "sum"), firms=("firm", "count")
-    )
-    industries["index"] = industries["weighted"] / industries["revenue"]
-    sectors = (
-        industries.assign(w=industries["index"] * industries["revenue"])
-        .groupby(level=0)
-        .agg(revenue=("revenue", "sum"), w=("w", "sum"), industries=("index", "count"))
-    )
-    sectors["index"] = sectors["w"] / sectors["revenue"]
+    sectors_seen = list(pd.unique(firms["sector"]))
     if gdp_share is not None:
-        missing = [s for s in sectors.index if s not in gdp_share]
+        missing = [s for s in sectors_seen if s not in gdp_share]
         if missing:
             raise InputError(_("sector {sector} has no GDP share").format(sector=missing[0]))
+    # Codes per level, so a sector and an industry may share a name.
+    firm_code = "firm\x1f" + firms["firm"].astype(str)
+    industry_code = (
+        "industry\x1f" + firms["sector"].astype(str) + "\x1f" + firms["industry"].astype(str)
+    )
+    sector_code = "sector\x1f" + firms["sector"].astype(str)
+    tree = pd.concat(
+        [
+            pd.DataFrame({"code": ["nation"], "parent": [None]}),
+            pd.DataFrame({"code": sector_code, "parent": "nation"}).drop_duplicates(),
+            pd.DataFrame({"code": industry_code, "parent": sector_code}).drop_duplicates(),
+            pd.DataFrame({"code": firm_code, "parent": industry_code}),
+        ],
+        ignore_index=True,
+    )
+    table = pd.DataFrame(
+        {
+            "unit": firm_code,
+            "period": "",
+            "answers": 1,
+            "customers": 1,
+            "status": "ok",
+            "index": firms["index"].astype(float),
+        }
+    )
+    measured = UnitPeriodIndex(table, np.zeros((len(table), 1, 0)), ("index",), 1, 0)
+    weights = pd.DataFrame({"unit": firm_code, "weight": firms["revenue"].astype(float)})
+    node_weights = (
+        {f"sector\x1f{s}": float(gdp_share[s]) for s in sectors_seen} if gdp_share else None
+    )
+    tree_table = rollup_index(measured, tree, weight_by=weights, node_weights=node_weights).table
+    by_code = tree_table.set_index("unit")
+    revenue = weights.groupby(industry_code.to_numpy())["weight"].sum()
+    industries = (
+        firms.assign(code=industry_code)
+        .groupby(["sector", "industry"])
+        .agg(code=("code", "first"), firms=("firm", "count"))
+    )
+    industries.insert(0, "revenue", revenue.reindex(industries["code"]).to_numpy())
+    industries["index"] = by_code.loc[industries["code"], "index"].to_numpy()
+    sector_revenue = firms.groupby("sector")["revenue"].sum()
+    sectors = pd.DataFrame(
+        {
+            "revenue": sector_revenue,
+            "industries": industries.groupby(level=0).size().reindex(sector_revenue.index),
+            "index": by_code.loc[
+                "sector\x1f" + sector_revenue.index.astype(str), "index"
+            ].to_numpy(),
+        }
+    )
+    if gdp_share is not None:
         sectors["gdp_share"] = [float(gdp_share[s]) for s in sectors.index]
-        weights = sectors["gdp_share"]
-    else:
-        weights = sectors["revenue"]
-    national = float((sectors["index"] * weights).sum() / weights.sum())
     return RollUp(
         firms=firms[required].copy(),
-        industries=industries.drop(columns="weighted"),
-        sectors=sectors.drop(columns="w"),
-        national=national,
+        industries=industries.drop(columns="code"),
+        sectors=sectors,
+        national=float(by_code.loc["nation", "index"]),
     )

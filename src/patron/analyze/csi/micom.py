@@ -68,6 +68,14 @@ class MICOMResult:
 
     def _printer(self) -> Printer:
         notes = [self.verdict_text, *self.configural_reasons]
+        for name, row in self.table.iterrows():
+            if not row["compositional"]:
+                notes.append(
+                    _(
+                        "{construct}: the composite differs between the groups (c = {c:.4f}, "
+                        "below the permutation 5% quantile {q:.4f})."
+                    ).format(construct=name, c=row["c"], q=row["c_5%"])
+                )
         return Printer(
             title=_("Measurement invariance (MICOM): {a} and {b}").format(
                 a=self.groups[0], b=self.groups[1]
@@ -76,8 +84,23 @@ class MICOMResult:
                 _("configural invariance"): _("yes") if self.configural else _("no"),
                 _("permutations"): self.n_permutations,
             },
-            tables=[(_("Constructs"), self.table)],
+            tables=[(_("Constructs"), self._shown())],
             notes=notes,
+        )
+
+    def _shown(self) -> pd.DataFrame:
+        t = self.table
+        return pd.DataFrame(
+            {
+                "c": t["c"].round(4),
+                "c_5%": t["c_5%"].round(4),
+                "compositional": t["compositional"],
+                "mean_difference": t["mean_difference"].round(3),
+                "equal_means": t["equal_means"],
+                "log_variance_ratio": t["log_variance_ratio"].round(3),
+                "equal_variances": t["equal_variances"],
+            },
+            index=t.index,
         )
 
     def print_summary(self) -> None:

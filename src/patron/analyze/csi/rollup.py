@@ -78,12 +78,15 @@ def rollup_index(
     *,
     weight_by: str | pd.DataFrame = "answers",
     root: str | None = None,
+    node_weights: Mapping[str, float] | None = None,
 ) -> RollUpResult:
     """Roll the measured units of ``index`` up ``tree`` (columns ``code, parent``).
 
     ``weight_by``: "answers", "customers", or a table ``unit, period, weight`` (e.g.
     revenue per unit and period; ``period`` may be left out for one weight per unit).
     ``root``: the top unit (default: every top-level unit of the tree).
+    ``node_weights``: the weight of a parent in its own parent's mean when it is not the
+    sum of its children's (e.g. each sector's share of GDP in the national index).
     """
     for column in ("code", "parent"):
         if column not in tree.columns:
@@ -127,6 +130,8 @@ def rollup_index(
         if own is not None:  # answers given to the parent itself: one more child
             parts.append((own_weight, measured.iloc[own].to_dict(), index.replicates[own]))
         size = sum(w for w, _row, _rep in parts)
+        if node_weights is not None and code in node_weights:
+            size = float(node_weights[code])
         usable = [(w, r, rep) for w, r, rep in parts if r["status"] == "ok" and w > 0]
         total = sum(w for w, _row, _rep in usable)
         row = {"unit": code, "period": period, "parent": parent, "path": path}
