@@ -77,30 +77,33 @@ def _em(
     max_iter: int,
     tol: float,
 ) -> list[_Fit]:
-    """EM from S starting posteriors ``start`` (S, n, K) at once (one fit per start)."""
+    """EM from S starting posteriors ``start`` (S, n, K) at once (one fit per start).
+
+    Starts that converge leave the batch, so the slow ones do not hold the rest back."""
     s, n, _k = start.shape
     tau = start
     previous = np.full(s, -np.inf)
-    done = np.zeros(s, dtype=bool)
-    iterations = np.zeros(s, dtype=int)
+    active = np.arange(s)  # which start each row of the batch is
+    fits: dict[int, _Fit] = {}
     # Per respondent x xᵀ and x y, flattened: the weighted sums become one GEMM each.
     outer = [((x[:, :, None] * x[:, None, :]).reshape(n, -1), x * y[:, None]) for x, y in equations]
     for iteration in range(1, max_iter + 1):
+        b = len(active)
         # M-step: shares, then weighted least squares per segment and equation.
-        weight = tau.sum(axis=1)  # (S, K)
+        weight = tau.sum(axis=1)  # (B, K)
         shares = weight / n
-        betas, psi = [], np.empty((s, k, len(equations)))
-        log_f = np.zeros((s, n, k))
-        tau_t = tau.transpose(0, 2, 1)  # (S, K, n)
+        betas, psi = [], np.empty((b, k, len(equations)))
+        log_f = np.zeros((b, n, k))
+        tau_t = tau.transpose(0, 2, 1)  # (B, K, n)
         for m, (x, y) in enumerate(equations):
             xx, xy = outer[m]
             size = x.shape[1]
-            xtwx = (tau_t @ xx).reshape(s, k, size, size)
+            xtwx = (tau_t @ xx).reshape(b, k, size, size)
             xtwy = tau_t @ xy
             ridge = 1e-12 * np.eye(size)
-            beta = np.linalg.solve(xtwx + ridge, xtwy[..., None])[..., 0]  # (S, K, P)
+            beta = np.linalg.solve(xtwx + ridge, xtwy[..., None])[..., 0]  # (B, K, P)
             resid = y[None, :, None] - x @ beta.transpose(0, 2, 1)
-            var = np.maximum((tau * resid**2).sum(axis=1) / weight, 1e-8)  # (S, K)
+            var = np.maximum((tau * resid**2).sum(axis=1) / weight, 1e-8)  # (B, K)
             betas.append(beta)
             psi[:, :, m] = var
             log_f += -0.5 * np.log(2 * np.pi * var)[:, None, :] - resid**2 / (2 * var[:, None, :])
@@ -110,23 +113,26 @@ def _em(
         total = top + np.log(np.exp(joint - top[..., None]).sum(axis=2))
         loglik = total.sum(axis=1)
         tau = np.exp(joint - total[..., None])
-        iterations = np.where(done, iterations, iteration)
-        done |= np.abs(loglik - previous) < tol
-        previous = loglik
-        if done.all():
+        done = np.abs(loglik - previous) < tol
+        if iteration == max_iter:
+            finished = np.ones(b, dtype=bool)
+        else:
+            finished = done
+        for row in np.flatnonzero(finished):
+            fits[int(active[row])] = _Fit(
+                float(loglik[row]),
+                shares[row],
+                [beta[row] for beta in betas],
+                psi[row],
+                tau[row],
+                iteration,
+                bool(done[row]),
+            )
+        keep = ~finished
+        if not keep.any():
             break
-    return [
-        _Fit(
-            float(loglik[i]),
-            shares[i],
-            [b[i] for b in betas],
-            psi[i],
-            tau[i],
-            int(iterations[i]),
-            bool(done[i]),
-        )
-        for i in range(s)
-    ]
+        active, tau, previous = active[keep], tau[keep], loglik[keep]
+    return [fits[i] for i in range(s)]
 
 
 def criteria(loglik: float, n_params: int, n: int, posteriors: np.ndarray) -> dict[str, float]:
