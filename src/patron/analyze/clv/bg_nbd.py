@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
+import pandas as pd
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from patron.analyze.clv.base import PurchaseModel, softplus_sigmoid
@@ -40,6 +41,62 @@ def hyp2f1_stable(A: float, B: float, C: np.ndarray, z: np.ndarray) -> np.ndarra
         flat[bad] = total
         out = flat.reshape(out.shape)
     return out
+
+
+def _repeat_block(
+    r: float,
+    alpha: float,
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    gap: np.ndarray,
+    w: np.ndarray | None,
+    log_ratio: np.ndarray,
+    run_lengths: np.ndarray,
+) -> tuple[float, np.ndarray, np.ndarray]:
+    """Weighted log-likelihood, (r, alpha) gradient and per-x sums of w3 for repeat buyers.
+
+    Rows come sorted by x in runs of ``run_lengths`` rows (one run per distinct x), so
+    that the per-x terms spread and gather by runs, not by random access.
+    """
+    s_T = T + alpha
+    log_T = np.log(s_T)
+    rx = x + r
+    # log((alpha + T) / (alpha + t_x)), then the drop-out odds
+    # log(a / (b + x - 1)) + (r + x) log((alpha + T) / (alpha + t_x))
+    s_tx = t_x + alpha
+    log_age_ratio = np.log(np.divide(s_T, s_tx, out=s_tx), out=s_tx)
+    odds = log_age_ratio * rx
+    odds += np.repeat(log_ratio, run_lengths)
+    # softplus(odds) and sigmoid(odds) from one exponential; log(1 + e) instead of
+    # log1p(e) costs at most 1e-16 per row. Odds above 700 (absurd corners) give
+    # softplus(odds) = odds to double precision.
+    big = float(odds.max()) > 700.0
+    e = np.exp(np.minimum(odds, 700.0, out=odds if not big else None))
+    denominator = e + 1.0
+    softplus = np.log(denominator)
+    if big:
+        softplus = np.where(odds > 700.0, odds, softplus)
+    w3 = np.divide(e, denominator, out=e)
+    if w is None:
+        ll = float(softplus.sum()) - float(rx @ log_T)
+        g_r = float(w3 @ log_age_ratio) - float(log_T.sum())
+        ww3 = w3
+        wrx = rx
+    else:
+        ww3 = w3 * w
+        wrx = rx * w
+        ll = float(w @ softplus) - float(wrx @ log_T)
+        g_r = float(ww3 @ log_age_ratio) - float(w @ log_T)
+    inv_T = np.reciprocal(s_T, out=s_T)
+    # 1/(alpha+T) - 1/(alpha+t_x) = (t_x - T) / ((alpha+T)(alpha+t_x))
+    diff = gap * inv_T
+    diff /= t_x + alpha
+    # (the r / alpha term is counted with the x-only terms)
+    g_alpha = float((ww3 * rx) @ diff) - float(wrx @ inv_T)
+    starts = np.concatenate([[0], np.cumsum(run_lengths)[:-1]])
+    w3_by_x = np.add.reduceat(ww3, starts)
+    return ll, np.array([g_r, g_alpha]), w3_by_x
 
 
 def _nudge_one(a: float) -> float:
@@ -102,10 +159,27 @@ class BetaGeoModel(PurchaseModel):
     _default_initial: ClassVar[tuple[float, ...]] = (1.0, 1.0, 1.0, 1.0)
     _title: ClassVar[str] = N_("BG/NBD model")
 
-    def _prepare(self, data: Any) -> dict[str, Any]:
-        d = super()._prepare(data)
+    def _derive(self, d: dict[str, Any]) -> dict[str, Any]:
+        d = super()._derive(d)
         d["repeat"] = d["x"] > 0
         d["x_minus_1"] = np.where(d["repeat"], d["x"] - 1.0, 1.0)
+        # The fast likelihood (_total) reads one-time buyers (whose terms need only T)
+        # apart from repeat buyers, and the x-only terms summed by distinct x.
+        zero, repeat = ~d["repeat"], d["repeat"]
+        d["w_by_x"] = np.bincount(d["ix"], weights=d["weight"], minlength=len(d["ux"]))
+        d["zero_T"], d["zero_w"] = d["T"][zero], d["weight"][zero]
+        rows = np.nonzero(repeat)[0]
+        codes, values = pd.factorize(d["x"][rows], sort=True)
+        # Stable sort of small integer codes is a radix sort: linear time.
+        small = np.uint16 if len(values) < 65_536 else np.int64
+        rows = rows[np.argsort(codes.astype(small), kind="stable")]
+        rep_ux = np.asarray(values, dtype=float)
+        run_lengths = np.bincount(codes, minlength=len(values))
+        d["rep_ux"], d["rep_runs"] = rep_ux, run_lengths
+        d["rep_x"], d["rep_t_x"], d["rep_T"] = d["x"][rows], d["t_x"][rows], d["T"][rows]
+        d["rep_gap"] = d["rep_t_x"] - d["rep_T"]
+        d["rep_w"] = d["weight"][rows]
+        d["unit_weights"] = bool(np.all(d["weight"] == 1.0))
         return d
 
     def _initial(self, d: dict[str, Any]) -> np.ndarray:
@@ -143,6 +217,55 @@ class BetaGeoModel(PurchaseModel):
         grad[2] = d_a1[ix] + w3 / a
         grad[3] = d_b1[ix] - w3 / bx1
         return ll, grad
+
+    def _total(self, params: np.ndarray, d: dict[str, Any]) -> tuple[float, np.ndarray]:
+        # The weighted sums of _loglik without per-row arrays of x-only terms: those are
+        # summed once per distinct x; one-time buyers need one log each; repeat buyers
+        # are walked in cache-sized blocks with in-place arithmetic.
+        r, alpha, a, b = (float(v) for v in params)
+        ux, w_by_x = d["ux"], d["w_by_x"]
+        psi_ab = digamma(a + b)
+        psi_abx = digamma(a + b + ux)
+        ll = float(
+            w_by_x
+            @ (gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + betaln(a, b + ux) - betaln(a, b))
+        )
+        g = np.array(
+            [
+                float(w_by_x @ (digamma(r + ux) - digamma(r) + np.log(alpha))),
+                r / alpha * float(w_by_x.sum()),
+                float(w_by_x @ (psi_ab - psi_abx)),
+                float(w_by_x @ (digamma(b + ux) - psi_abx - digamma(b) + psi_ab)),
+            ]
+        )
+        zero_T, zero_w = d["zero_T"], d["zero_w"]
+        if len(zero_T):
+            s0 = zero_T + alpha
+            sum_log = float(zero_w @ np.log(s0))
+            ll -= r * sum_log
+            g[0] -= sum_log
+            g[1] -= r * float(zero_w @ np.reciprocal(s0, out=s0))
+        rep_ux = d["rep_ux"]
+        if len(rep_ux):
+            log_ratio = np.log(a) - np.log(b + rep_ux - 1.0)
+            inv_b = 1.0 / (b + rep_ux - 1.0)
+            unit = d["unit_weights"]
+            ll_p, g_p, sum_w3_by_x = _repeat_block(
+                r,
+                alpha,
+                d["rep_x"],
+                d["rep_t_x"],
+                d["rep_T"],
+                d["rep_gap"],
+                None if unit else d["rep_w"],
+                log_ratio,
+                d["rep_runs"],
+            )
+            ll += ll_p
+            g[:2] += g_p
+            g[2] += float(sum_w3_by_x.sum()) / a
+            g[3] -= float(sum_w3_by_x @ inv_b)
+        return ll, g
 
     # -- predictions -----------------------------------------------------------------
 
