@@ -104,6 +104,21 @@ class BTYDModel(PatronEstimator):
     def _initial(self, d: dict[str, Any]) -> np.ndarray:
         return np.array(self._default_initial, dtype=float)
 
+    def _names(self, d: dict[str, Any]) -> list[str]:
+        """Parameter names of this fit (covariate models add one per effect)."""
+        return list(self._param_names)
+
+    def _positive_mask(self, d: dict[str, Any]) -> np.ndarray:
+        """Which parameters are positive (estimated on the log scale); the others are
+        covariate effects, estimated as they are."""
+        return np.ones(len(self._names(d)), dtype=bool)
+
+    def _to_params(self, theta: np.ndarray, positive: np.ndarray) -> np.ndarray:
+        return np.where(positive, np.exp(np.where(positive, theta, 0.0)), theta)
+
+    def _to_theta(self, params: np.ndarray, positive: np.ndarray) -> np.ndarray:
+        return np.where(positive, np.log(np.where(positive, params, 1.0)), params)
+
     # -- fitting ---------------------------------------------------------------------
 
     def _total(self, params: np.ndarray, d: dict[str, Any]) -> tuple[float, np.ndarray]:
@@ -171,13 +186,15 @@ class BTYDModel(PatronEstimator):
         """Mean negative (penalised) log-likelihood and gradient in log-parameters."""
         total_weight = float(np.sum(d["weight"]))
         penalizer = float(self.penalizer)
+        positive = self._positive_mask(d)
 
         def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            p = np.exp(theta)
+            p = self._to_params(theta, positive)
+            chain = np.where(positive, p, 1.0)
             with np.errstate(all="ignore"):
                 ll, grad = self._total(p, d)
             value = -ll / total_weight + penalizer * float(p @ p)
-            gradient = -(grad * p) / total_weight + 2.0 * penalizer * p * p
+            gradient = -(grad * chain) / total_weight + 2.0 * penalizer * p * chain
             if not np.isfinite(value) or not np.all(np.isfinite(gradient)):
                 return np.inf, np.zeros_like(theta)
             return value, gradient
@@ -223,7 +240,8 @@ class BTYDModel(PatronEstimator):
         (the caller then runs L-BFGS-B on all patterns).
         """
         sub = self._subsample(d, _SAMPLE_SIZE)
-        sub_result = self._lbfgs(self._objective(sub), np.log(start))
+        positive = self._positive_mask(d)
+        sub_result = self._lbfgs(self._objective(sub), self._to_theta(start, positive))
         if not np.isfinite(sub_result.fun):
             return None
         theta = sub_result.x
@@ -253,10 +271,13 @@ class BTYDModel(PatronEstimator):
         return optimize.OptimizeResult(x=theta, fun=value, jac=gradient, nit=step)
 
     def _fit_prepared(self, d: dict[str, Any]) -> None:
-        names = self._param_names
+        names = self._names(d)
+        positive = self._positive_mask(d)
         total_weight = float(np.sum(d["weight"]))
         if self.initial_params:
-            start = np.array([float(self.initial_params[n]) for n in names])
+            start = self._initial(d)
+            for i, n in enumerate(self._param_names):
+                start[names.index(n)] = float(self.initial_params[n])
         else:
             start = self._initial(d)
         penalizer = float(self.penalizer)
@@ -265,7 +286,7 @@ class BTYDModel(PatronEstimator):
         if self._base_keys and len(d["weight"]) > _WARM_START_PATTERNS:
             result = self._warm_newton(d, objective, start)
         if result is None:
-            result = self._lbfgs(objective, np.log(start))
+            result = self._lbfgs(objective, self._to_theta(start, positive))
         theta = result.x
         if not np.isfinite(result.fun):
             raise ConvergenceError(
@@ -301,23 +322,25 @@ class BTYDModel(PatronEstimator):
             if new_value > value + 1e-15:
                 break
             theta, value, gradient = candidate, new_value, new_gradient
-        params = np.exp(theta)
+        params = self._to_params(theta, positive)
+        chain = np.where(positive, params, 1.0)
         # The log-likelihood and its gradient in natural parameters, from the objective's.
         ll = -(value - penalizer * float(params @ params)) * total_weight
-        grad_p = -(gradient - 2.0 * penalizer * params * params) * total_weight / params
+        grad_p = -(gradient - 2.0 * penalizer * params * chain) * total_weight / chain
         # Observed information in natural parameters from the log-scale Hessian.
         h_theta = hessian * total_weight  # Hessian of the total (penalised) objective
+        curvature = np.where(positive, params, 0.0)  # d2 p / d theta2 (0 for effects)
         h_theta = h_theta - np.diag(
-            -grad_p * params + 2.0 * penalizer * params * params * total_weight
+            (-grad_p + 2.0 * penalizer * params * total_weight) * curvature
         )
-        info = h_theta / np.outer(params, params)
+        info = h_theta / np.outer(chain, chain)
         try:
             variance = np.linalg.inv(info)
-            positive = bool(np.all(np.linalg.eigvalsh((info + info.T) / 2.0) > 0))
+            definite = bool(np.all(np.linalg.eigvalsh((info + info.T) / 2.0) > 0))
         except np.linalg.LinAlgError:
             variance = np.full_like(info, np.nan)
-            positive = False
-        converged = bool(np.max(np.abs(gradient)) < 1e-6 and positive)
+            definite = False
+        converged = bool(np.max(np.abs(gradient)) < 1e-6 and definite)
         if not converged:
             warnings.warn(
                 _(
@@ -327,7 +350,7 @@ class BTYDModel(PatronEstimator):
                 ).format(
                     model=type(self).__name__,
                     gradient=float(np.max(np.abs(gradient))),
-                    positive=positive,
+                    positive=definite,
                 ),
                 ConvergenceWarning,
                 stacklevel=3,
@@ -362,11 +385,10 @@ class BTYDModel(PatronEstimator):
         hess = np.empty((k, k))
         step = 1e-5
 
+        objective = self._objective(d)
+
         def grad_at(t: np.ndarray) -> np.ndarray:
-            p = np.exp(t)
-            with np.errstate(all="ignore"):
-                _ll, grad = self._total(p, d)
-            return -(grad * p) / total_weight + 2.0 * penalizer * p * p
+            return objective(t)[1]
 
         for j in range(k):
             up = theta.copy()

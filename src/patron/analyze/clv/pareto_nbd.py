@@ -85,8 +85,8 @@ class ParetoNBDModel(PurchaseModel):
     _default_initial: ClassVar[tuple[float, ...]] = (1.0, 1.0, 1.0, 1.0)
     _title: ClassVar[str] = N_("Pareto/NBD model")
 
-    def _prepare(self, data: Any) -> dict[str, Any]:
-        d = super()._prepare(data)
+    def _derive(self, d: dict[str, Any]) -> dict[str, Any]:
+        d = super()._derive(d)
         # F(t) depends on a customer only through (x, t): computed once per pair.
         ux, ut, codes = factorize_pairs(
             np.concatenate([d["x"], d["x"]]), np.concatenate([d["t_x"], d["T"]])
