@@ -77,6 +77,8 @@ class BTYDModel(PatronEstimator):
     _title: ClassVar[str] = "model"
     #: Columns of the prepared data a sample is drawn from (empty: no sampled warm start).
     _base_keys: ClassVar[tuple[str, ...]] = ()
+    #: Whether the model takes time-invariant covariates (``covariates=[...]``).
+    _supports_covariates: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -85,11 +87,13 @@ class BTYDModel(PatronEstimator):
         tol: float = 1e-8,
         max_iter: int = 1000,
         initial_params: dict[str, float] | None = None,
+        covariates: Sequence[str] | str | None = None,
     ) -> None:
         self.penalizer = penalizer
         self.tol = tol
         self.max_iter = max_iter
         self.initial_params = initial_params
+        self.covariates = covariates
 
     # -- what a model provides -------------------------------------------------------
 
@@ -103,6 +107,19 @@ class BTYDModel(PatronEstimator):
 
     def _initial(self, d: dict[str, Any]) -> np.ndarray:
         return np.array(self._default_initial, dtype=float)
+
+    def _design(self, data: Any) -> Any:
+        """The covariate design: learnt at the first call of a fit, reused for predictions."""
+        from patron.analyze.clv.covariates import CovariateDesign, parse_covariates
+
+        columns = parse_covariates(self.covariates)
+        if not columns:
+            return None
+        design = getattr(self, "design_", None)
+        if design is None or design.columns != columns:
+            design = CovariateDesign(columns).fit(_frame_of(data))
+            self.design_ = design
+        return design
 
     def _names(self, d: dict[str, Any]) -> list[str]:
         """Parameter names of this fit (covariate models add one per effect)."""
@@ -143,6 +160,7 @@ class BTYDModel(PatronEstimator):
         from threadpoolctl import threadpool_limits
 
         self._check_params()
+        self.design_ = None  # the covariate design is learnt on this data
         d = self._prepare(data)
         # The likelihood is elementwise work plus a few dot products; multi-threaded BLAS
         # only adds spinning threads (3x the CPU time on a busy machine), so use one.
@@ -169,6 +187,12 @@ class BTYDModel(PatronEstimator):
             raise InputError(
                 _("{model}: max_iter must be a whole number >= 1, got {value!r}").format(
                     model=name, value=self.max_iter
+                )
+            )
+        if self.covariates and not self._supports_covariates:
+            raise InputError(
+                _("{model} does not take covariates (BG/NBD, Pareto/NBD and Gamma-Gamma do)").format(
+                    model=name
                 )
             )
         if self.initial_params is not None:
@@ -227,7 +251,7 @@ class BTYDModel(PatronEstimator):
         cumulative = np.cumsum(w)
         rows = np.searchsorted(cumulative, rng.random(size) * cumulative[-1], side="right")
         rows, counts = np.unique(np.minimum(rows, len(w) - 1), return_counts=True)
-        sub = {k: d[k][rows] for k in self._base_keys}
+        sub = {k: d[k][rows] for k in d.get("base_keys", self._base_keys)}
         sub["weight"] = counts.astype(float)
         return self._derive(sub)
 
@@ -283,7 +307,7 @@ class BTYDModel(PatronEstimator):
         penalizer = float(self.penalizer)
         objective = self._objective(d)
         result = None
-        if self._base_keys and len(d["weight"]) > _WARM_START_PATTERNS:
+        if d.get("base_keys", self._base_keys) and len(d["weight"]) > _WARM_START_PATTERNS:
             result = self._warm_newton(d, objective, start)
         if result is None:
             result = self._lbfgs(objective, self._to_theta(start, positive))
@@ -436,8 +460,25 @@ class BTYDModel(PatronEstimator):
         return f"<patron.{name}: fitted on {self.n_customers_:,} customers, {params}>"
 
     def _param_values(self) -> tuple[float, ...]:
+        """The model's own parameters (with covariates: at all covariates 0)."""
         self.check_is_fitted()
-        return tuple(float(v) for v in self.params_.to_numpy())
+        return tuple(float(v) for v in self.params_.to_numpy()[: len(self._param_names)])
+
+    def _customer_params(self, data: Any, params: np.ndarray | None = None) -> Any:
+        """Each customer's parameters from their covariates (None without covariates)."""
+        design = getattr(self, "design_", None)
+        if design is None:
+            return None
+        matrix = design.transform(_frame_of(data))
+        values = self.params_.to_numpy() if params is None else params
+        return self._params_from(np.asarray(values, dtype=float), matrix)
+
+    def _params_from(self, params: np.ndarray, matrix: np.ndarray) -> Any:
+        raise NotImplementedError  # pragma: no cover - covariate models only
+
+
+def _frame_of(data: Any) -> pd.DataFrame:
+    return data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
 
 
 def factorize_pairs(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -474,14 +515,20 @@ class PurchaseModel(BTYDModel):
         from patron.analyze.clv.data import compress_if_repeated, validate_summary
 
         checked = validate_summary(data, discrete=self._discrete)
-        d = compress_if_repeated(
-            {"x": checked["frequency"], "t_x": checked["recency"], "T": checked["T"]},
-            checked["weight"],
-        )
+        columns = {"x": checked["frequency"], "t_x": checked["recency"], "T": checked["T"]}
+        design = self._design(data)
+        if design is not None:
+            matrix = design.transform(_frame_of(data))
+            columns.update({f"c{j}": matrix[:, j] for j in range(matrix.shape[1])})
+        d = compress_if_repeated(columns, checked["weight"])
+        d["base_keys"] = tuple(columns)
         return self._derive(d)
 
     def _derive(self, d: dict[str, Any]) -> dict[str, Any]:
         """Add the model's helper arrays to the base arrays ``x, t_x, T, weight``."""
+        keys = [k for k in d.get("base_keys", ()) if k.startswith("c")]
+        if keys:
+            d["X"] = np.column_stack([d[k] for k in keys])
         ix, ux = pd.factorize(d["x"], sort=False)
         d["ux"], d["ix"] = np.asarray(ux, dtype=float), ix
         return d
@@ -495,10 +542,14 @@ class PurchaseModel(BTYDModel):
 
     # -- predictions -----------------------------------------------------------------
 
-    def _expected_if_alive(self, t: float, x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    def _expected_if_alive(
+        self, t: float, x: np.ndarray, T: np.ndarray, params: Any = None
+    ) -> np.ndarray:
         raise NotImplementedError  # pragma: no cover - abstract
 
-    def _p_alive(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    def _p_alive(
+        self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, params: Any = None
+    ) -> np.ndarray:
         raise NotImplementedError  # pragma: no cover - abstract
 
     def _expected_new(self, t: np.ndarray) -> np.ndarray:
@@ -534,14 +585,21 @@ class PurchaseModel(BTYDModel):
         """
         self.check_is_fitted()
         ids, x, t_x, T = self._arrays(data)
-        values = self._expected_if_alive_pairs([t], x, T)[0] * self._p_alive(x, t_x, T)
+        params = self._customer_params(data)
+        if params is None:
+            values = self._expected_if_alive_pairs([t], x, T)[0] * self._p_alive(x, t_x, T)
+        else:
+            values = self._expected_if_alive(float(t), x, T, params) * self._p_alive(
+                x, t_x, T, params
+            )
         return pd.Series(values, index=ids, name="expected_purchases")
 
     def probability_alive(self, data: Any) -> pd.Series:
         """Probability that each customer is still active at the end of the observation."""
         self.check_is_fitted()
         ids, x, t_x, T = self._arrays(data)
-        return pd.Series(self._p_alive(x, t_x, T), index=ids, name="p_alive")
+        params = self._customer_params(data)
+        return pd.Series(self._p_alive(x, t_x, T, params), index=ids, name="p_alive")
 
     def expected_purchases_new_customer(self, t: Any) -> np.ndarray | float:
         """Expected repeat purchases of a new customer in ``[0, t]``: :math:`E[X(t)]`."""

@@ -99,7 +99,7 @@ class BetaGeoBetaBinomModel(PurchaseModel):
 
     # -- predictions (t counts opportunities) -----------------------------------------
 
-    def _p_alive(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    def _p_alive(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, params: Any = None) -> np.ndarray:
         al, be, ga, de = self._param_values()
         ll, _g = self._terms(self.params_.to_numpy(), x, t_x, T, False)
         log_alive = (
@@ -107,7 +107,7 @@ class BetaGeoBetaBinomModel(PurchaseModel):
         )
         return np.exp(log_alive - ll)
 
-    def _expected_if_alive(self, t: float, x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    def _expected_if_alive(self, t: float, x: np.ndarray, T: np.ndarray, params: Any = None) -> np.ndarray:
         al, be, ga, de = self._param_values()
         ga = ga + 1e-7 if abs(ga - 1.0) < 1e-7 else ga
         # Posterior mean of p given x in n, and the expected remaining opportunities

@@ -9,31 +9,42 @@ import pandas as pd
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from patron.analyze.clv.base import PurchaseModel, softplus_sigmoid
+from patron.analyze.clv.bg_nbd_covariates import (
+    covariate_names,
+    covariate_total,
+    derive_covariates,
+    split_params,
+)
 from patron.core.i18n import N_
 
 __all__ = ["BetaGeoModel"]
 
 
-def hyp2f1_stable(A: float, B: float, C: np.ndarray, z: np.ndarray) -> np.ndarray:
+def hyp2f1_stable(A: Any, B: Any, C: np.ndarray, z: np.ndarray) -> np.ndarray:
     """2F1(A, B; C; z) for 0 <= z < 1, falling back to the plain series where SciPy fails.
 
     ``scipy.special.hyp2f1`` returns NaN for very large ``C`` (customers with thousands of
     purchases) with ``z`` near 1 (long horizons); there the series terms
     ``(A)_n (B)_n / ((C)_n n!) z^n`` shrink fast because ``C`` dwarfs ``A`` and ``B``.
     """
-    C, z = np.broadcast_arrays(np.asarray(C, dtype=float), np.asarray(z, dtype=float))
+    A, B, C, z = np.broadcast_arrays(
+        *(np.asarray(v, dtype=float) for v in (A, B, C, z))
+    )
     out = np.asarray(hyp2f1(A, B, C, z), dtype=float).copy()
     bad = np.nonzero(~np.isfinite(out))[0] if out.ndim else np.array([], dtype=int)
     if out.ndim == 0 and not np.isfinite(out):
-        return hyp2f1_stable(A, B, C.reshape(1), z.reshape(1))[0]
+        return hyp2f1_stable(A.reshape(1), B.reshape(1), C.reshape(1), z.reshape(1))[0]
     if bad.size:
         cc, zz = C.ravel()[bad], z.ravel()[bad]
+        aa, bb = A.ravel()[bad], B.ravel()[bad]
         term = np.ones_like(cc)
         total = np.ones_like(cc)
         active = np.arange(bad.size)
         n = 0
         while active.size and n < 1_000_000:
-            term[active] *= (A + n) * (B + n) / ((cc[active] + n) * (n + 1.0)) * zz[active]
+            term[active] *= (
+                (aa[active] + n) * (bb[active] + n) / ((cc[active] + n) * (n + 1.0)) * zz[active]
+            )
             total[active] += term[active]
             n += 1
             active = active[np.abs(term[active]) > 1e-17 * np.abs(total[active])]
@@ -99,9 +110,11 @@ def _repeat_block(
     return ll, np.array([g_r, g_alpha]), w3_by_x
 
 
-def _nudge_one(a: float) -> float:
+def _nudge_one(a: Any) -> Any:
     # (a + b - 1) / (a - 1) has a removable singularity at a = 1; a step of 1e-7 moves
     # the predictions by far less than their standard error.
+    if np.ndim(a):
+        return np.where(np.abs(a - 1.0) < 1e-7, a + 1e-7, a)
     return a + 1e-7 if abs(a - 1.0) < 1e-7 else a
 
 
@@ -159,14 +172,37 @@ class BetaGeoModel(PurchaseModel):
     _default_initial: ClassVar[tuple[float, ...]] = (1.0, 1.0, 1.0, 1.0)
     _title: ClassVar[str] = N_("BG/NBD model")
 
+    _supports_covariates: ClassVar[bool] = True
+
+    def _names(self, d: dict[str, Any]) -> list[str]:
+        if "X" not in d:
+            return list(self._param_names)
+        return covariate_names(self.design_.terms)
+
+    def _positive_mask(self, d: dict[str, Any]) -> np.ndarray:
+        mask = np.zeros(len(self._names(d)), dtype=bool)
+        mask[:4] = True
+        return mask
+
+    def _params_from(self, params: np.ndarray, matrix: np.ndarray) -> tuple[Any, ...]:
+        r, alpha0, a0, b0, g_alpha, g_a, g_b = split_params(params, matrix.shape[1])
+        return (
+            r,
+            alpha0 * np.exp(-(matrix @ g_alpha)),
+            a0 * np.exp(matrix @ g_a),
+            b0 * np.exp(matrix @ g_b),
+        )
+
     def _derive(self, d: dict[str, Any]) -> dict[str, Any]:
         d = super()._derive(d)
+        d["w_by_x"] = np.bincount(d["ix"], weights=d["weight"], minlength=len(d["ux"]))
+        if "X" in d:
+            return derive_covariates(d)
         d["repeat"] = d["x"] > 0
         d["x_minus_1"] = np.where(d["repeat"], d["x"] - 1.0, 1.0)
         # The fast likelihood (_total) reads one-time buyers (whose terms need only T)
         # apart from repeat buyers, and the x-only terms summed by distinct x.
         zero, repeat = ~d["repeat"], d["repeat"]
-        d["w_by_x"] = np.bincount(d["ix"], weights=d["weight"], minlength=len(d["ux"]))
         d["zero_T"], d["zero_w"] = d["T"][zero], d["weight"][zero]
         rows = np.nonzero(repeat)[0]
         codes, values = pd.factorize(d["x"][rows], sort=True)
@@ -187,7 +223,9 @@ class BetaGeoModel(PurchaseModel):
         w = d["weight"]
         mean_T = float(d["T"] @ w / w.sum())
         mean_x = float(d["x"] @ w / w.sum())
-        return np.array([1.0, max(mean_T / (mean_x + 1.0), 1e-3), 1.0, 1.0])
+        start = np.zeros(len(self._names(d)))
+        start[:4] = [1.0, max(mean_T / (mean_x + 1.0), 1e-3), 1.0, 1.0]
+        return start
 
     def _loglik(self, params: np.ndarray, d: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         r, alpha, a, b = (float(v) for v in params)
@@ -221,7 +259,9 @@ class BetaGeoModel(PurchaseModel):
     def _total(self, params: np.ndarray, d: dict[str, Any]) -> tuple[float, np.ndarray]:
         # The weighted sums of _loglik without per-row arrays of x-only terms: those are
         # summed once per distinct x; one-time buyers need one log each; repeat buyers
-        # are walked in cache-sized blocks with in-place arithmetic.
+        # are sorted by x so that per-x terms spread and gather by runs.
+        if "X" in d:
+            return covariate_total(params, d)
         r, alpha, a, b = (float(v) for v in params)
         ux, w_by_x = d["ux"], d["w_by_x"]
         psi_ab = digamma(a + b)
@@ -269,15 +309,19 @@ class BetaGeoModel(PurchaseModel):
 
     # -- predictions -----------------------------------------------------------------
 
-    def _p_alive(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        r, alpha, a, b = self._param_values()
+    def _p_alive(
+        self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, params: Any = None
+    ) -> np.ndarray:
+        r, alpha, a, b = self._param_values() if params is None else params
         repeat = x > 0
         bx1 = np.where(repeat, b + x - 1.0, 1.0)
         odds = np.log(a) - np.log(bx1) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
         return np.where(repeat, expit(-odds), 1.0)
 
-    def _expected_if_alive(self, t: float, x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        r, alpha, a, b = self._param_values()
+    def _expected_if_alive(
+        self, t: float, x: np.ndarray, T: np.ndarray, params: Any = None
+    ) -> np.ndarray:
+        r, alpha, a, b = self._param_values() if params is None else params
         a = _nudge_one(a)
         z = t / (alpha + T + t)
         # Euler's transformation of 2F1(r+x, b+x; a+b+x-1; z) times (1-z)^(r+x): the

@@ -82,12 +82,12 @@ class ModifiedBetaGeoModel(PurchaseModel):
         grad[3] = d_b1[ix] - w / (b + x)
         return ll, grad
 
-    def _p_alive(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    def _p_alive(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, params: Any = None) -> np.ndarray:
         r, alpha, a, b = self._param_values()
         odds = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
         return expit(-odds)
 
-    def _expected_if_alive(self, t: float, x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    def _expected_if_alive(self, t: float, x: np.ndarray, T: np.ndarray, params: Any = None) -> np.ndarray:
         r, alpha, a, b = self._param_values()
         a = _nudge_one(a)
         z = t / (alpha + T + t)

@@ -148,11 +148,11 @@ class ParetoNBDModel(PurchaseModel):
 
     # -- predictions -----------------------------------------------------------------
 
-    def _p_alive(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    def _p_alive(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, params: Any = None) -> np.ndarray:
         first, second, _g1, _g2 = self._split(self.params_.to_numpy(), x, t_x, T, None)
         return expit(first - second)
 
-    def _expected_if_alive(self, t: float, x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    def _expected_if_alive(self, t: float, x: np.ndarray, T: np.ndarray, params: Any = None) -> np.ndarray:
         r, alpha, s, beta = self._param_values()
         return (r + x) / (alpha + T) * (beta + T) * _lifetime_share(s, np.log1p(t / (beta + T)))
 
