@@ -63,18 +63,20 @@ def simulated() -> pd.DataFrame:
 
 
 def _within_two_se(model, truth: dict[str, float]) -> pd.DataFrame:
-    """Every covariate effect within 2 SE of its planted value, and all parameters
-    jointly consistent with the truth (Wald statistic below the 99 % chi-square point).
-
-    The baseline shapes are strongly correlated (p and gamma at -0.97), so they are
-    judged jointly rather than one by one.
+    """Covariate effects within 2 SE of their planted values (one in ten may fall
+    between 2 and 3 SE, as 5 % do by chance: one seed is tested, not chosen), and all
+    parameters jointly consistent with the truth (Wald statistic below the 99 %
+    chi-square point). The baseline shapes are strongly correlated (p and gamma at
+    -0.97), so they are judged jointly rather than one by one.
     """
     summary = model.summary
     planted = pd.Series({name: truth.get(name, 0.0) for name in summary.index})
     error = (summary["coef"] - planted).to_numpy()
     z = error / summary["se"].to_numpy()
     effects = np.array([":" in name for name in summary.index])
-    assert np.all(np.abs(z[effects]) < 2.0), summary.assign(z=z)
+    assert np.all(np.abs(z[effects]) < 3.0), summary.assign(z=z)
+    allowed = max(1, int(effects.sum()) // 10)
+    assert int((np.abs(z[effects]) >= 2.0).sum()) <= allowed, summary.assign(z=z)
     wald = float(error @ np.linalg.solve(model.variance_matrix_.to_numpy(), error))
     assert wald < stats.chi2.ppf(0.99, len(error)), wald
     return summary
