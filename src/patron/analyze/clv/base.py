@@ -380,6 +380,7 @@ class BTYDModel(PatronEstimator):
                 stacklevel=3,
             )
         self._d = d
+        self.log_scale_ = pd.Series(positive, index=list(names), name="log_scale")
         self.params_ = pd.Series(params, index=list(names), name="coef")
         self.variance_matrix_ = pd.DataFrame(variance, index=list(names), columns=list(names))
         self.standard_errors_ = pd.Series(
@@ -593,6 +594,13 @@ class PurchaseModel(BTYDModel):
                 x, t_x, T, params
             )
         return pd.Series(values, index=ids, name="expected_purchases")
+
+    def expected_purchases_interval(self, data: Any, t: float, **options: Any) -> pd.DataFrame:
+        """:meth:`expected_purchases` with a percentile interval per customer (``level``
+        0.95, ``n_draws`` 200, ``seed`` 0): see :mod:`patron.analyze.clv.uncertainty`."""
+        from patron.analyze.clv.uncertainty import purchases_interval
+
+        return purchases_interval(self, data, t, **options)
 
     def probability_alive(self, data: Any) -> pd.Series:
         """Probability that each customer is still active at the end of the observation."""

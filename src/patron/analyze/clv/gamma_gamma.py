@@ -273,24 +273,73 @@ class GammaGammaModel(BTYDModel):
 
         self.check_is_fitted()
         transaction_model.check_is_fitted()
-        try:
-            factor = PERIODS_PER_MONTH[time_unit.upper()]
-        except (KeyError, AttributeError):
-            raise InputError(
-                _("unknown time unit {unit!r}: use one of {choices}").format(
-                    unit=time_unit, choices=", ".join(PERIODS_PER_MONTH)
-                )
-            ) from None
+        factor = periods_per_month(time_unit)
         checked = validate_summary(data, monetary=True, discrete=transaction_model._discrete)
-        x, t_x, T = checked["frequency"], checked["recency"], checked["T"]
         frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
-        spend = self._spend(x, checked["monetary_value"], self._customer_params(frame))
-        purchase_params = transaction_model._customer_params(frame)
-        discounted = _discounted_purchases(
-            transaction_model, x, T, purchase_params, months, factor, discount_rate
+        value = clv_values(
+            self,
+            transaction_model,
+            checked["frequency"],
+            checked["recency"],
+            checked["T"],
+            checked["monetary_value"],
+            spend_params=self._customer_params(frame),
+            purchase_params=transaction_model._customer_params(frame),
+            months=months,
+            factor=factor,
+            discount_rate=discount_rate,
+            margin=margin,
         )
-        value = margin * spend * transaction_model._p_alive(x, t_x, T, purchase_params) * discounted
         return pd.Series(value, index=customer_ids(frame), name="clv")
+
+    def customer_lifetime_value_interval(
+        self, transaction_model: PurchaseModel, data: Any, **options: Any
+    ) -> pd.DataFrame:
+        """:meth:`customer_lifetime_value` with a percentile interval per customer.
+
+        Options as :meth:`customer_lifetime_value` plus ``level`` (0.95), ``n_draws``
+        (200) and ``seed`` (0); see :func:`patron.analyze.clv.uncertainty.clv_interval`.
+        Returns ``estimate, lower, upper`` per customer.
+        """
+        from patron.analyze.clv.uncertainty import clv_interval
+
+        return clv_interval(self, transaction_model, data, **options)
+
+
+def periods_per_month(time_unit: str) -> float:
+    """Time units per month for ``time_unit`` ("W", "D", "M"), or a clear error."""
+    try:
+        return PERIODS_PER_MONTH[time_unit.upper()]
+    except (KeyError, AttributeError):
+        raise InputError(
+            _("unknown time unit {unit!r}: use one of {choices}").format(
+                unit=time_unit, choices=", ".join(PERIODS_PER_MONTH)
+            )
+        ) from None
+
+
+def clv_values(
+    spend_model: GammaGammaModel,
+    purchase_model: PurchaseModel,
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    m: np.ndarray,
+    *,
+    spend_params: Any,
+    purchase_params: Any,
+    months: int,
+    factor: float,
+    discount_rate: float,
+    margin: float,
+) -> np.ndarray:
+    """Each customer's CLV for given parameters (None: the fitted ones, no covariates)."""
+    spend = spend_model._spend(x, m, spend_params)
+    discounted = _discounted_purchases(
+        purchase_model, x, T, purchase_params, months, factor, discount_rate
+    )
+    alive = purchase_model._p_alive(x, t_x, T, purchase_params)
+    return margin * spend * alive * discounted
 
 
 def _discounted_purchases(
@@ -307,7 +356,7 @@ def _discounted_purchases(
     Without covariates it depends on a customer only through (x, T): computed once per
     distinct pair; with covariates once per customer.
     """
-    if params is None:
+    if params is None or all(np.ndim(v) == 0 for v in params):
         ux, uT, codes = factorize_pairs(x, T)
     else:
         ux, uT, codes = x, T, None

@@ -148,12 +148,17 @@ class ParetoNBDModel(PurchaseModel):
 
     # -- predictions -----------------------------------------------------------------
 
-    def _p_alive(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, params: Any = None) -> np.ndarray:
-        first, second, _g1, _g2 = self._split(self.params_.to_numpy(), x, t_x, T, None)
+    def _p_alive(
+        self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, params: Any = None
+    ) -> np.ndarray:
+        values = np.asarray(self._param_values() if params is None else params, dtype=float)
+        first, second, _g1, _g2 = self._split(values, x, t_x, T, None)
         return expit(first - second)
 
-    def _expected_if_alive(self, t: float, x: np.ndarray, T: np.ndarray, params: Any = None) -> np.ndarray:
-        r, alpha, s, beta = self._param_values()
+    def _expected_if_alive(
+        self, t: float, x: np.ndarray, T: np.ndarray, params: Any = None
+    ) -> np.ndarray:
+        r, alpha, s, beta = self._param_values() if params is None else params
         return (r + x) / (alpha + T) * (beta + T) * _lifetime_share(s, np.log1p(t / (beta + T)))
 
     def _expected_new(self, t: np.ndarray) -> np.ndarray:
