@@ -114,8 +114,9 @@ def test_design_names_the_reference_level() -> None:
     design = CovariateDesign(["channel", "score"]).fit(frame)
     assert design.reference == {"channel": "store"}
     assert design.terms == ["channel: phone (vs store)", "channel: web (vs store)", "score"]
+    # numbers are centred on their mean (2.5 here)
     np.testing.assert_array_equal(
-        design.transform(frame), [[0, 1, 1], [0, 0, 2], [0, 0, 3], [1, 0, 4]]
+        design.transform(frame), [[0, 1, -1.5], [0, 0, -0.5], [0, 0, 0.5], [1, 0, 1.5]]
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.special import digamma, gammaln
+from scipy.special import betaln, digamma, gammaln
 
 __all__ = ["covariate_names", "covariate_total", "derive_covariates", "split_params"]
 
@@ -71,7 +71,9 @@ def covariate_total(params: np.ndarray, d: dict[str, Any]) -> tuple[float, np.nd
     a = a0 * np.exp(pX @ g_a)
     b = b0 * np.exp(pX @ g_b)
     ab = a + b
-    ll += float(pw @ (gammaln(b + px) - gammaln(ab + px) - gammaln(b) + gammaln(ab)))
+    # betaln keeps its accuracy for huge a and b (no heterogeneity in drop-out), where
+    # the difference of four log-gammas cancels catastrophically.
+    ll += float(pw @ (betaln(a, b + px) - betaln(a, b)))
     psi_ab, psi_abx = digamma(ab), digamma(ab + px)
     d_a_pair = pw * (psi_ab - psi_abx)
     d_b_pair = pw * (digamma(b + px) - psi_abx - digamma(b) + psi_ab)

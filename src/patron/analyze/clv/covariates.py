@@ -3,8 +3,11 @@
 Fader & Hardie (2007), "Incorporating time-invariant covariates into the Pareto/NBD
 and BG/NBD models": each customer's scale parameter is the population's times
 ``exp(effect' x_i)``. :class:`CovariateDesign` turns the covariate columns of a customer
-table into that ``x_i``: numbers as they are, categories one-hot against a reference
-level (the most frequent), named in the summary ("channel: web (vs store)").
+table into that ``x_i``: numbers centred on their mean in the fitting data (so the
+population parameters are those of an average customer, and the optimiser is not
+pushed to extreme baselines), categories one-hot against a reference level (the most
+frequent), named in the summary ("channel: web (vs store)"). An effect is per unit of
+the covariate either way.
 """
 
 from __future__ import annotations
@@ -53,16 +56,18 @@ class CovariateDesign:
         self.terms: list[str] = []
         self.reference: dict[str, Any] = {}
         self.levels: dict[str, list[Any]] = {}
+        self.means: dict[str, float] = {}
 
     def __len__(self) -> int:
         return len(self.terms)
 
     def fit(self, frame: pd.DataFrame) -> CovariateDesign:
-        self.terms, self.reference, self.levels = [], {}, {}
+        self.terms, self.reference, self.levels, self.means = [], {}, {}, {}
         for column in self.columns:
             values = self._column(frame, column)
             if _is_numeric(values):
                 self.terms.append(column)
+                self.means[column] = float(values.to_numpy(dtype=float).mean())
                 continue
             counts = values.astype(str).value_counts()
             if len(counts) < 2:
@@ -95,7 +100,7 @@ class CovariateDesign:
                             column=column
                         )
                     )
-                parts.append(values.to_numpy(dtype=float)[:, None])
+                parts.append(values.to_numpy(dtype=float)[:, None] - self.means[column])
                 continue
             text = values.astype(str)
             known = set(self.levels[column]) | {self.reference[column]}
