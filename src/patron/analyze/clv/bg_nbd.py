@@ -323,13 +323,32 @@ class BetaGeoModel(PurchaseModel):
     ) -> np.ndarray:
         r, alpha, a, b = self._param_values() if params is None else params
         a = _nudge_one(a)
-        z = t / (alpha + T + t)
-        # Euler's transformation of 2F1(r+x, b+x; a+b+x-1; z) times (1-z)^(r+x): the
-        # transformed series has a growing third parameter, so large x stays finite.
-        tail = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1_stable(
-            a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z
+        r, alpha, a, b, x, T = np.broadcast_arrays(
+            *(np.asarray(v, dtype=float) for v in (r, alpha, a, b, x, T))
         )
-        return (a + b + x - 1.0) / (a - 1.0) * (1.0 - tail)
+        out = np.empty(x.shape)
+        # Huge a and b (no heterogeneity in drop-out: the fit runs off to a, b -> inf
+        # with a / (a + b) fixed) overflow the series, and there p = a / (a + b) is the
+        # same for everyone: with lambda ~ Gamma(r + x, alpha + T) after the history,
+        # E[Y(t)] = (1 - ((alpha + T) / (alpha + T + p t))^(r + x)) / p (relative error
+        # ~1 / (a + b) against the general formula: below 1e-5 above a + b = 1e4).
+        limit = a + b > 1e4
+        if np.any(limit):
+            p = a[limit] / (a[limit] + b[limit])
+            out[limit] = (
+                -np.expm1(-(r + x)[limit] * np.log1p(p * t / (alpha + T)[limit])) / p
+            )
+        rest = ~limit
+        if np.any(rest):
+            a, b, r, x = a[rest], b[rest], r[rest], x[rest]
+            z = t / (alpha[rest] + T[rest] + t)
+            # Euler's transformation of 2F1(r+x, b+x; a+b+x-1; z) times (1-z)^(r+x): the
+            # transformed series has a growing third parameter, so large x stays finite.
+            tail = np.exp((a - 1.0) * np.log1p(-z)) * hyp2f1_stable(
+                a + b - 1.0 - r, a - 1.0, a + b + x - 1.0, z
+            )
+            out[rest] = (a + b + x - 1.0) / (a - 1.0) * (1.0 - tail)
+        return out
 
     def _expected_new(self, t: np.ndarray) -> np.ndarray:
         r, alpha, a, b = self._param_values()

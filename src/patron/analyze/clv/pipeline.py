@@ -278,10 +278,9 @@ def _intervals(
     """Add 95 % intervals (seeded parameter draws) to the predictions and the result."""
     from patron.analyze.clv.uncertainty import clv_interval, covariate_worth, purchases_interval
 
-    if not (
-        np.all(np.isfinite(result.model.standard_errors_))
-        and np.all(result.model.standard_errors_ > 0)
-    ):
+    # A zero standard error is a flat direction at the boundary (a, b -> inf: no
+    # heterogeneity in drop-out) that predictions do not depend on; NaN is no answer.
+    if not np.all(np.isfinite(result.model.variance_matrix_.to_numpy())):
         result.notes.append(
             _("no intervals: the purchase model has no standard errors (see its warning)")
         )
