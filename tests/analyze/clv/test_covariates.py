@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from patron.analyze.clv import BetaGeoModel, GammaGammaModel, ParetoNBDModel
+from patron.analyze.clv import BetaGeoModel, GammaGammaModel
 from patron.analyze.clv.covariates import CovariateDesign, parse_covariates
 from patron.analyze.clv.simulate import (
     simulate_bg_nbd_covariates,

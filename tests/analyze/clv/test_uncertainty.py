@@ -55,7 +55,9 @@ def test_clv_intervals_and_bad_options(fitted) -> None:
     np.testing.assert_allclose(
         table["estimate"], spend.customer_lifetime_value(model, data.head(100))
     )
-    assert np.all(table["lower"] <= table["estimate"]) and np.all(table["estimate"] <= table["upper"])
+    assert np.all(table["lower"] <= table["estimate"]) and np.all(
+        table["estimate"] <= table["upper"]
+    )
     with pytest.raises(InputError, match="level must be between 0 and 1"):
         model.expected_purchases_interval(data.head(5), 10.0, level=95)
     with pytest.raises(InputError, match="n_draws must be"):

@@ -130,11 +130,27 @@ class BTYDModel(PatronEstimator):
         covariate effects, estimated as they are."""
         return np.ones(len(self._names(d)), dtype=bool)
 
-    def _to_params(self, theta: np.ndarray, positive: np.ndarray) -> np.ndarray:
-        return np.where(positive, np.exp(np.where(positive, theta, 0.0)), theta)
+    def _to_params(
+        self, theta: np.ndarray, positive: np.ndarray, scale: Any = 1.0
+    ) -> np.ndarray:
+        return np.where(positive, np.exp(np.where(positive, theta, 0.0)), theta / scale)
 
-    def _to_theta(self, params: np.ndarray, positive: np.ndarray) -> np.ndarray:
-        return np.where(positive, np.log(np.where(positive, params, 1.0)), params)
+    def _to_theta(self, params: np.ndarray, positive: np.ndarray, scale: Any = 1.0) -> np.ndarray:
+        return np.where(positive, np.log(np.where(positive, params, 1.0)), params * scale)
+
+    def _effect_scale(self, d: dict[str, Any]) -> np.ndarray:
+        """Covariate effects are optimised per standard deviation of their covariate
+        (a first purchase in dollars would otherwise make one step in its effect huge);
+        1 for the positive parameters."""
+        positive = self._positive_mask(d)
+        scale = np.ones(len(positive))
+        if "X" in d and (~positive).any():
+            w = d["weight"] / d["weight"].sum()
+            mean = w @ d["X"]
+            sd = np.sqrt(np.maximum(w @ (d["X"] - mean) ** 2, 0.0))
+            sd = np.where(sd > 0, sd, 1.0)
+            scale[~positive] = np.tile(sd, int((~positive).sum()) // len(sd))
+        return scale
 
     # -- fitting ---------------------------------------------------------------------
 
@@ -191,9 +207,9 @@ class BTYDModel(PatronEstimator):
             )
         if self.covariates and not self._supports_covariates:
             raise InputError(
-                _("{model} does not take covariates (BG/NBD, Pareto/NBD and Gamma-Gamma do)").format(
-                    model=name
-                )
+                _(
+                    "{model} does not take covariates (BG/NBD, Pareto/NBD and Gamma-Gamma do)"
+                ).format(model=name)
             )
         if self.initial_params is not None:
             given = dict(self.initial_params)
@@ -211,10 +227,11 @@ class BTYDModel(PatronEstimator):
         total_weight = float(np.sum(d["weight"]))
         penalizer = float(self.penalizer)
         positive = self._positive_mask(d)
+        scale = self._scale
 
         def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            p = self._to_params(theta, positive)
-            chain = np.where(positive, p, 1.0)
+            p = self._to_params(theta, positive, scale)
+            chain = np.where(positive, p, 1.0 / scale)
             with np.errstate(all="ignore"):
                 ll, grad = self._total(p, d)
             value = -ll / total_weight + penalizer * float(p @ p)
@@ -265,7 +282,9 @@ class BTYDModel(PatronEstimator):
         """
         sub = self._subsample(d, _SAMPLE_SIZE)
         positive = self._positive_mask(d)
-        sub_result = self._lbfgs(self._objective(sub), self._to_theta(start, positive))
+        sub_result = self._lbfgs(
+            self._objective(sub), self._to_theta(start, positive, self._scale)
+        )
         if not np.isfinite(sub_result.fun):
             return None
         theta = sub_result.x
@@ -273,9 +292,11 @@ class BTYDModel(PatronEstimator):
         value, gradient = objective(theta)
         if not np.isfinite(value):
             return None
-        for step in range(1, 12):
-            if np.max(np.abs(gradient)) < 1e-9:
-                break
+        steps = 0
+        while np.max(np.abs(gradient)) >= 1e-9:
+            steps += 1
+            if steps > 11:
+                return None
             try:
                 delta = -np.linalg.solve(hessian, gradient)
             except np.linalg.LinAlgError:
@@ -290,17 +311,16 @@ class BTYDModel(PatronEstimator):
             else:
                 return None
             theta, value, gradient = candidate, new_value, new_gradient
-        else:
-            return None
-        return optimize.OptimizeResult(x=theta, fun=value, jac=gradient, nit=step)
+        return optimize.OptimizeResult(x=theta, fun=value, jac=gradient, nit=steps)
 
     def _fit_prepared(self, d: dict[str, Any]) -> None:
         names = self._names(d)
         positive = self._positive_mask(d)
+        self._scale = self._effect_scale(d)
         total_weight = float(np.sum(d["weight"]))
         if self.initial_params:
             start = self._initial(d)
-            for i, n in enumerate(self._param_names):
+            for n in self._param_names:
                 start[names.index(n)] = float(self.initial_params[n])
         else:
             start = self._initial(d)
@@ -310,7 +330,7 @@ class BTYDModel(PatronEstimator):
         if d.get("base_keys", self._base_keys) and len(d["weight"]) > _WARM_START_PATTERNS:
             result = self._warm_newton(d, objective, start)
         if result is None:
-            result = self._lbfgs(objective, self._to_theta(start, positive))
+            result = self._lbfgs(objective, self._to_theta(start, positive, self._scale))
         theta = result.x
         if not np.isfinite(result.fun):
             raise ConvergenceError(
@@ -346,17 +366,15 @@ class BTYDModel(PatronEstimator):
             if new_value > value + 1e-15:
                 break
             theta, value, gradient = candidate, new_value, new_gradient
-        params = self._to_params(theta, positive)
-        chain = np.where(positive, params, 1.0)
+        params = self._to_params(theta, positive, self._scale)
+        chain = np.where(positive, params, 1.0 / self._scale)
         # The log-likelihood and its gradient in natural parameters, from the objective's.
         ll = -(value - penalizer * float(params @ params)) * total_weight
         grad_p = -(gradient - 2.0 * penalizer * params * chain) * total_weight / chain
         # Observed information in natural parameters from the log-scale Hessian.
         h_theta = hessian * total_weight  # Hessian of the total (penalised) objective
         curvature = np.where(positive, params, 0.0)  # d2 p / d theta2 (0 for effects)
-        h_theta = h_theta - np.diag(
-            (-grad_p + 2.0 * penalizer * params * total_weight) * curvature
-        )
+        h_theta = h_theta - np.diag((-grad_p + 2.0 * penalizer * params * total_weight) * curvature)
         info = h_theta / np.outer(chain, chain)
         try:
             variance = np.linalg.inv(info)

@@ -27,9 +27,7 @@ def hyp2f1_stable(A: Any, B: Any, C: np.ndarray, z: np.ndarray) -> np.ndarray:
     purchases) with ``z`` near 1 (long horizons); there the series terms
     ``(A)_n (B)_n / ((C)_n n!) z^n`` shrink fast because ``C`` dwarfs ``A`` and ``B``.
     """
-    A, B, C, z = np.broadcast_arrays(
-        *(np.asarray(v, dtype=float) for v in (A, B, C, z))
-    )
+    A, B, C, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (A, B, C, z)))
     out = np.asarray(hyp2f1(A, B, C, z), dtype=float).copy()
     bad = np.nonzero(~np.isfinite(out))[0] if out.ndim else np.array([], dtype=int)
     if out.ndim == 0 and not np.isfinite(out):
@@ -335,9 +333,7 @@ class BetaGeoModel(PurchaseModel):
         limit = a + b > 1e4
         if np.any(limit):
             p = a[limit] / (a[limit] + b[limit])
-            out[limit] = (
-                -np.expm1(-(r + x)[limit] * np.log1p(p * t / (alpha + T)[limit])) / p
-            )
+            out[limit] = -np.expm1(-(r + x)[limit] * np.log1p(p * t / (alpha + T)[limit])) / p
         rest = ~limit
         if np.any(rest):
             a, b, r, x = a[rest], b[rest], r[rest], x[rest]

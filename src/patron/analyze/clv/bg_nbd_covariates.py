@@ -28,7 +28,9 @@ def covariate_names(terms: list[str]) -> list[str]:
     )
 
 
-def split_params(params: np.ndarray, k: int) -> tuple[float, float, float, float, np.ndarray, np.ndarray, np.ndarray]:
+def split_params(
+    params: np.ndarray, k: int
+) -> tuple[float, float, float, float, np.ndarray, np.ndarray, np.ndarray]:
     """``r, alpha0, a0, b0`` and the three effect vectors."""
     p = np.asarray(params, dtype=float)
     return (
@@ -102,7 +104,12 @@ def covariate_total(params: np.ndarray, d: dict[str, Any]) -> tuple[float, np.nd
     d_log_b = (d_b_pair - np.where(repeat_pair, w3_pair / bx1, 0.0)) * b
     grad = np.concatenate(
         [
-            [d_r, float(scaled.sum()) / alpha0, float(d_log_a.sum()) / a0, float(d_log_b.sum()) / b0],
+            [
+                d_r,
+                float(scaled.sum()) / alpha0,
+                float(d_log_a.sum()) / a0,
+                float(d_log_b.sum()) / b0,
+            ],
             -(X.T @ scaled),
             pX.T @ d_log_a,
             pX.T @ d_log_b,

@@ -72,9 +72,9 @@ class CovariateDesign:
             counts = values.astype(str).value_counts()
             if len(counts) < 2:
                 raise InputError(
-                    _("covariate {column} has a single value ({value}): it explains nothing").format(
-                        column=column, value=counts.index[0] if len(counts) else ""
-                    )
+                    _(
+                        "covariate {column} has a single value ({value}): it explains nothing"
+                    ).format(column=column, value=counts.index[0] if len(counts) else "")
                 )
             # Most frequent level first; ties by name, so the choice is reproducible.
             ordered = sorted(counts.index, key=lambda level: (-int(counts[level]), level))
@@ -112,7 +112,9 @@ class CovariateDesign:
                     )
                 )
             parts.append(
-                np.column_stack([(text == level).to_numpy(dtype=float) for level in self.levels[column]])
+                np.column_stack(
+                    [(text == level).to_numpy(dtype=float) for level in self.levels[column]]
+                )
             )
         if not parts:
             return np.zeros((len(frame), 0))

@@ -196,7 +196,9 @@ class GammaGammaModel(BTYDModel):
         grad = np.concatenate(
             [
                 [
-                    float(w_by_x @ (ux * (psi_pxq - digamma(px)))) + d["sum_wx_log_mx"] - sum_wx_log,
+                    float(w_by_x @ (ux * (psi_pxq - digamma(px))))
+                    + d["sum_wx_log_mx"]
+                    - sum_wx_log,
                     float(w_by_x @ (psi_pxq - digamma(q))) + float(w @ (log_g - log_s)),
                     float(d_log_g.sum()) / g0,
                 ],

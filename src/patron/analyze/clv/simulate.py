@@ -171,9 +171,7 @@ def simulate_sbg(
     )
 
 
-def _effects(
-    params: dict[str, float], parameter: str, terms: list[str]
-) -> np.ndarray:
+def _effects(params: dict[str, float], parameter: str, terms: list[str]) -> np.ndarray:
     """The planted effects on ``parameter`` in the order of the design's terms (0 if absent)."""
     return np.array([float(params.get(f"{parameter}: {t}", 0.0)) for t in terms])
 

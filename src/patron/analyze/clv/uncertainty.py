@@ -22,6 +22,7 @@ from patron.exceptions import InputError
 __all__ = [
     "INTERVAL_COLUMNS",
     "clv_interval",
+    "covariate_curve",
     "covariate_worth",
     "parameter_draws",
     "purchases_interval",
@@ -60,7 +61,11 @@ def parameter_draws(model: Any, n_draws: int = 200, seed: int = 0) -> np.ndarray
         )
     theta = model._to_theta(params, positive)
     rng = np.random.default_rng(seed)
-    draws = rng.multivariate_normal(theta, (cov + cov.T) / 2.0, size=n_draws, method="eigh")
+    # A flat direction at a boundary (a, b -> inf) can leave tiny negative eigenvalues:
+    # they are numerical zeros, and drawing nothing along them is the honest answer.
+    values, vectors = np.linalg.eigh((cov + cov.T) / 2.0)
+    root = vectors * np.sqrt(np.clip(values, 0.0, None))
+    draws = theta + rng.standard_normal((n_draws, len(theta))) @ root.T
     return np.where(positive, np.exp(np.where(positive, draws, 0.0)), draws)
 
 
@@ -75,14 +80,10 @@ def _matrix(model: Any, frame: pd.DataFrame) -> np.ndarray | None:
     return None if design is None else design.transform(frame)
 
 
-def _table(
-    estimate: np.ndarray, values: np.ndarray, level: float, index: pd.Index
-) -> pd.DataFrame:
+def _table(estimate: np.ndarray, values: np.ndarray, level: float, index: pd.Index) -> pd.DataFrame:
     tail = (1.0 - level) / 2.0 * 100.0
-    lower, upper = np.percentile(values, [tail, 100.0 - tail], axis=0)
-    return pd.DataFrame(
-        {"estimate": estimate, "lower": lower, "upper": upper}, index=index
-    )
+    lower, upper = np.nanpercentile(values, [tail, 100.0 - tail], axis=0)
+    return pd.DataFrame({"estimate": estimate, "lower": lower, "upper": upper}, index=index)
 
 
 def purchases_interval(
@@ -220,7 +221,9 @@ def covariate_worth(
     _check(level, n_draws)
     frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
     models = [m for m in (purchase_model, spend_model) if getattr(m, "design_", None)]
-    if not any(covariate in m.design_.columns and covariate not in m.design_.levels for m in models):
+    if not any(
+        covariate in m.design_.columns and covariate not in m.design_.levels for m in models
+    ):
         raise InputError(
             _("{covariate} is not a numeric covariate of the fitted models").format(
                 covariate=covariate
@@ -277,3 +280,65 @@ def covariate_worth(
         "customers": len(frame),
         "base_clv": float(np.mean(base)),
     }
+
+
+def covariate_curve(
+    spend_model: Any,
+    purchase_model: Any,
+    data: Any,
+    covariate: str,
+    values: Any,
+    *,
+    months: int = 12,
+    discount_rate: float = 0.01,
+    margin: float = 1.0,
+    time_unit: str = "W",
+    level: float = 0.95,
+    n_draws: int = 100,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Mean CLV per customer if everyone's ``covariate`` were each of ``values``.
+
+    The customers keep their histories; only the covariate moves. Columns ``value,
+    estimate, lower, upper`` (the interval from seeded parameter draws).
+    """
+    from patron.analyze.clv.data import validate_summary
+    from patron.analyze.clv.gamma_gamma import clv_values, periods_per_month
+
+    _check(level, n_draws)
+    frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+    checked = validate_summary(frame, monetary=True, discrete=purchase_model._discrete)
+    arrays = [checked[k] for k in ("frequency", "recency", "T", "monetary_value")]
+    options = {
+        "months": months,
+        "factor": periods_per_month(time_unit),
+        "discount_rate": discount_rate,
+        "margin": margin,
+    }
+    purchase_draws = parameter_draws(purchase_model, n_draws, seed)
+    spend_draws = parameter_draws(spend_model, n_draws, seed + 1)
+    draws = [(purchase_model.params_.to_numpy(), spend_model.params_.to_numpy())]
+    draws += list(zip(purchase_draws, spend_draws, strict=True))
+    rows = []
+    tail = (1.0 - level) / 2.0 * 100.0
+    for value in values:
+        table = frame.assign(**{covariate: float(value)})
+        p_matrix, s_matrix = _matrix(purchase_model, table), _matrix(spend_model, table)
+        means = [
+            float(
+                np.mean(
+                    clv_values(
+                        spend_model,
+                        purchase_model,
+                        *arrays,
+                        spend_params=_params_for(spend_model, s, s_matrix),
+                        purchase_params=_params_for(purchase_model, p, p_matrix),
+                        **options,
+                    )
+                )
+            )
+            for p, s in draws
+        ]
+        lower, upper = np.percentile(means[1:], [tail, 100.0 - tail])
+        rows.append({"value": float(value), "estimate": means[0], "lower": lower, "upper": upper})
+    return pd.DataFrame(rows)
