@@ -81,11 +81,8 @@ class CovariateDesign:
             self.reference[column] = ordered[0]
             self.levels[column] = sorted(ordered[1:])
             for level in self.levels[column]:
-                self.terms.append(
-                    _("{column}: {level} (vs {reference})").format(
-                        column=column, level=level, reference=ordered[0]
-                    )
-                )
+                # A name, not a sentence: parameter names are keys (figures, simulation).
+                self.terms.append(f"{column}: {level} (vs {ordered[0]})")
         return self
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
