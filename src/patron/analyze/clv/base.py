@@ -130,9 +130,7 @@ class BTYDModel(PatronEstimator):
         covariate effects, estimated as they are."""
         return np.ones(len(self._names(d)), dtype=bool)
 
-    def _to_params(
-        self, theta: np.ndarray, positive: np.ndarray, scale: Any = 1.0
-    ) -> np.ndarray:
+    def _to_params(self, theta: np.ndarray, positive: np.ndarray, scale: Any = 1.0) -> np.ndarray:
         return np.where(positive, np.exp(np.where(positive, theta, 0.0)), theta / scale)
 
     def _to_theta(self, params: np.ndarray, positive: np.ndarray, scale: Any = 1.0) -> np.ndarray:
@@ -207,9 +205,7 @@ class BTYDModel(PatronEstimator):
             )
         if self.covariates and not self._supports_covariates:
             raise InputError(
-                _(
-                    "{model} does not take covariates (BG/NBD and Gamma-Gamma do)"
-                ).format(model=name)
+                _("{model} does not take covariates (BG/NBD and Gamma-Gamma do)").format(model=name)
             )
         if self.initial_params is not None:
             given = dict(self.initial_params)
@@ -282,9 +278,7 @@ class BTYDModel(PatronEstimator):
         """
         sub = self._subsample(d, _SAMPLE_SIZE)
         positive = self._positive_mask(d)
-        sub_result = self._lbfgs(
-            self._objective(sub), self._to_theta(start, positive, self._scale)
-        )
+        sub_result = self._lbfgs(self._objective(sub), self._to_theta(start, positive, self._scale))
         if not np.isfinite(sub_result.fun):
             return None
         theta = sub_result.x
