@@ -266,6 +266,8 @@ class BTYDModel(PatronEstimator):
         rows, counts = np.unique(np.minimum(rows, len(w) - 1), return_counts=True)
         sub = {k: d[k][rows] for k in d.get("base_keys", self._base_keys)}
         sub["weight"] = counts.astype(float)
+        if "base_keys" in d:
+            sub["base_keys"] = d["base_keys"]
         return self._derive(sub)
 
     def _warm_newton(self, d: dict[str, Any], objective: Any, start: np.ndarray) -> Any:
