@@ -8,7 +8,7 @@ import pytest
 
 from patron.analyze.clv import BetaGeoModel, GammaGammaModel
 from patron.analyze.clv.simulate import simulate_bg_nbd, simulate_gamma_gamma
-from patron.analyze.clv.uncertainty import parameter_draws
+from patron.analyze.clv.uncertainty import clv_interval, parameter_draws, purchases_interval
 from patron.exceptions import InputError
 
 
@@ -39,7 +39,7 @@ def test_draws_follow_the_parameter_covariance(fitted) -> None:
 
 def test_purchase_intervals_bracket_the_estimate(fitted) -> None:
     data, model, _spend = fitted
-    table = model.expected_purchases_interval(data.head(200), 10.0, n_draws=100, seed=1)
+    table = purchases_interval(model, data.head(200), 10.0, n_draws=100, seed=1)
     assert list(table.columns) == ["estimate", "lower", "upper"]
     assert len(table) == 200
     np.testing.assert_allclose(table["estimate"], model.expected_purchases(data.head(200), 10.0))
@@ -51,7 +51,7 @@ def test_purchase_intervals_bracket_the_estimate(fitted) -> None:
 
 def test_clv_intervals_and_bad_options(fitted) -> None:
     data, model, spend = fitted
-    table = spend.customer_lifetime_value_interval(model, data.head(100), n_draws=60, seed=2)
+    table = clv_interval(spend, model, data.head(100), n_draws=60, seed=2)
     np.testing.assert_allclose(
         table["estimate"], spend.customer_lifetime_value(model, data.head(100))
     )
@@ -59,6 +59,6 @@ def test_clv_intervals_and_bad_options(fitted) -> None:
         table["estimate"] <= table["upper"]
     )
     with pytest.raises(InputError, match="level must be between 0 and 1"):
-        model.expected_purchases_interval(data.head(5), 10.0, level=95)
+        purchases_interval(model, data.head(5), 10.0, level=95)
     with pytest.raises(InputError, match="n_draws must be"):
-        model.expected_purchases_interval(data.head(5), 10.0, n_draws=3)
+        purchases_interval(model, data.head(5), 10.0, n_draws=3)

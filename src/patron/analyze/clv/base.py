@@ -609,13 +609,6 @@ class PurchaseModel(BTYDModel):
             )
         return pd.Series(values, index=ids, name="expected_purchases")
 
-    def expected_purchases_interval(self, data: Any, t: float, **options: Any) -> pd.DataFrame:
-        """:meth:`expected_purchases` with a percentile interval per customer (``level``
-        0.95, ``n_draws`` 200, ``seed`` 0): see :mod:`patron.analyze.clv.uncertainty`."""
-        from patron.analyze.clv.uncertainty import purchases_interval
-
-        return purchases_interval(self, data, t, **options)
-
     def probability_alive(self, data: Any) -> pd.Series:
         """Probability that each customer is still active at the end of the observation."""
         self.check_is_fitted()

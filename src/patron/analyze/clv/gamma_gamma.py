@@ -294,19 +294,6 @@ class GammaGammaModel(BTYDModel):
         )
         return pd.Series(value, index=customer_ids(frame), name="clv")
 
-    def customer_lifetime_value_interval(
-        self, transaction_model: PurchaseModel, data: Any, **options: Any
-    ) -> pd.DataFrame:
-        """:meth:`customer_lifetime_value` with a percentile interval per customer.
-
-        Options as :meth:`customer_lifetime_value` plus ``level`` (0.95), ``n_draws``
-        (200) and ``seed`` (0); see :func:`patron.analyze.clv.uncertainty.clv_interval`.
-        Returns ``estimate, lower, upper`` per customer.
-        """
-        from patron.analyze.clv.uncertainty import clv_interval
-
-        return clv_interval(self, transaction_model, data, **options)
-
 
 def periods_per_month(time_unit: str) -> float:
     """Time units per month for ``time_unit`` ("W", "D", "M"), or a clear error."""
