@@ -1,20 +1,32 @@
-"""Benchmark: Patron's BTYD models vs ``lifetimes`` on the same simulated data, in one run.
+"""Benchmark: Patron's BTYD models vs ``lifetimes`` and PyMC-Marketing on the same data.
 
-Simulates (at daily resolution, times in weeks) 1M BG/NBD customers with Gamma-Gamma
-spend, 100k and 1M Pareto/NBD customers and 10M transactions, writes them as Parquet to
-``benchmarks/out/clv/``, times Patron in this process and ``lifetimes`` 0.11.3 in
-``benchmarks/.venv-lifetimes`` (a subprocess; create it with
-``python3.11 -m venv benchmarks/.venv-lifetimes && benchmarks/.venv-lifetimes/bin/pip
-install numpy==1.23.5 pandas==1.5.3 scipy==1.10.1 pyarrow==14.0.2 lifetimes==0.11.3``),
-then prints times, ratios and the largest parameter difference.
+Simulates 1M BG/NBD customers with Gamma-Gamma spend in two shapes (daily resolution,
+times in weeks, and continuous times, where no two customers share a pattern), 100k and
+1M Pareto/NBD customers, 1M BG/NBD customers with covariates (satisfaction and channel)
+and 10M transactions, writes them as Parquet to ``benchmarks/out/clv/``, times Patron in
+this process and the peers in their own venvs (subprocesses):
 
-Run: ``.venv/bin/python benchmarks/clv.py [--skip-lifetimes]``
+* ``lifetimes`` 0.11.3 in ``benchmarks/.venv-lifetimes`` (``python3.11 -m venv
+  benchmarks/.venv-lifetimes && benchmarks/.venv-lifetimes/bin/pip install
+  numpy==1.23.5 pandas==1.5.3 scipy==1.10.1 pyarrow==14.0.2 lifetimes==0.11.3``), at its
+  best: the daily data as distinct patterns with ``weights``;
+* ``pymc-marketing`` 1.3.0 in ``benchmarks/.venv-pymc`` (``python3.12 -m venv
+  benchmarks/.venv-pymc && benchmarks/.venv-pymc/bin/pip install pymc-marketing
+  pyarrow``): BG/NBD with covariates by MAP with flat priors (= maximum likelihood) on
+  the first ``--pymc-customers`` (default 100,000) of the covariate data.
+
+Prints wall and CPU seconds, ratios, parameter differences, peak memory, the load
+average and the CPU count.
+
+Run: ``.venv/bin/python benchmarks/clv.py [--skip-lifetimes] [--skip-pymc]``
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import subprocess
 import sys
 import time
@@ -24,11 +36,51 @@ import numpy as np
 import pandas as pd
 
 from patron.analyze.clv import BetaGeoModel, GammaGammaModel, ParetoNBDModel, summarize_transactions
-from patron.analyze.clv.simulate import simulate_bg_nbd, simulate_gamma_gamma, simulate_pareto_nbd
+from patron.analyze.clv.covariates import CovariateDesign
+from patron.analyze.clv.simulate import (
+    simulate_bg_nbd,
+    simulate_bg_nbd_covariates,
+    simulate_gamma_gamma,
+    simulate_pareto_nbd,
+)
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out" / "clv"
 PEER = HERE / ".venv-lifetimes" / "bin" / "python"
+PYMC = HERE / ".venv-pymc" / "bin" / "python"
+COVARIATE_TRUTH = {
+    "r": 0.24,
+    "alpha": 4.4,
+    "a": 0.8,
+    "b": 2.4,
+    "alpha: satisfaction": 0.1,
+    "alpha: channel: phone (vs store)": -0.3,
+    "alpha: channel: web (vs store)": 0.2,
+    "a: satisfaction": -0.1,
+    "a: channel: phone (vs store)": 0.2,
+    "b: satisfaction": 0.05,
+    "b: channel: web (vs store)": -0.2,
+}
+
+
+def covariate_data(n: int, seed: int) -> pd.DataFrame:
+    """BG/NBD customers (continuous times) whose rates depend on satisfaction and channel."""
+    rng = np.random.default_rng(seed)
+    covariates = pd.DataFrame(
+        {
+            "satisfaction": rng.integers(1, 11, n).astype(float),
+            "channel": rng.choice(["store", "web", "phone"], n, p=[0.5, 0.3, 0.2]),
+        }
+    )
+    T = rng.uniform(1.0, 78.0, n)
+    return simulate_bg_nbd_covariates(COVARIATE_TRUTH, covariates, T, seed=seed + 1)
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process so far (MB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 BG_TRUTH = (0.243, 4.414, 0.793, 2.426)
 PARETO_TRUTH = (0.553, 10.578, 0.606, 11.672)
 GG_TRUTH = (6.25, 3.74, 15.44)
@@ -61,6 +113,8 @@ def timed(fn):
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--skip-pymc", action="store_true", help="do not run PyMC-Marketing")
+    parser.add_argument("--pymc-customers", type=int, default=100_000)
     parser.add_argument(
         "--skip-lifetimes",
         action="store_true",
@@ -78,8 +132,19 @@ def main() -> None:
     pareto_1m = simulate_pareto_nbd(
         *PARETO_TRUTH, ages(1_000_000, 6), 1_000_000, seed=7, time_step=1 / 7
     )
+    continuous = np.random.default_rng(8).uniform(1.0, 78.0, 1_000_000)
+    bg_cont = simulate_bg_nbd(*BG_TRUTH, continuous, 1_000_000, seed=9)
+    pareto_cont = simulate_pareto_nbd(*PARETO_TRUTH, continuous, 1_000_000, seed=10)
+    cov_data = covariate_data(1_000_000, 11)
     tx = transactions(10_000_000, 1_000_000)
     bg_data.to_parquet(OUT / "bgnbd_1m.parquet", index=False)
+    bg_cont.to_parquet(OUT / "bgnbd_1m_continuous.parquet", index=False)
+    design = CovariateDesign(["satisfaction", "channel"]).fit(cov_data)
+    matrix = design.transform(cov_data)
+    peer_cov = cov_data[["customer_id", "frequency", "recency", "T"]].copy()
+    for j, name in enumerate(["satisfaction", "channel_phone", "channel_web"]):
+        peer_cov[name] = matrix[:, j]  # the same design Patron builds
+    peer_cov.to_parquet(OUT / "bgnbd_covariates_1m.parquet", index=False)
     pareto_100k.to_parquet(OUT / "pareto_100k.parquet", index=False)
     tx.to_parquet(OUT / "transactions_10m.parquet", index=False)
 
@@ -90,6 +155,22 @@ def main() -> None:
     ours["gg_params"] = gg.params_.tolist()
     clv, ours["clv_1m_s"] = timed(lambda: gg.customer_lifetime_value(bg, bg_data, months=12))
     ours["clv_1m_total"] = float(clv.sum())
+    bg_c, ours["bgnbd_1m_continuous_s"] = timed(lambda: BetaGeoModel().fit(bg_cont))
+    ours["bgnbd_continuous_params"] = bg_c.params_.tolist()
+    cov_model, ours["bgnbd_covariates_1m_s"] = timed(
+        lambda: BetaGeoModel(covariates=["satisfaction", "channel"]).fit(cov_data)
+    )
+    ours["covariate_params"] = cov_model.params_.tolist()
+    ours["covariate_se"] = cov_model.standard_errors_.tolist()
+    ours["covariate_names"] = list(cov_model.params_.index)
+    sub = peer_cov.head(args.pymc_customers)
+    cov_sub = BetaGeoModel(covariates=["satisfaction", "channel_phone", "channel_web"])
+    cov_sub, ours["bgnbd_covariates_sub_s"] = timed(lambda: cov_sub.fit(sub))
+    ours["covariate_sub_params"] = cov_sub.params_.tolist()
+    ours["covariate_sub_se"] = cov_sub.standard_errors_.tolist()
+    sub.to_parquet(OUT / "bgnbd_covariates_sub.parquet", index=False)
+    pareto_c, ours["pareto_1m_continuous_s"] = timed(lambda: ParetoNBDModel().fit(pareto_cont))
+    ours["pareto_continuous_params"] = pareto_c.params_.tolist()
     pareto, ours["pareto_100k_s"] = timed(lambda: ParetoNBDModel().fit(pareto_100k))
     ours["pareto_params"] = pareto.params_.tolist()
     pareto_big, ours["pareto_1m_s"] = timed(lambda: ParetoNBDModel().fit(pareto_1m))
@@ -116,15 +197,31 @@ def main() -> None:
         )
         peer = json.loads(done.stdout)
 
+    pymc: dict = {}
+    if not args.skip_pymc and PYMC.exists():
+        done = subprocess.run(
+            [str(PYMC), str(HERE / "_pymc_peer.py"), str(OUT / "bgnbd_covariates_sub.parquet")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        pymc = json.loads(done.stdout.strip().splitlines()[-1])
+    elif not args.skip_pymc:
+        print(f"({PYMC} missing: PyMC-Marketing not compared; see this file's docstring)")
+
+    print(f"CPUs {os.cpu_count()}, load average {os.getloadavg()}, peak memory {peak_mb():,.0f} MB")
     print("Patron vs lifetimes 0.11.3 on the same simulated data, seconds.")
     print("Wall clock and CPU time of the process: the machine is shared and loaded, so the")
     print("CPU time (summed over threads) is the better guide to an idle machine.")
     rows = [
-        ("BG/NBD fit, 1M customers", "bgnbd_1m_s", 0.5),
+        ("BG/NBD fit, 1M daily (lt: weights)", "bgnbd_1m_s", 0.5),
+        ("BG/NBD fit, 1M continuous", "bgnbd_1m_continuous_s", 1.0),
+        ("BG/NBD + covariates, 1M", "bgnbd_covariates_1m_s", None),
         ("Gamma-Gamma fit, 1M customers", "gg_1m_s", 0.5),
         ("12-month CLV, 1M customers", "clv_1m_s", 1.0),
         ("Pareto/NBD fit, 100k customers", "pareto_100k_s", None),
         ("Pareto/NBD fit, 1M customers", "pareto_1m_s", 10.0),
+        ("Pareto/NBD fit, 1M continuous", "pareto_1m_continuous_s", 2.0),
         ("Summary of 10M transactions", "summary_10m_s", 5.0),
     ]
     header = f"{'task':32} {'patron wall/cpu':>16} {'lifetimes wall/cpu':>19} {'ratio cpu':>10} {'goal':>5}"
@@ -161,7 +258,33 @@ def main() -> None:
             f"{peer['summary_10m_customers']:,}; repeat purchases "
             f"{ours['summary_10m_frequency_total']:,} | {peer['summary_10m_frequency_total']:,}"
         )
-    (OUT / "results.json").write_text(json.dumps({"patron": ours, "lifetimes": peer}, indent=2))
+    if "bgnbd_continuous_params" in peer:
+        diff = np.max(
+            np.abs(np.array(ours["bgnbd_continuous_params"]) - peer["bgnbd_continuous_params"])
+        )
+        print(f"  BG/NBD continuous: max |diff| vs lifetimes {diff:.2e}")
+    truth = np.array([COVARIATE_TRUTH.get(n, 0.0) for n in ours["covariate_names"]])
+    z = (np.array(ours["covariate_params"]) - truth) / np.array(ours["covariate_se"])
+    print(f"  BG/NBD covariates (1M): max |estimate - truth| / SE = {np.max(np.abs(z)):.2f}")
+    if pymc:
+        theirs = np.array(
+            [pymc["r"], pymc["alpha"], pymc["a"], pymc["b"]]
+            + pymc["alpha_effects"]
+            + pymc["a_effects"]
+            + pymc["b_effects"]
+        )
+        mine = np.array(ours["covariate_sub_params"])
+        gap = np.abs(mine - theirs) / np.array(ours["covariate_sub_se"])
+        wall, cpu = ours["bgnbd_covariates_sub_s"]
+        print(
+            f"BG/NBD with covariates, {args.pymc_customers:,} customers: Patron {wall:.2f} / "
+            f"{cpu:.2f} s, PyMC-Marketing {pymc['version']} MAP {pymc['seconds'][0]:.1f} / "
+            f"{pymc['seconds'][1]:.1f} s (ratio cpu {pymc['seconds'][1] / cpu:.0f}x); "
+            f"largest difference {gap.max():.3f} SE"
+        )
+    (OUT / "results.json").write_text(
+        json.dumps({"patron": ours, "lifetimes": peer, "pymc": pymc}, indent=2)
+    )
 
 
 if __name__ == "__main__":

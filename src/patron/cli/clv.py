@@ -90,6 +90,22 @@ def clv(
         Path | None,
         typer.Option("--out", help=_("Write per-customer predictions to this Parquet file.")),
     ] = None,
+    covariates: Annotated[
+        str | None,
+        typer.Option(
+            "--covariates",
+            help=_(
+                "Covariates of the purchase and spend models, comma-separated: satisfaction, "
+                "first_purchase_value, channel or columns of the customers table."
+            ),
+        ),
+    ] = None,
+    draws: Annotated[
+        int,
+        typer.Option(
+            "--draws", help=_("Parameter draws behind the 95 % intervals (0: no intervals).")
+        ),
+    ] = 200,
     workspace: WorkspaceOption = None,
     unit: UnitOption = None,
     engine: EngineOption = None,
@@ -101,6 +117,8 @@ def clv(
     """Fit BG/NBD, MBG/NBD or Pareto/NBD (+ Gamma-Gamma spend) and predict every customer.
 
     Example: patron clv --unit cdnow --calibration-end 1997-09-30 --holdout-end 1998-06-30
+
+    Example: patron clv --unit hotel --covariates satisfaction,channel
 
     Example: patron clv CDNOW_sample.txt --customer-col 2 --date-col 3 --amount-col 5
     --date-format %Y%m%d --calibration-end 1997-09-30 --holdout-end 1998-06-30
@@ -133,6 +151,8 @@ def clv(
             margin=margin,
             time_unit=time_unit,
             limit=limit,
+            covariates=covariates,
+            n_draws=draws,
         )
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

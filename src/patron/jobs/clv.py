@@ -95,6 +95,8 @@ def clv(
     margin: float = 1.0,
     time_unit: str | None = None,
     limit: int = 20,
+    covariates: str | list[str] | None = None,
+    n_draws: int = 200,
 ) -> ClvJobResult:
     """Fit the purchase and spend models on the scope's sales and value every customer.
 
@@ -120,6 +122,17 @@ def clv(
         Unit of recency and age in the models (default: the vocabulary's time unit).
     limit : int, default=20
         Customers shown in the printed table of the most valuable.
+    covariates : str or list of str, default=None
+        Time-invariant covariates of the purchase and spend models (``"satisfaction,
+        channel"``): ``satisfaction``, ``first_purchase_value``, ``channel`` or columns
+        of the customers table (see
+        :mod:`patron.analyze.clv.customer_covariates`). Only customers with every
+        covariate are valued; figures ``covariates_missing`` and, per numeric covariate,
+        ``clv_per_point_<name>`` with ``_lower``/``_upper`` (mean CLV gained per
+        customer by one more point).
+    n_draws : int, default=200
+        Parameter draws behind the 95 % intervals (``clv_total_lower``/``_upper`` and
+        the per-customer ``*_lower``/``*_upper`` columns); 0 for none.
 
     Returns
     -------
@@ -145,6 +158,14 @@ def clv(
     task = _("Fitting the model…")
     ctx.progress(task, 0, 1)
 
+    from patron.analyze.clv.covariates import parse_covariates
+    from patron.analyze.clv.customer_covariates import customer_covariates
+
+    names = parse_covariates(covariates)
+    known = None
+    if names:
+        history = ctx.history() if "satisfaction" in names else None
+        known = customer_covariates(ctx.reader, names, calibration_end=cal_end, history=history)
     run = run_clv(
         sales,
         calibration_end=cal_end,
@@ -156,6 +177,8 @@ def clv(
         discount_rate=discount_rate,
         margin=margin,
         con=ctx.con,
+        covariates=known,
+        n_draws=n_draws,
     )
     ctx.progress(task, 1, 1)
     figures = _figures(run)
@@ -177,6 +200,8 @@ def clv(
             "discount_rate": float(discount_rate),
             "margin": float(margin),
             "converged": bool(run.model.converged_),
+            "covariates": names,
+            "n_draws": int(n_draws),
             **_parameters(run),
         },
         run=run,
@@ -205,6 +230,15 @@ def _figures(run: Any) -> dict[str, Any]:
         figures["clv_top_10pct_share"] = top / total if total else float("nan")
         for key, value in run.spend_model.params_.items():
             figures[f"spend_param_{key}"] = float(value)
+        if run.clv_total_interval is not None:
+            figures["clv_total_lower"] = round(run.clv_total_interval[0], 2)
+            figures["clv_total_upper"] = round(run.clv_total_interval[1], 2)
+    for name, worth in run.worth.items():
+        figures[f"clv_per_point_{name}"] = round(worth["estimate"], 4)
+        figures[f"clv_per_point_{name}_lower"] = round(worth["lower"], 4)
+        figures[f"clv_per_point_{name}_upper"] = round(worth["upper"], 4)
+    if run.covariates_missing:
+        figures["covariates_missing"] = run.covariates_missing
     for key, value in run.holdout_metrics.items():
         figures[f"holdout_{key}"] = value
     if run.free_repeat_buyers:
@@ -235,14 +269,32 @@ def _printer(
     if "clv_total" in figures:
         facts[_("customers valued")] = figures["customers"]
         facts[_("total CLV")] = figures["clv_total"]
+        if "clv_total_lower" in figures:
+            facts[_("total CLV, 95 % interval")] = (
+                f"{figures['clv_total_lower']:,.2f} – {figures['clv_total_upper']:,.2f}"
+            )
         facts[_("mean CLV")] = figures["clv_mean"]
         facts[_("share held by the top 10 %")] = figures["clv_top_10pct_share"]
+        shown = ["customer_id", "clv", "clv_lower", "clv_upper", "p_alive"]
+        shown += ["expected_purchases_52w", "frequency"]
         top = frame.nlargest(max(0, int(limit)), "clv")[
-            ["customer_id", "clv", "p_alive", "expected_purchases_52w", "frequency"]
+            [c for c in shown if c in frame.columns]
         ].reset_index(drop=True)
         tables.append((_("Most valuable customers"), top))
     else:
         notes.append(_("the spend model could not be fitted: no CLV"))
+    for name in run.worth:
+        facts[_("CLV per point of {name} (95 % interval)").format(name=name)] = (
+            f"{figures[f'clv_per_point_{name}']:,.2f} ("
+            f"{figures[f'clv_per_point_{name}_lower']:,.2f} – "
+            f"{figures[f'clv_per_point_{name}_upper']:,.2f})"
+        )
+    if figures.get("covariates_missing"):
+        notes.append(
+            _("{n} customers without every covariate are left out").format(
+                n=f"{figures['covariates_missing']:,}"
+            )
+        )
     if figures.get("free_repeat_buyers"):
         notes.append(
             _(

@@ -127,6 +127,29 @@ def curve(
     return spec(chart.properties(width=WIDTH, height=HEIGHT))
 
 
+def band(
+    frame: pd.DataFrame,
+    *,
+    x: str,
+    y: str,
+    low: str,
+    high: str,
+    x_title: str,
+    y_title: str,
+) -> dict[str, Any]:
+    """A line with its interval as a shaded band (a quantity along a numeric axis)."""
+    data = _records(frame)
+    base = alt.Chart(data).encode(x=alt.X(f"{x}:Q", title=x_title))
+    area = base.mark_area(opacity=0.25, color="#4c78a8").encode(
+        y=alt.Y(f"{low}:Q", title=y_title), y2=f"{high}:Q"
+    )
+    line = base.mark_line(point=True, color="#4c78a8").encode(
+        y=alt.Y(f"{y}:Q", title=y_title),
+        tooltip=[x, alt.Tooltip(f"{y}:Q", format=",.2f")],
+    )
+    return spec((area + line).properties(width=WIDTH, height=HEIGHT))
+
+
 def heatmap(
     frame: pd.DataFrame,
     *,

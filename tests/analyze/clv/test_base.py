@@ -56,7 +56,13 @@ def test_estimator_contract(model_class: type) -> None:
     with pytest.raises(NotFittedError):
         model.check_is_fitted()
     params = model.get_params()
-    assert params == {"initial_params": None, "max_iter": 1000, "penalizer": 0.0, "tol": 1e-8}
+    assert params == {
+        "covariates": None,
+        "initial_params": None,
+        "max_iter": 1000,
+        "penalizer": 0.0,
+        "tol": 1e-8,
+    }
     twin = clone(model.set_params(penalizer=0.0, max_iter=500))
     assert twin.get_params() == model.get_params()
 

@@ -219,3 +219,33 @@ def test_write_back_and_options(clv_workspace, monkeypatch) -> None:
     out = runner.invoke(app, ["clv", "--workspace", root, "--unit", "cdnow", "--time-unit", "Y"])
     assert out.exit_code != 0
     assert "unknown time unit 'Y': use one of day, week, month" in str(out.exception)
+
+
+def test_covariates_and_intervals_through_the_command(clv_workspace, monkeypatch) -> None:
+    """``--covariates first_purchase_value``: effects in the summary, CLV per point with
+    its interval, every CLV with its interval, and the job gives the same figures."""
+    monkeypatch.delenv("PATRON_DATABASE_URL", raising=False)
+    root = str(clv_workspace.root)
+    args = ["--calibration-end", "1997-09-30", "--covariates", "first_purchase_value"]
+    payload = _cli("clv", "--workspace", root, "--unit", "cdnow", *args, "--draws", "40", "--json")
+    ctx = AnalysisContext.open(clv_workspace, unit="cdnow")
+    result = jobs.clv(
+        ctx, calibration_end="1997-09-30", covariates="first_purchase_value", n_draws=40
+    )
+    assert payload["figures"] == _json(result)["figures"]
+    figures = payload["figures"]
+    assert "param_alpha: first_purchase_value" in figures
+    assert "spend_param_gamma: first_purchase_value" in figures
+    low, mid, high = (
+        figures[f"clv_per_point_first_purchase_value{s}"] for s in ("_lower", "", "_upper")
+    )
+    assert low < mid < high
+    assert figures["clv_total_lower"] < figures["clv_total"] < figures["clv_total_upper"]
+    rows = payload["customers"]
+    assert all(r["clv_lower"] <= r["clv"] <= r["clv_upper"] for r in rows)
+    assert result.extra["covariates"] == ["first_purchase_value"]
+    out = runner.invoke(
+        app, ["clv", "--workspace", root, "--unit", "cdnow", "--covariates", "nonesuch"]
+    )
+    assert out.exit_code != 0
+    assert "unknown covariate 'nonesuch'" in out.output + str(out.exception)

@@ -25,6 +25,11 @@ from patron.exceptions import ConvergenceError, ConvergenceWarning, InputError
 __all__ = ["SUMMARY_COLUMNS", "BTYDModel", "PurchaseModel", "factorize_pairs", "softplus_sigmoid"]
 
 
+#: Above this many patterns the fit starts from the optimum of a sample of this size.
+_WARM_START_PATTERNS = 200_000
+_SAMPLE_SIZE = 50_000
+
+
 class BTYDModel(PatronEstimator):
     """Base class of the customer-base models: fit by weighted maximum likelihood.
 
@@ -70,6 +75,10 @@ class BTYDModel(PatronEstimator):
     _param_names: ClassVar[tuple[str, ...]] = ()
     _default_initial: ClassVar[tuple[float, ...]] = ()
     _title: ClassVar[str] = "model"
+    #: Columns of the prepared data a sample is drawn from (empty: no sampled warm start).
+    _base_keys: ClassVar[tuple[str, ...]] = ()
+    #: Whether the model takes time-invariant covariates (``covariates=[...]``).
+    _supports_covariates: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -78,11 +87,13 @@ class BTYDModel(PatronEstimator):
         tol: float = 1e-8,
         max_iter: int = 1000,
         initial_params: dict[str, float] | None = None,
+        covariates: Sequence[str] | str | None = None,
     ) -> None:
         self.penalizer = penalizer
         self.tol = tol
         self.max_iter = max_iter
         self.initial_params = initial_params
+        self.covariates = covariates
 
     # -- what a model provides -------------------------------------------------------
 
@@ -96,6 +107,48 @@ class BTYDModel(PatronEstimator):
 
     def _initial(self, d: dict[str, Any]) -> np.ndarray:
         return np.array(self._default_initial, dtype=float)
+
+    def _design(self, data: Any) -> Any:
+        """The covariate design: learnt at the first call of a fit, reused for predictions."""
+        from patron.analyze.clv.covariates import CovariateDesign, parse_covariates
+
+        columns = parse_covariates(self.covariates)
+        if not columns:
+            return None
+        design = getattr(self, "design_", None)
+        if design is None or design.columns != columns:
+            design = CovariateDesign(columns).fit(_frame_of(data))
+            self.design_ = design
+        return design
+
+    def _names(self, d: dict[str, Any]) -> list[str]:
+        """Parameter names of this fit (covariate models add one per effect)."""
+        return list(self._param_names)
+
+    def _positive_mask(self, d: dict[str, Any]) -> np.ndarray:
+        """Which parameters are positive (estimated on the log scale); the others are
+        covariate effects, estimated as they are."""
+        return np.ones(len(self._names(d)), dtype=bool)
+
+    def _to_params(self, theta: np.ndarray, positive: np.ndarray, scale: Any = 1.0) -> np.ndarray:
+        return np.where(positive, np.exp(np.where(positive, theta, 0.0)), theta / scale)
+
+    def _to_theta(self, params: np.ndarray, positive: np.ndarray, scale: Any = 1.0) -> np.ndarray:
+        return np.where(positive, np.log(np.where(positive, params, 1.0)), params * scale)
+
+    def _effect_scale(self, d: dict[str, Any]) -> np.ndarray:
+        """Covariate effects are optimised per standard deviation of their covariate
+        (a first purchase in dollars would otherwise make one step in its effect huge);
+        1 for the positive parameters."""
+        positive = self._positive_mask(d)
+        scale = np.ones(len(positive))
+        if "X" in d and (~positive).any():
+            w = d["weight"] / d["weight"].sum()
+            mean = w @ d["X"]
+            sd = np.sqrt(np.maximum(w @ (d["X"] - mean) ** 2, 0.0))
+            sd = np.where(sd > 0, sd, 1.0)
+            scale[~positive] = np.tile(sd, int((~positive).sum()) // len(sd))
+        return scale
 
     # -- fitting ---------------------------------------------------------------------
 
@@ -121,6 +174,7 @@ class BTYDModel(PatronEstimator):
         from threadpoolctl import threadpool_limits
 
         self._check_params()
+        self.design_ = None  # the covariate design is learnt on this data
         d = self._prepare(data)
         # The likelihood is elementwise work plus a few dot products; multi-threaded BLAS
         # only adds spinning threads (3x the CPU time on a busy machine), so use one.
@@ -149,6 +203,10 @@ class BTYDModel(PatronEstimator):
                     model=name, value=self.max_iter
                 )
             )
+        if self.covariates and not self._supports_covariates:
+            raise InputError(
+                _("{model} does not take covariates (BG/NBD and Gamma-Gamma do)").format(model=name)
+            )
         if self.initial_params is not None:
             given = dict(self.initial_params)
             if set(given) != set(self._param_names) or not all(
@@ -160,33 +218,34 @@ class BTYDModel(PatronEstimator):
                     ).format(model=name, names=", ".join(self._param_names), value=given)
                 )
 
-    def _fit_prepared(self, d: dict[str, Any]) -> None:
-        names = self._param_names
+    def _objective(self, d: dict[str, Any]) -> Any:
+        """Mean negative (penalised) log-likelihood and gradient in log-parameters."""
         total_weight = float(np.sum(d["weight"]))
-        if self.initial_params:
-            start = np.array([float(self.initial_params[n]) for n in names])
-        else:
-            start = self._initial(d)
         penalizer = float(self.penalizer)
+        positive = self._positive_mask(d)
+        scale = self._scale
 
         def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-            p = np.exp(theta)
+            p = self._to_params(theta, positive, scale)
+            chain = np.where(positive, p, 1.0 / scale)
             with np.errstate(all="ignore"):
                 ll, grad = self._total(p, d)
             value = -ll / total_weight + penalizer * float(p @ p)
-            gradient = -(grad * p) / total_weight + 2.0 * penalizer * p * p
+            gradient = -(grad * chain) / total_weight + 2.0 * penalizer * p * chain
             if not np.isfinite(value) or not np.all(np.isfinite(gradient)):
                 return np.inf, np.zeros_like(theta)
             return value, gradient
 
-        theta0 = np.log(start)
+        return objective
+
+    def _lbfgs(self, objective: Any, theta0: np.ndarray) -> Any:
         try:
-            result = optimize.minimize(
+            return optimize.minimize(
                 objective,
                 theta0,
                 jac=True,
                 method="L-BFGS-B",
-                bounds=[(-30.0, 30.0)] * len(names),
+                bounds=[(-30.0, 30.0)] * len(theta0),
                 options={"maxiter": int(self.max_iter), "ftol": 1e-13, "gtol": float(self.tol)},
             )
         except (ValueError, FloatingPointError) as exc:
@@ -197,6 +256,77 @@ class BTYDModel(PatronEstimator):
                 ).format(model=type(self).__name__, reason=exc),
                 exc,
             ) from exc
+
+    def _subsample(self, d: dict[str, Any], size: int, seed: int = 0) -> dict[str, Any]:
+        """``size`` customers drawn (with replacement, by weight) from the patterns."""
+        rng = np.random.default_rng(seed)
+        w = d["weight"]
+        cumulative = np.cumsum(w)
+        rows = np.searchsorted(cumulative, rng.random(size) * cumulative[-1], side="right")
+        rows, counts = np.unique(np.minimum(rows, len(w) - 1), return_counts=True)
+        sub = {k: d[k][rows] for k in d.get("base_keys", self._base_keys)}
+        sub["weight"] = counts.astype(float)
+        if "base_keys" in d:
+            sub["base_keys"] = d["base_keys"]
+        return self._derive(sub)
+
+    def _warm_newton(self, d: dict[str, Any], objective: Any, start: np.ndarray) -> Any:
+        """The optimum for many patterns: fit a sample, then Newton steps on all patterns.
+
+        The sample's Hessian (of the mean) is close to the full one, so fixed-Hessian
+        Newton steps from the sample's optimum converge in a few evaluations of the
+        full likelihood where L-BFGS-B from afar takes thirty. None when a step fails
+        (the caller then runs L-BFGS-B on all patterns).
+        """
+        sub = self._subsample(d, _SAMPLE_SIZE)
+        positive = self._positive_mask(d)
+        sub_result = self._lbfgs(self._objective(sub), self._to_theta(start, positive, self._scale))
+        if not np.isfinite(sub_result.fun):
+            return None
+        theta = sub_result.x
+        hessian = self._hessian_log(theta, sub, float(np.sum(sub["weight"])), float(self.penalizer))
+        value, gradient = objective(theta)
+        if not np.isfinite(value):
+            return None
+        steps = 0
+        while np.max(np.abs(gradient)) >= 1e-9:
+            steps += 1
+            if steps > 11:
+                return None
+            try:
+                delta = -np.linalg.solve(hessian, gradient)
+            except np.linalg.LinAlgError:
+                return None
+            shrink = 1.0
+            while shrink > 1e-3:
+                candidate = theta + shrink * delta
+                new_value, new_gradient = objective(candidate)
+                if new_value <= value + 1e-13 * abs(value):
+                    break
+                shrink /= 4.0
+            else:
+                return None
+            theta, value, gradient = candidate, new_value, new_gradient
+        return optimize.OptimizeResult(x=theta, fun=value, jac=gradient, nit=steps)
+
+    def _fit_prepared(self, d: dict[str, Any]) -> None:
+        names = self._names(d)
+        positive = self._positive_mask(d)
+        self._scale = self._effect_scale(d)
+        total_weight = float(np.sum(d["weight"]))
+        if self.initial_params:
+            start = self._initial(d)
+            for n in self._param_names:
+                start[names.index(n)] = float(self.initial_params[n])
+        else:
+            start = self._initial(d)
+        penalizer = float(self.penalizer)
+        objective = self._objective(d)
+        result = None
+        if d.get("base_keys", self._base_keys) and len(d["weight"]) > _WARM_START_PATTERNS:
+            result = self._warm_newton(d, objective, start)
+        if result is None:
+            result = self._lbfgs(objective, self._to_theta(start, positive, self._scale))
         theta = result.x
         if not np.isfinite(result.fun):
             raise ConvergenceError(
@@ -208,8 +338,16 @@ class BTYDModel(PatronEstimator):
         # Newton polish on the log scale: L-BFGS-B stops near, not at, the optimum. One
         # Hessian (central differences of the analytic gradient) serves the polish and
         # the standard errors; the polish moves by ~1e-6, far below the Hessian's scale.
-        hessian = self._hessian_log(theta, d, total_weight, penalizer)
-        value, gradient = objective(theta)
+        value, gradient = float(result.fun), np.asarray(result.jac, dtype=float)
+        # Many patterns: forward differences from the known gradient (half the work;
+        # the Hessian is then accurate to ~1e-5 relative, ample for standard errors).
+        hessian = self._hessian_log(
+            theta,
+            d,
+            total_weight,
+            penalizer,
+            gradient if len(d["weight"]) > _WARM_START_PATTERNS else None,
+        )
         for _step in range(3):
             if np.max(np.abs(gradient)) < 1e-13:
                 break
@@ -224,21 +362,23 @@ class BTYDModel(PatronEstimator):
             if new_value > value + 1e-15:
                 break
             theta, value, gradient = candidate, new_value, new_gradient
-        params = np.exp(theta)
-        ll, grad_p = self._total(params, d)
+        params = self._to_params(theta, positive, self._scale)
+        chain = np.where(positive, params, 1.0 / self._scale)
+        # The log-likelihood and its gradient in natural parameters, from the objective's.
+        ll = -(value - penalizer * float(params @ params)) * total_weight
+        grad_p = -(gradient - 2.0 * penalizer * params * chain) * total_weight / chain
         # Observed information in natural parameters from the log-scale Hessian.
         h_theta = hessian * total_weight  # Hessian of the total (penalised) objective
-        h_theta = h_theta - np.diag(
-            -grad_p * params + 2.0 * penalizer * params * params * total_weight
-        )
-        info = h_theta / np.outer(params, params)
+        curvature = np.where(positive, params, 0.0)  # d2 p / d theta2 (0 for effects)
+        h_theta = h_theta - np.diag((-grad_p + 2.0 * penalizer * params * total_weight) * curvature)
+        info = h_theta / np.outer(chain, chain)
         try:
             variance = np.linalg.inv(info)
-            positive = bool(np.all(np.linalg.eigvalsh((info + info.T) / 2.0) > 0))
+            definite = bool(np.all(np.linalg.eigvalsh((info + info.T) / 2.0) > 0))
         except np.linalg.LinAlgError:
             variance = np.full_like(info, np.nan)
-            positive = False
-        converged = bool(np.max(np.abs(gradient)) < 1e-6 and positive)
+            definite = False
+        converged = bool(np.max(np.abs(gradient)) < 1e-6 and definite)
         if not converged:
             warnings.warn(
                 _(
@@ -248,12 +388,13 @@ class BTYDModel(PatronEstimator):
                 ).format(
                     model=type(self).__name__,
                     gradient=float(np.max(np.abs(gradient))),
-                    positive=positive,
+                    positive=definite,
                 ),
                 ConvergenceWarning,
                 stacklevel=3,
             )
         self._d = d
+        self.log_scale_ = pd.Series(positive, index=list(names), name="log_scale")
         self.params_ = pd.Series(params, index=list(names), name="coef")
         self.variance_matrix_ = pd.DataFrame(variance, index=list(names), columns=list(names))
         self.standard_errors_ = pd.Series(
@@ -267,22 +408,36 @@ class BTYDModel(PatronEstimator):
         self.n_iter_ = int(result.nit)
 
     def _hessian_log(
-        self, theta: np.ndarray, d: dict[str, Any], total_weight: float, penalizer: float
+        self,
+        theta: np.ndarray,
+        d: dict[str, Any],
+        total_weight: float,
+        penalizer: float,
+        gradient: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Hessian of the mean negative log-likelihood in log-parameters (central differences)."""
+        """Hessian of the mean negative log-likelihood in log-parameters.
+
+        Central differences of the analytic gradient, or forward differences from
+        ``gradient`` (the gradient at ``theta``) when it is given.
+        """
         k = len(theta)
         hess = np.empty((k, k))
         step = 1e-5
+
+        objective = self._objective(d)
+
+        def grad_at(t: np.ndarray) -> np.ndarray:
+            return objective(t)[1]
+
         for j in range(k):
-            cols = []
-            for sign in (1.0, -1.0):
-                t = theta.copy()
-                t[j] += sign * step
-                p = np.exp(t)
-                with np.errstate(all="ignore"):
-                    _ll, grad = self._total(p, d)
-                cols.append(-(grad * p) / total_weight + 2.0 * penalizer * p * p)
-            hess[:, j] = (cols[0] - cols[1]) / (2.0 * step)
+            up = theta.copy()
+            up[j] += step
+            if gradient is not None:
+                hess[:, j] = (grad_at(up) - gradient) / step
+            else:
+                down = theta.copy()
+                down[j] -= step
+                hess[:, j] = (grad_at(up) - grad_at(down)) / (2.0 * step)
         return (hess + hess.T) / 2.0
 
     # -- reading the result ----------------------------------------------------------
@@ -320,8 +475,25 @@ class BTYDModel(PatronEstimator):
         return f"<patron.{name}: fitted on {self.n_customers_:,} customers, {params}>"
 
     def _param_values(self) -> tuple[float, ...]:
+        """The model's own parameters (with covariates: at all covariates 0)."""
         self.check_is_fitted()
-        return tuple(float(v) for v in self.params_.to_numpy())
+        return tuple(float(v) for v in self.params_.to_numpy()[: len(self._param_names)])
+
+    def _customer_params(self, data: Any, params: np.ndarray | None = None) -> Any:
+        """Each customer's parameters from their covariates (None without covariates)."""
+        design = getattr(self, "design_", None)
+        if design is None:
+            return None
+        matrix = design.transform(_frame_of(data))
+        values = self.params_.to_numpy() if params is None else params
+        return self._params_from(np.asarray(values, dtype=float), matrix)
+
+    def _params_from(self, params: np.ndarray, matrix: np.ndarray) -> Any:
+        raise NotImplementedError  # pragma: no cover - covariate models only
+
+
+def _frame_of(data: Any) -> pd.DataFrame:
+    return data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
 
 
 def factorize_pairs(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -352,17 +524,28 @@ class PurchaseModel(BTYDModel):
     """
 
     _discrete: ClassVar[bool] = False
+    _base_keys: ClassVar[tuple[str, ...]] = ("x", "t_x", "T")
 
     def _prepare(self, data: Any) -> dict[str, Any]:
-        from patron.analyze.clv.data import compress, validate_summary
+        from patron.analyze.clv.data import compress_if_repeated, validate_summary
 
         checked = validate_summary(data, discrete=self._discrete)
-        d = compress(
-            {"x": checked["frequency"], "t_x": checked["recency"], "T": checked["T"]},
-            checked["weight"],
-        )
-        ux, ix = np.unique(d["x"], return_inverse=True)
-        d["ux"], d["ix"] = ux, ix
+        columns = {"x": checked["frequency"], "t_x": checked["recency"], "T": checked["T"]}
+        design = self._design(data)
+        if design is not None:
+            matrix = design.transform(_frame_of(data))
+            columns.update({f"c{j}": matrix[:, j] for j in range(matrix.shape[1])})
+        d = compress_if_repeated(columns, checked["weight"])
+        d["base_keys"] = tuple(columns)
+        return self._derive(d)
+
+    def _derive(self, d: dict[str, Any]) -> dict[str, Any]:
+        """Add the model's helper arrays to the base arrays ``x, t_x, T, weight``."""
+        keys = [k for k in d.get("base_keys", ()) if k.startswith("c")]
+        if keys:
+            d["X"] = np.column_stack([d[k] for k in keys])
+        ix, ux = pd.factorize(d["x"], sort=False)
+        d["ux"], d["ix"] = np.asarray(ux, dtype=float), ix
         return d
 
     def _arrays(self, data: Any) -> tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray]:
@@ -374,10 +557,14 @@ class PurchaseModel(BTYDModel):
 
     # -- predictions -----------------------------------------------------------------
 
-    def _expected_if_alive(self, t: float, x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    def _expected_if_alive(
+        self, t: float, x: np.ndarray, T: np.ndarray, params: Any = None
+    ) -> np.ndarray:
         raise NotImplementedError  # pragma: no cover - abstract
 
-    def _p_alive(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
+    def _p_alive(
+        self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, params: Any = None
+    ) -> np.ndarray:
         raise NotImplementedError  # pragma: no cover - abstract
 
     def _expected_new(self, t: np.ndarray) -> np.ndarray:
@@ -413,14 +600,21 @@ class PurchaseModel(BTYDModel):
         """
         self.check_is_fitted()
         ids, x, t_x, T = self._arrays(data)
-        values = self._expected_if_alive_pairs([t], x, T)[0] * self._p_alive(x, t_x, T)
+        params = self._customer_params(data)
+        if params is None:
+            values = self._expected_if_alive_pairs([t], x, T)[0] * self._p_alive(x, t_x, T)
+        else:
+            values = self._expected_if_alive(float(t), x, T, params) * self._p_alive(
+                x, t_x, T, params
+            )
         return pd.Series(values, index=ids, name="expected_purchases")
 
     def probability_alive(self, data: Any) -> pd.Series:
         """Probability that each customer is still active at the end of the observation."""
         self.check_is_fitted()
         ids, x, t_x, T = self._arrays(data)
-        return pd.Series(self._p_alive(x, t_x, T), index=ids, name="p_alive")
+        params = self._customer_params(data)
+        return pd.Series(self._p_alive(x, t_x, T, params), index=ids, name="p_alive")
 
     def expected_purchases_new_customer(self, t: Any) -> np.ndarray | float:
         """Expected repeat purchases of a new customer in ``[0, t]``: :math:`E[X(t)]`."""

@@ -99,16 +99,20 @@ class BetaGeoBetaBinomModel(PurchaseModel):
 
     # -- predictions (t counts opportunities) -----------------------------------------
 
-    def _p_alive(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        al, be, ga, de = self._param_values()
-        ll, _g = self._terms(self.params_.to_numpy(), x, t_x, T, False)
+    def _p_alive(
+        self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, params: Any = None
+    ) -> np.ndarray:
+        al, be, ga, de = self._param_values() if params is None else params
+        ll, _g = self._terms(np.array([al, be, ga, de]), x, t_x, T, False)
         log_alive = (
             betaln(al + x, be + T - x) - betaln(al, be) + betaln(ga, de + T + 1.0) - betaln(ga, de)
         )
         return np.exp(log_alive - ll)
 
-    def _expected_if_alive(self, t: float, x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        al, be, ga, de = self._param_values()
+    def _expected_if_alive(
+        self, t: float, x: np.ndarray, T: np.ndarray, params: Any = None
+    ) -> np.ndarray:
+        al, be, ga, de = self._param_values() if params is None else params
         ga = ga + 1e-7 if abs(ga - 1.0) < 1e-7 else ga
         # Posterior mean of p given x in n, and the expected remaining opportunities
         # survived of someone alive at n + 1.

@@ -21,6 +21,7 @@ from patron.exceptions import InputError
 __all__ = [
     "calibration_and_holdout",
     "compress",
+    "compress_if_repeated",
     "customer_ids",
     "read_transactions",
     "rename_fader_hardie",
@@ -205,6 +206,25 @@ def compress(columns: Mapping[str, np.ndarray], weight: np.ndarray) -> dict[str,
     out = {name: np.asarray(columns[name], dtype=float)[first_row] for name in names}
     out["weight"] = counts
     return out
+
+
+def compress_if_repeated(
+    columns: Mapping[str, np.ndarray], weight: np.ndarray, *, sample: int = 20_000
+) -> dict[str, np.ndarray]:
+    """:func:`compress` when rows repeat (dated data), else the rows as they are.
+
+    With continuous times nearly every row is its own pattern and hashing a million
+    rows costs more than it saves; a sample of the time columns tells which case holds.
+    """
+    n = len(weight)
+    if n > 2 * sample:
+        for name in list(columns)[1:]:
+            head = np.asarray(columns[name])[:sample]
+            if len(pd.unique(head)) > sample // 4:
+                out = {name: np.asarray(v, dtype=float) for name, v in columns.items()}
+                out["weight"] = np.asarray(weight, dtype=float)
+                return out
+    return compress(columns, weight)
 
 
 # -- transactions → summaries ---------------------------------------------------------

@@ -75,10 +75,13 @@ class GammaGammaModel(BTYDModel):
         )
         if not repeat.any():
             raise InputError(_("no customer has a repeat purchase: the spend model needs some"))
+        design = self._design(frame)
+        matrix = design.transform(frame)[repeat] if design is not None else None
         x, m, weight = x[repeat], m[repeat], weight[repeat]
         ux, ix = np.unique(x, return_inverse=True)
         log_m, log_x = np.log(m), np.log(x)
-        return {
+        extra = {} if matrix is None else {"X": matrix}
+        return extra | {
             "x": x,
             "m": m,
             "weight": weight,
@@ -95,11 +98,29 @@ class GammaGammaModel(BTYDModel):
             "sum_wx_log_mx": float((weight * x) @ (log_m + log_x)),
         }
 
+    _supports_covariates: ClassVar[bool] = True
+
+    def _names(self, d: dict[str, Any]) -> list[str]:
+        if "X" not in d:
+            return list(self._param_names)
+        return ["p", "q", "gamma"] + [f"gamma: {t}" for t in self.design_.terms]
+
+    def _positive_mask(self, d: dict[str, Any]) -> np.ndarray:
+        mask = np.zeros(len(self._names(d)), dtype=bool)
+        mask[:3] = True
+        return mask
+
+    def _params_from(self, params: np.ndarray, matrix: np.ndarray) -> tuple[Any, ...]:
+        p, q, g0 = (float(v) for v in params[:3])
+        return p, q, g0 * np.exp(matrix @ params[3:])
+
     def _initial(self, d: dict[str, Any]) -> np.ndarray:
         # Method of moments on the mean spends gives a start near the answer.
         w = d["weight"]
         mean = float(d["m"] @ w / w.sum())
-        return np.array([2.0, 3.0, max(mean, 1e-3)])
+        start = np.zeros(len(self._names(d)))
+        start[:3] = [2.0, 3.0, max(mean, 1e-3)]
+        return start
 
     def _loglik(self, params: np.ndarray, d: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         p, q, g = (float(v) for v in params)
@@ -121,6 +142,8 @@ class GammaGammaModel(BTYDModel):
     def _total(self, params: np.ndarray, d: dict[str, Any]) -> tuple[float, np.ndarray]:
         # The weighted sums of _loglik with everything parameter-free summed once: per
         # customer only log(gamma + x zbar) and its reciprocal remain.
+        if "X" in d:
+            return self._total_covariates(params, d)
         p, q, g = (float(v) for v in params)
         ux, w_by_x, w, wx = d["ux"], d["w_by_x"], d["weight"], d["wx"]
         px = p * ux
@@ -147,6 +170,43 @@ class GammaGammaModel(BTYDModel):
         )
         return ll, grad
 
+    def _total_covariates(self, params: np.ndarray, d: dict[str, Any]) -> tuple[float, np.ndarray]:
+        """With covariates the scale is gamma_i = gamma0 exp(effects' x_i) (Fader & Hardie's
+        spend model with a customer-level scale: a positive effect raises mean spend)."""
+        p, q, g0 = (float(v) for v in params[:3])
+        X = d["X"]
+        ux, w_by_x, w, wx = d["ux"], d["w_by_x"], d["weight"], d["wx"]
+        g = g0 * np.exp(X @ params[3:])
+        px = p * ux
+        per_x = gammaln(px + q) - gammaln(px) - gammaln(q)
+        psi_pxq = digamma(px + q)
+        shifted = g + d["xm"]
+        log_s = np.log(shifted)
+        log_g = np.log(g)
+        sum_wx_log = float(wx @ log_s)
+        ll = (
+            float(w_by_x @ per_x)
+            + q * float(w @ log_g)
+            + p * d["sum_wx_log_mx"]
+            - d["sum_w_log_m"]
+            - p * sum_wx_log
+            - q * float(w @ log_s)
+        )
+        d_log_g = w * (q - (p * d["x"] + q) * g / shifted)  # d ll / d log gamma_i
+        grad = np.concatenate(
+            [
+                [
+                    float(w_by_x @ (ux * (psi_pxq - digamma(px))))
+                    + d["sum_wx_log_mx"]
+                    - sum_wx_log,
+                    float(w_by_x @ (psi_pxq - digamma(q))) + float(w @ (log_g - log_s)),
+                    float(d_log_g.sum()) / g0,
+                ],
+                X.T @ d_log_g,
+            ]
+        )
+        return ll, grad
+
     # -- predictions -----------------------------------------------------------------
 
     def population_mean_spend(self) -> float:
@@ -154,8 +214,8 @@ class GammaGammaModel(BTYDModel):
         p, q, g = self._param_values()
         return p * g / (q - 1.0) if q > 1.0 else float("inf")
 
-    def _spend(self, x: np.ndarray, m: np.ndarray) -> np.ndarray:
-        p, q, g = self._param_values()
+    def _spend(self, x: np.ndarray, m: np.ndarray, params: Any = None) -> np.ndarray:
+        p, q, g = self._param_values() if params is None else params
         m = np.where(x > 0, m, 0.0)
         return p * (g + x * m) / (p * x + q - 1.0)
 
@@ -173,7 +233,8 @@ class GammaGammaModel(BTYDModel):
         frame = validate_columns(data, ["frequency", "monetary_value"])
         x = frame["frequency"].to_numpy(dtype=float)
         m = frame["monetary_value"].to_numpy(dtype=float)
-        return pd.Series(self._spend(x, m), index=customer_ids(frame), name="expected_spend")
+        spend = self._spend(x, m, self._customer_params(frame))
+        return pd.Series(spend, index=customer_ids(frame), name="expected_spend")
 
     def customer_lifetime_value(
         self,
@@ -214,24 +275,84 @@ class GammaGammaModel(BTYDModel):
 
         self.check_is_fitted()
         transaction_model.check_is_fitted()
-        try:
-            factor = PERIODS_PER_MONTH[time_unit.upper()]
-        except (KeyError, AttributeError):
-            raise InputError(
-                _("unknown time unit {unit!r}: use one of {choices}").format(
-                    unit=time_unit, choices=", ".join(PERIODS_PER_MONTH)
-                )
-            ) from None
+        factor = periods_per_month(time_unit)
         checked = validate_summary(data, monetary=True, discrete=transaction_model._discrete)
-        x, t_x, T = checked["frequency"], checked["recency"], checked["T"]
-        spend = self._spend(x, checked["monetary_value"])
-        ux, uT, codes = factorize_pairs(x, T)
-        previous = np.zeros(len(ux))
-        discounted = np.zeros(len(ux))
-        for i in range(1, int(months) + 1):
-            current = transaction_model._expected_if_alive(i * factor, ux, uT)
-            discounted += (current - previous) / (1.0 + discount_rate) ** i
-            previous = current
-        value = margin * spend * transaction_model._p_alive(x, t_x, T) * discounted[codes]
         frame = data if isinstance(data, pd.DataFrame) else pd.DataFrame(data)
+        value = clv_values(
+            self,
+            transaction_model,
+            checked["frequency"],
+            checked["recency"],
+            checked["T"],
+            checked["monetary_value"],
+            spend_params=self._customer_params(frame),
+            purchase_params=transaction_model._customer_params(frame),
+            months=months,
+            factor=factor,
+            discount_rate=discount_rate,
+            margin=margin,
+        )
         return pd.Series(value, index=customer_ids(frame), name="clv")
+
+
+def periods_per_month(time_unit: str) -> float:
+    """Time units per month for ``time_unit`` ("W", "D", "M"), or a clear error."""
+    try:
+        return PERIODS_PER_MONTH[time_unit.upper()]
+    except (KeyError, AttributeError):
+        raise InputError(
+            _("unknown time unit {unit!r}: use one of {choices}").format(
+                unit=time_unit, choices=", ".join(PERIODS_PER_MONTH)
+            )
+        ) from None
+
+
+def clv_values(
+    spend_model: GammaGammaModel,
+    purchase_model: PurchaseModel,
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    m: np.ndarray,
+    *,
+    spend_params: Any,
+    purchase_params: Any,
+    months: int,
+    factor: float,
+    discount_rate: float,
+    margin: float,
+) -> np.ndarray:
+    """Each customer's CLV for given parameters (None: the fitted ones, no covariates)."""
+    spend = spend_model._spend(x, m, spend_params)
+    discounted = _discounted_purchases(
+        purchase_model, x, T, purchase_params, months, factor, discount_rate
+    )
+    alive = purchase_model._p_alive(x, t_x, T, purchase_params)
+    return margin * spend * alive * discounted
+
+
+def _discounted_purchases(
+    model: PurchaseModel,
+    x: np.ndarray,
+    T: np.ndarray,
+    params: Any,
+    months: int,
+    factor: float,
+    discount_rate: float,
+) -> np.ndarray:
+    """Sum over months of discounted expected purchases of a customer still alive.
+
+    Without covariates it depends on a customer only through (x, T): computed once per
+    distinct pair; with covariates once per customer.
+    """
+    if params is None or all(np.ndim(v) == 0 for v in params):
+        ux, uT, codes = factorize_pairs(x, T)
+    else:
+        ux, uT, codes = x, T, None
+    previous = np.zeros(len(ux))
+    discounted = np.zeros(len(ux))
+    for i in range(1, int(months) + 1):
+        current = model._expected_if_alive(i * factor, ux, uT, params)
+        discounted += (current - previous) / (1.0 + discount_rate) ** i
+        previous = current
+    return discounted if codes is None else discounted[codes]

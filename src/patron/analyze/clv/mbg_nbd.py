@@ -82,13 +82,17 @@ class ModifiedBetaGeoModel(PurchaseModel):
         grad[3] = d_b1[ix] - w / (b + x)
         return ll, grad
 
-    def _p_alive(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        r, alpha, a, b = self._param_values()
+    def _p_alive(
+        self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, params: Any = None
+    ) -> np.ndarray:
+        r, alpha, a, b = self._param_values() if params is None else params
         odds = np.log(a) - np.log(b + x) + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x))
         return expit(-odds)
 
-    def _expected_if_alive(self, t: float, x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        r, alpha, a, b = self._param_values()
+    def _expected_if_alive(
+        self, t: float, x: np.ndarray, T: np.ndarray, params: Any = None
+    ) -> np.ndarray:
+        r, alpha, a, b = self._param_values() if params is None else params
         a = _nudge_one(a)
         z = t / (alpha + T + t)
         # Euler's transformation of 2F1(r+x, b+x+1; a+b+x; z) (1-z)^(r+x), stable in x.

@@ -85,8 +85,8 @@ class ParetoNBDModel(PurchaseModel):
     _default_initial: ClassVar[tuple[float, ...]] = (1.0, 1.0, 1.0, 1.0)
     _title: ClassVar[str] = N_("Pareto/NBD model")
 
-    def _prepare(self, data: Any) -> dict[str, Any]:
-        d = super()._prepare(data)
+    def _derive(self, d: dict[str, Any]) -> dict[str, Any]:
+        d = super()._derive(d)
         # F(t) depends on a customer only through (x, t): computed once per pair.
         ux, ut, codes = factorize_pairs(
             np.concatenate([d["x"], d["x"]]), np.concatenate([d["t_x"], d["T"]])
@@ -148,12 +148,17 @@ class ParetoNBDModel(PurchaseModel):
 
     # -- predictions -----------------------------------------------------------------
 
-    def _p_alive(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        first, second, _g1, _g2 = self._split(self.params_.to_numpy(), x, t_x, T, None)
+    def _p_alive(
+        self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, params: Any = None
+    ) -> np.ndarray:
+        values = np.asarray(self._param_values() if params is None else params, dtype=float)
+        first, second, _g1, _g2 = self._split(values, x, t_x, T, None)
         return expit(first - second)
 
-    def _expected_if_alive(self, t: float, x: np.ndarray, T: np.ndarray) -> np.ndarray:
-        r, alpha, s, beta = self._param_values()
+    def _expected_if_alive(
+        self, t: float, x: np.ndarray, T: np.ndarray, params: Any = None
+    ) -> np.ndarray:
+        r, alpha, s, beta = self._param_values() if params is None else params
         return (r + x) / (alpha + T) * (beta + T) * _lifetime_share(s, np.log1p(t / (beta + T)))
 
     def _expected_new(self, t: np.ndarray) -> np.ndarray:

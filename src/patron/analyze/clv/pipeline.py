@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from patron.analyze.clv.base import PurchaseModel
@@ -50,6 +51,13 @@ class ClvResult:
     holdout_table: pd.DataFrame | None = None
     #: Repeat buyers left out of the spend fit because their repeat purchases were free.
     free_repeat_buyers: int = 0
+    #: Customers left out because a covariate was missing.
+    covariates_missing: int = 0
+    #: Interval of the total CLV (lower, upper) and what one more point of each numeric
+    #: covariate is worth in mean CLV per customer (estimate, lower, upper, …).
+    clv_total_interval: tuple[float, float] | None = None
+    worth: dict[str, dict[str, float]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
     def printer(self) -> Printer:
         printer = self.model._printer()
@@ -110,6 +118,8 @@ def run_clv(
     discount_rate: float = 0.01,
     margin: float = 1.0,
     con: Any = None,
+    covariates: pd.DataFrame | None = None,
+    n_draws: int = 200,
 ) -> ClvResult:
     """Fit a purchase model on the calibration period and predict every customer.
 
@@ -132,6 +142,14 @@ def run_clv(
     con : ibis backend, default=None
         The engine that summarises the purchases (default: DuckDB; an Ibis table is read
         on the engine it is bound to).
+    covariates : DataFrame, default=None
+        ``customer_id`` and covariate columns (see
+        :func:`~patron.analyze.clv.customer_covariates.customer_covariates`): the
+        purchase and spend models then take them, and only customers with every
+        covariate are valued (``covariates_missing`` counts the others).
+    n_draws : int, default=200
+        Parameter draws behind the intervals (``*_lower``/``*_upper`` columns, seeded);
+        0 for none.
 
     Returns
     -------
@@ -184,7 +202,20 @@ def run_clv(
         raise InputError(
             _("no customer bought on or before the calibration end {date}").format(date=cal_end)
         )
-    fitted = MODELS[model]().fit(summary)
+    names: list[str] = []
+    missing = 0
+    if covariates is not None:
+        names = [c for c in covariates.columns if c != "customer_id"]
+        known = covariates.assign(customer_id=covariates["customer_id"].astype(str))
+        key = summary["customer_id"].astype(str)
+        merged = summary.assign(_key=key).merge(
+            known.rename(columns={"customer_id": "_key"}), on="_key", how="inner"
+        )
+        missing = len(summary) - len(merged)
+        if merged.empty:
+            raise InputError(_("no customer in the calibration period has every covariate"))
+        summary = merged.drop(columns="_key").reset_index(drop=True)
+    fitted = MODELS[model](covariates=names or None).fit(summary)
     horizon = _HORIZON_DAYS / unit_days(unit)
     predictions = summary[["customer_id", "frequency", "recency", "T"]].copy()
     predictions["expected_purchases_52w"] = fitted.expected_purchases(summary, horizon).to_numpy()
@@ -199,7 +230,7 @@ def run_clv(
         free = (summary["frequency"] > 0) & ~(summary["monetary_value"] > 0)
         free_repeat_buyers = int(free.sum())
         try:
-            spend_model = GammaGammaModel().fit(summary[~free])
+            spend_model = GammaGammaModel(covariates=names or None).fit(summary[~free])
         except PatronError:
             spend_model = None  # e.g. no repeat buyers: CLV cannot be valued
     if spend_model is not None:
@@ -212,13 +243,18 @@ def run_clv(
             margin=margin,
             time_unit=unit,
         ).to_numpy()
+    for name in names:
+        predictions[name] = summary[name].to_numpy()
     result = ClvResult(
         model=fitted,
         spend_model=spend_model,
         predictions=predictions,
         calibration_end=cal_end,
         free_repeat_buyers=free_repeat_buyers,
+        covariates_missing=missing,
     )
+    if n_draws:
+        _intervals(result, summary, horizon, months, discount_rate, margin, unit, n_draws)
     if holdout_end is not None:
         per = holdout_predictions(fitted, summary)
         result.holdout_end = _as_day(holdout_end)
@@ -227,3 +263,51 @@ def run_clv(
         predictions["frequency_holdout"] = per["actual"].to_numpy()
         predictions["predicted_holdout"] = per["predicted"].to_numpy()
     return result
+
+
+def _intervals(
+    result: ClvResult,
+    summary: pd.DataFrame,
+    horizon: float,
+    months: int,
+    discount_rate: float,
+    margin: float,
+    unit: str,
+    n_draws: int,
+) -> None:
+    """Add 95 % intervals (seeded parameter draws) to the predictions and the result."""
+    from patron.analyze.clv.uncertainty import clv_interval, covariate_worth, purchases_interval
+
+    # A zero standard error is a flat direction at the boundary (a, b -> inf: no
+    # heterogeneity in drop-out) that predictions do not depend on; NaN is no answer.
+    if not np.all(np.isfinite(result.model.variance_matrix_.to_numpy())):
+        result.notes.append(
+            _("no intervals: the purchase model has no standard errors (see its warning)")
+        )
+        return
+    p = result.predictions
+    purchases = purchases_interval(result.model, summary, horizon, n_draws=n_draws)
+    p["expected_purchases_52w_lower"] = purchases["lower"].to_numpy()
+    p["expected_purchases_52w_upper"] = purchases["upper"].to_numpy()
+    if result.spend_model is None:
+        return
+    options = {"months": months, "discount_rate": discount_rate, "margin": margin}
+    table = clv_interval(
+        result.spend_model, result.model, summary, time_unit=unit, n_draws=n_draws, **options
+    )
+    p["clv_lower"] = table["lower"].to_numpy()
+    p["clv_upper"] = table["upper"].to_numpy()
+    result.clv_total_interval = (table.attrs["total_lower"], table.attrs["total_upper"])
+    design = getattr(result.model, "design_", None)
+    for name in [] if design is None else design.columns:
+        if name in design.levels:
+            continue  # one more point only means something for numbers
+        result.worth[name] = covariate_worth(
+            result.spend_model,
+            result.model,
+            summary,
+            name,
+            time_unit=unit,
+            n_draws=n_draws,
+            **options,
+        )

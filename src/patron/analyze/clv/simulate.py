@@ -13,6 +13,8 @@ import pandas as pd
 __all__ = [
     "simulate_bg_bb",
     "simulate_bg_nbd",
+    "simulate_bg_nbd_covariates",
+    "simulate_gamma_gamma_covariates",
     "simulate_gamma_gamma",
     "simulate_mbg_nbd",
     "simulate_pareto_nbd",
@@ -61,7 +63,10 @@ def simulate_bg_nbd(
     seed: int = 0,
     time_step: float | None = None,
 ) -> pd.DataFrame:
-    """Customers from the BG/NBD model observed for ``T`` time units each."""
+    """Customers from the BG/NBD model observed for ``T`` time units each.
+
+    ``alpha``, ``a`` and ``b`` may be arrays (one value per customer).
+    """
     rng = np.random.default_rng(seed)
     T = _ages(n, T, rng)
     lam = rng.gamma(r, 1.0 / alpha, n)
@@ -164,3 +169,57 @@ def simulate_sbg(
     return pd.DataFrame(
         {"period": np.minimum(lifetime, n_periods), "churned": churned, "weight": 1.0}
     )
+
+
+def _effects(params: dict[str, float], parameter: str, terms: list[str]) -> np.ndarray:
+    """The planted effects on ``parameter`` in the order of the design's terms (0 if absent)."""
+    return np.array([float(params.get(f"{parameter}: {t}", 0.0)) for t in terms])
+
+
+def simulate_bg_nbd_covariates(
+    params: dict[str, float],
+    covariates: pd.DataFrame,
+    T: float | np.ndarray,
+    *,
+    seed: int = 0,
+    time_step: float | None = None,
+) -> pd.DataFrame:
+    """BG/NBD customers whose alpha, a and b depend on their covariates.
+
+    ``params`` uses the summary's names of
+    :class:`~patron.analyze.clv.bg_nbd.BetaGeoModel` with covariates: ``r, alpha, a, b``
+    and effects such as ``"alpha: satisfaction"`` or ``"b: channel: web (vs store)"``;
+    ``covariates`` holds one row per customer (categories are one-hot against their most
+    frequent level, as in the fit). Returns the summary columns and the covariates.
+    """
+    from patron.analyze.clv.covariates import CovariateDesign
+
+    design = CovariateDesign(list(covariates.columns))
+    matrix = design.fit_transform(covariates)
+    terms = design.terms
+    alpha = params["alpha"] * np.exp(-(matrix @ _effects(params, "alpha", terms)))
+    a = params["a"] * np.exp(matrix @ _effects(params, "a", terms))
+    b = params["b"] * np.exp(matrix @ _effects(params, "b", terms))
+    frame = simulate_bg_nbd(
+        params["r"], alpha, a, b, T, len(covariates), seed=seed, time_step=time_step
+    )
+    for column in covariates.columns:
+        frame[column] = covariates[column].to_numpy()
+    return frame
+
+
+def simulate_gamma_gamma_covariates(
+    params: dict[str, float],
+    covariates: pd.DataFrame,
+    frequency: np.ndarray,
+    *,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Mean spends when the Gamma-Gamma scale is ``gamma * exp(effects' x)``
+    (effects named ``"gamma: <term>"``)."""
+    from patron.analyze.clv.covariates import CovariateDesign
+
+    design = CovariateDesign(list(covariates.columns))
+    matrix = design.fit_transform(covariates)
+    gamma = params["gamma"] * np.exp(matrix @ _effects(params, "gamma", design.terms))
+    return simulate_gamma_gamma(params["p"], params["q"], gamma, frequency, seed=seed)

@@ -12,7 +12,7 @@ from patron.core.i18n import N_
 from patron.report.section import ReportContext, Section
 from patron.report.sections.campaigns import campaigns_section, summary_section
 from patron.report.sections.churn import churn_section
-from patron.report.sections.clv import clv_section
+from patron.report.sections.clv import clv_satisfaction_section, clv_section
 from patron.report.sections.csi import csi_section
 from patron.report.sections.csi_programme import csi_programme_section
 from patron.report.sections.lifecycle import cohort_section, lifecycle_section
@@ -28,6 +28,7 @@ SECTIONS: list[tuple[str, Callable[[ReportContext], Section], str]] = [
     ("lifecycle", lifecycle_section, N_("Lifecycle funnel and transitions")),
     ("cohorts", cohort_section, N_("Cohort retention")),
     ("clv", clv_section, N_("Customer lifetime value")),
+    ("clv_satisfaction", clv_satisfaction_section, N_("What satisfaction is worth")),
     ("churn", churn_section, N_("Churn risk and its reasons")),
     ("value_at_risk", value_at_risk_section, N_("Value at risk")),
     ("recovery", recovery_section, N_("Complaint recovery")),

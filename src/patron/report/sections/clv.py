@@ -57,6 +57,17 @@ def clv_section(ctx: ReportContext) -> Section:
     section.facts = [
         (_("customers valued"), count(figures["customers"])),
         (_("total 12-month CLV"), ctx.money(figures["clv_total"])),
+        *(
+            [
+                (
+                    _("total CLV, 95 % interval"),
+                    f"{ctx.money(figures['clv_total_lower'])} – "
+                    f"{ctx.money(figures['clv_total_upper'])}",
+                )
+            ]
+            if "clv_total_lower" in figures
+            else []
+        ),
         (_("mean CLV"), ctx.money(figures["clv_mean"])),
         (_("share held by the top 10 %"), pct(figures["clv_top_10pct_share"])),
     ]
@@ -69,6 +80,13 @@ def clv_section(ctx: ReportContext) -> Section:
         )
     )
     top = clv.nlargest(ctx.max_rows // 2).to_frame()
+    if "clv_lower" in predictions.columns:
+        # A CLV is an estimate: shown with its 95 % interval from the parameters' uncertainty.
+        top["interval"] = [
+            f"{ctx.money(predictions.at[i, 'clv_lower'])} – "
+            f"{ctx.money(predictions.at[i, 'clv_upper'])}"
+            for i in top.index
+        ]
     top["p_alive"] = p_alive.loc[top.index].to_numpy()
     top["purchases"] = predictions.loc[top.index, "frequency"].to_numpy() + 1
     top = top.reset_index()
@@ -80,6 +98,7 @@ def clv_section(ctx: ReportContext) -> Section:
                     columns={
                         "customer_id": _("customer"),
                         "clv": _("CLV"),
+                        "interval": _("95 % interval"),
                         "p_alive": _("P(alive)"),
                         "purchases": _("purchase days"),
                     }
@@ -92,6 +111,91 @@ def clv_section(ctx: ReportContext) -> Section:
     section.notes.append(
         _("BG/NBD parameters: {params}").format(
             params=", ".join(f"{k} {float(v):.3f}" for k, v in params.items())
+        )
+    )
+    return section
+
+
+# ---------------------------------------------------------------------------------------
+# What satisfaction is worth
+# ---------------------------------------------------------------------------------------
+
+
+def clv_satisfaction_section(ctx: ReportContext) -> Section:
+    """CLV with survey satisfaction as a covariate: what one more point is worth."""
+    section = Section(
+        "clv_satisfaction",
+        _("What satisfaction is worth"),
+        f"patron clv --calibration-end {ctx.as_of.isoformat()} --covariates satisfaction "
+        f"{ctx.ws_arg}",
+        intro=_(
+            "BG/NBD and Gamma-Gamma with each surveyed customer's mean satisfaction (1–10, up "
+            "to the calibration end) as a covariate of how often they buy, how soon they "
+            "leave and how much they spend: the 12-month CLV one more point of satisfaction "
+            "brings, all else equal, with its 95 % interval."
+        ),
+    )
+    from patron.analyze.clv.uncertainty import covariate_curve
+    from patron.exceptions import InputError
+    from patron.jobs import clv as jobs
+
+    try:
+        result = ctx.analysis.cached(
+            ("clv", ctx.as_of, 12, "satisfaction"),
+            lambda: jobs.clv(
+                ctx.analysis, calibration_end=ctx.as_of, months=12, covariates="satisfaction"
+            ),
+        )
+    except InputError as exc:
+        raise Missing(str(exc)) from exc
+    figures = result.figures
+    if "clv_per_point_satisfaction" not in figures:
+        raise Missing(_("the CLV models with satisfaction gave no interval"))
+    section.figures = figures
+    section.facts = [
+        (_("surveyed customers valued"), count(figures["customers"])),
+        (
+            _("12-month CLV per point of satisfaction"),
+            ctx.money(figures["clv_per_point_satisfaction"]),
+        ),
+        (
+            _("95 % interval"),
+            f"{ctx.money(figures['clv_per_point_satisfaction_lower'])} – "
+            f"{ctx.money(figures['clv_per_point_satisfaction_upper'])}",
+        ),
+        (
+            _("purchase rate per point (effect on the log rate)"),
+            f"{figures['param_alpha: satisfaction']:+.3f}",
+        ),
+    ]
+    if figures.get("covariates_missing"):
+        section.notes.append(
+            _("{n} customers without a survey answer are not in this model").format(
+                n=count(figures["covariates_missing"])
+            )
+        )
+    frame = result.frame
+    curve = covariate_curve(
+        result.spend_model,
+        result.model,
+        frame,
+        "satisfaction",
+        range(1, 11),
+        time_unit=result.extra["time_unit"],
+        n_draws=100,
+    )
+    section.charts.append(
+        Chart(
+            _("Mean 12-month CLV if every surveyed customer had this satisfaction (95 % band)"),
+            charts.band(
+                curve,
+                x="value",
+                y="estimate",
+                low="lower",
+                high="upper",
+                x_title=_("satisfaction (1–10)"),
+                y_title=_("mean CLV"),
+            ),
         )
     )
     return section
