@@ -205,7 +205,7 @@ def _vader_lexicon() -> dict[str, float]:
                  "lost": -1.5, "rude": -2.0, "dirty": -2.0, "noisy": -1.5, "stuck": -1.5,
                  "waiting": -0.8, "hold": -0.6, "refund": -0.8, "broken": -1.8,
                  "worst": -3.1, "thanks": 1.9, "thank": 1.5, "spotless": 2.0, "comfy": 1.8,
-                 "overpriced": -1.8, "smelly": -1.8, "stained": -1.6, "helpful": 1.9}
+                 "overpriced": -1.8, "slow": -1.2, "smelly": -1.8, "stained": -1.6, "helpful": 1.9}
             )  # fmt: skip
             _VADER = lexicon
     return _VADER
