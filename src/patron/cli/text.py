@@ -21,14 +21,18 @@ TaxonomyOption = Annotated[
     str | None,
     typer.Option(
         "--taxonomy",
-        help=_("hotel, retail, bank, fuel or a YAML file (default: [text] taxonomy in patron.toml)."),
+        help=_(
+            "hotel, retail, bank, fuel or a YAML file (default: [text] taxonomy in patron.toml)."
+        ),
     ),
 ]
 FileOption = Annotated[
     Path | None,
     typer.Option(
         "--file",
-        help=_("A CSV of comments (column text; optional at, unit_pk, score) instead of the workspace."),
+        help=_(
+            "A CSV of comments (column text; optional at, unit_pk, score) instead of the workspace."
+        ),
     ),
 ]
 
@@ -65,9 +69,14 @@ def _frame(path: Path | None):
 
 @app.command("score")
 def score(
-    mode: Annotated[str, typer.Option("--mode", help=_("lexicon (no labels) or learned."))] = "lexicon",
+    mode: Annotated[
+        str, typer.Option("--mode", help=_("lexicon (no labels) or learned."))
+    ] = "lexicon",
     learn: Annotated[
-        bool, typer.Option("--learn", help=_("Fit the learned model on the rated survey comments first."))
+        bool,
+        typer.Option(
+            "--learn", help=_("Fit the learned model on the rated survey comments first.")
+        ),
     ] = False,
     file: FileOption = None,
     as_of: AsOfOption = None,
@@ -108,7 +117,9 @@ def aspects(
 
 @app.command("topics")
 def topics(
-    n_topics: Annotated[int, typer.Option("--topics", min=1, max=50, help=_("Most topics to find."))] = 8,
+    n_topics: Annotated[
+        int, typer.Option("--topics", min=1, max=50, help=_("Most topics to find."))
+    ] = 8,
     taxonomy: TaxonomyOption = None,
     file: FileOption = None,
     as_of: AsOfOption = None,
@@ -151,7 +162,9 @@ def indicators(
 def evaluate(
     path: Annotated[Path, typer.Argument(help=_("CSV (or .csv.gz) of labelled comments."))],
     text_column: Annotated[str, typer.Option("--text", help=_("Column of the comments."))] = "text",
-    label_column: Annotated[str, typer.Option("--label", help=_("Column of the labels."))] = "label",
+    label_column: Annotated[
+        str, typer.Option("--label", help=_("Column of the labels."))
+    ] = "label",
     folds: Annotated[int, typer.Option("--folds", min=2, max=20, help=_("Folds."))] = 5,
     seed: Annotated[int, typer.Option("--seed", help=_("Seed of the fold split."))] = 0,
     as_json: JsonOption = False,

@@ -40,11 +40,15 @@ def comments(ctx: AnalysisContext, sources: tuple[str, ...] = SOURCES) -> pd.Dat
         frame = ctx.run(t.select("response_id", "customer_id", "unit_pk", "responded_at",
                                  "item_code", "value", "text_value", "survey_code"))  # fmt: skip
         scale = _scales(ctx)
-        values = frame[frame["value"].notna()].merge(scale, how="left", on=["survey_code", "item_code"])
+        values = frame[frame["value"].notna()].merge(
+            scale, how="left", on=["survey_code", "item_code"]
+        )
         low, high = values["scale_min"].fillna(0.0), values["scale_max"].fillna(10.0)
         values["score10"] = 10 * (values["value"] - low) / (high - low).replace(0, np.nan)
         mean = values.groupby("response_id")["score10"].mean()
-        texts = frame[frame["text_value"].notna() & (frame["text_value"].astype(str).str.strip() != "")]
+        texts = frame[
+            frame["text_value"].notna() & (frame["text_value"].astype(str).str.strip() != "")
+        ]
         parts.append(pd.DataFrame({
             "source": "survey", "id": texts["response_id"].astype(str) + ":" + texts["item_code"],
             "customer_id": texts["customer_id"], "unit_pk": texts["unit_pk"],
@@ -52,7 +56,9 @@ def comments(ctx: AnalysisContext, sources: tuple[str, ...] = SOURCES) -> pd.Dat
             "score": texts["response_id"].map(mean),
         }))  # fmt: skip
     if "complaint" in sources and (t := reader.table("complaints", required=False)) is not None:
-        f = ctx.run(t.select("complaint_id", "id", "customer_id", "unit_pk", "opened_at", "description"))
+        f = ctx.run(
+            t.select("complaint_id", "id", "customer_id", "unit_pk", "opened_at", "description")
+        )
         f = f[f["description"].notna()]
         parts.append(pd.DataFrame({
             "source": "complaint", "id": "C" + f["id"].astype(str), "customer_id": f["customer_id"],
@@ -138,8 +144,11 @@ def score(
     counts = out["label"].value_counts().rename_axis("label").reset_index(name="comments")
     printer = Printer(
         title=_("Sentiment of {n} comments ({scope})").format(n=len(out), scope=ctx.scope.label()),
-        facts={_("comments"): len(out), _("positive"): figures["share_positive"],
-               _("negative"): figures["share_negative"]},  # fmt: skip
+        facts={
+            _("comments"): len(out),
+            _("positive"): figures["share_positive"],
+            _("negative"): figures["share_negative"],
+        },  # fmt: skip
         tables=[("", counts)],
     )
     return JobResult("text_score", ctx.scope, ctx.as_of_given, figures, {"labels": counts}, out, printer,
@@ -160,7 +169,9 @@ def aspects(
         .reindex(index=tagger.taxonomy.codes, columns=["positive", "neutral", "negative"], fill_value=0)
     )  # fmt: skip
     matrix["mentions"] = matrix.sum(axis=1)
-    matrix["net"] = (matrix["positive"] - matrix["negative"]) / matrix["mentions"].replace(0, np.nan)
+    matrix["net"] = (matrix["positive"] - matrix["negative"]) / matrix["mentions"].replace(
+        0, np.nan
+    )
     matrix = matrix.reset_index().rename(columns={"index": "aspect"})
     matrix.insert(1, "name", matrix["aspect"].map(names))
     joined = mentions.merge(data[["at", "unit_pk", "text"]], left_on="id", right_index=True)

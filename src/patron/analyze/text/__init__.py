@@ -14,4 +14,3 @@ Modules, each answering one question:
 - :mod:`~patron.analyze.text.indicators` — which aspects should the satisfaction
   indicator system measure?
 """
-

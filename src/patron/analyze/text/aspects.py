@@ -24,7 +24,7 @@ import pandas as pd
 import yaml
 
 from patron.analyze.text.lexicon import LexiconSentiment, default_lexicon, label_of
-from patron.analyze.text.reading import Comment, read_comment
+from patron.analyze.text.reading import Comment, language_of, read_comment
 from patron.core.i18n import _
 from patron.exceptions import InputError
 
@@ -105,12 +105,16 @@ def load_taxonomy(source: str | Path | None = None) -> Taxonomy:
     aspects = []
     for code, spec in data["aspects"].items():
         if not isinstance(spec, dict):
-            raise InputError(_("{path}: aspect {aspect} is not a mapping").format(path=where, aspect=code))
+            raise InputError(
+                _("{path}: aspect {aspect} is not a mapping").format(path=where, aspect=code)
+            )
         names, owner = spec.get("name") or {}, spec.get("owner") or {}
         words = [str(w).strip().lower() for w in (spec.get("zh") or []) + (spec.get("en") or [])]
         words = [w for w in words if w]
         if not words:
-            raise InputError(_("{path}: aspect {aspect} has no words").format(path=where, aspect=code))
+            raise InputError(
+                _("{path}: aspect {aspect} has no words").format(path=where, aspect=code)
+            )
         aspects.append(
             Aspect(
                 str(code), str(names.get("en") or code), str(names.get("zh") or ""),
@@ -148,7 +152,9 @@ def _clauses(text: str) -> list[tuple[int, int]]:
 class AspectTagger:
     """Tags comments with the aspects of a :class:`Taxonomy` (see the module's text)."""
 
-    def __init__(self, taxonomy: Taxonomy | str | Path | None = None, lexicon: LexiconSentiment | None = None):
+    def __init__(
+        self, taxonomy: Taxonomy | str | Path | None = None, lexicon: LexiconSentiment | None = None
+    ):
         import ahocorasick
 
         self.taxonomy = taxonomy if isinstance(taxonomy, Taxonomy) else load_taxonomy(taxonomy)
@@ -205,8 +211,8 @@ class AspectTagger:
             if not inside:
                 continue
             clause = text[start:end]
-            s = self.lexicon.score(Comment(clause, comment.language))
-            for _, _, code, word in inside:
+            s = self.lexicon.score(Comment(clause, language_of(clause) or comment.language))
+            for _start, _end, code, word in inside:
                 previous = out.get(code)
                 # the strongest opinion about an aspect stands for it
                 if previous is None or abs(s.score) > abs(previous.score):
@@ -220,5 +226,7 @@ class AspectTagger:
         ids = list(ids) if ids is not None else None
         for i, value in enumerate(values):
             for m in self.tag(value):
-                rows.append((ids[i] if ids is not None else i, m.aspect, m.score, m.label, m.word, m.clause))
+                rows.append(
+                    (ids[i] if ids is not None else i, m.aspect, m.score, m.label, m.word, m.clause)
+                )
         return pd.DataFrame(rows, columns=["id", "aspect", "score", "label", "word", "clause"])

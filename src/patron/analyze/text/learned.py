@@ -37,11 +37,11 @@ def labels_from_scores(
     """Labels from survey scores: ``positive`` at or above ``high``, ``negative`` at or
     below ``low``, ``neutral`` between (left out — ``None`` — unless ``three``)."""
     s = pd.to_numeric(pd.Series(scores), errors="coerce")
-    out = pd.Series(np.where(s >= high, "positive", np.where(s <= low, "negative", "neutral")))
-    out[s.isna()] = None
-    if not three:
-        out[out == "neutral"] = None
-    return out
+    out = pd.Series(
+        np.where(s >= high, "positive", np.where(s <= low, "negative", "neutral")), dtype=object
+    )
+    drop = s.isna() | ((out == "neutral") & (not three))
+    return out.where(~drop, None)
 
 
 def _word_text(comment: Comment) -> str:
@@ -143,9 +143,7 @@ class TextSentimentModel(PatronEstimator):
         texts = list(texts)
         labels = list(labels)
         if len(texts) != len(labels):
-            raise InputError(
-                _("{n} comments but {m} labels").format(n=len(texts), m=len(labels))
-            )
+            raise InputError(_("{n} comments but {m} labels").format(n=len(texts), m=len(labels)))
         comments, y = [], []
         for text, label in zip(texts, labels, strict=True):
             if label is None or (isinstance(label, float) and label != label):
@@ -162,7 +160,9 @@ class TextSentimentModel(PatronEstimator):
         self._check_fitted()
         comments = [read_comment(t) for t in texts]
         ok = [i for i, c in enumerate(comments) if c.readable]
-        out = np.tile(self.model_.class_weight_prior_ if False else self._prior(), (len(comments), 1))
+        out = np.tile(
+            self.model_.class_weight_prior_ if False else self._prior(), (len(comments), 1)
+        )
         if ok:
             out[ok] = self.model_.predict_proba(self._design([comments[i] for i in ok], False))
         return out
@@ -176,7 +176,9 @@ class TextSentimentModel(PatronEstimator):
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "model_"):
-            raise InputError(_("the sentiment model is not fitted: run `patron text score --learn`"))
+            raise InputError(
+                _("the sentiment model is not fitted: run `patron text score --learn`")
+            )
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -209,7 +211,9 @@ class TextSentimentModel(PatronEstimator):
 
         path = Path(path)
         if not path.is_file():
-            raise InputError(_("no sentiment model at {path}: run `patron text score --learn`").format(path=path))
+            raise InputError(
+                _("no sentiment model at {path}: run `patron text score --learn`").format(path=path)
+            )
         model = joblib.load(path)
         if not isinstance(model, cls):
             raise InputError(_("{path} is not a Patron sentiment model").format(path=path))

@@ -35,9 +35,8 @@ REASONS = {
 }
 
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LATIN = re.compile(r"[A-Za-z]")
+_LETTERS = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
-_SPACES = re.compile(r"\s+")
 _EN_WORD = re.compile(r"[a-z][a-z']*")
 _ZH_WORD = re.compile(r"[\u4e00-\u9fff]{2,}|[a-z][a-z']+")
 
@@ -79,14 +78,25 @@ def decode(raw: bytes) -> tuple[str | None, bool]:
     best = from_bytes(raw).best()
     if best is None:
         return None, False
-    return str(best), True
+    text = str(best)
+    # a guess that yields mostly symbols (UTF-16 read from random bytes …) is no text
+    plain = sum(ch.isascii() and ch.isprintable() or bool(_CJK.match(ch)) for ch in text[:2000])
+    if plain < 0.7 * min(len(text), 2000):
+        return None, False
+    return text, True
 
 
 def language_of(text: str) -> str:
     """``zh``, ``en`` or ``mixed`` by the share of Chinese characters among letters
     ("" when there are none)."""
-    han = len(_CJK.findall(text))
-    latin = len(_LATIN.findall(text))
+    # counted in C (bytes.translate), not by listing matches: this runs per comment
+    ascii_bytes = text.encode("ascii", "ignore")
+    latin = len(ascii_bytes) - len(ascii_bytes.translate(None, _LETTERS))
+    if len(ascii_bytes) == len(text):
+        return "en" if latin else ""
+    if latin <= 3:
+        return "zh" if _CJK.search(text) else ("en" if latin else "")
+    han = len(text) - len(_CJK.sub("", text))
     if han == 0 and latin == 0:
         return ""
     if han == 0:
@@ -117,8 +127,11 @@ def read_comment(value: Any) -> Comment:
         return Comment("", "", "undecodable")
     if len(text) > 4 * MAX_CHARS:
         text = text[: 4 * MAX_CHARS]  # normalising 100 kB to cut it is wasted work
-    text = unicodedata.normalize("NFKC", text)
-    text = _SPACES.sub(" ", _CONTROL.sub("", text)).strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text)
+    if not text.isprintable():
+        text = _CONTROL.sub("", text)
+    text = " ".join(text.split())
     if not text:
         return Comment("", "", "empty")
     if len(text) > MAX_CHARS:

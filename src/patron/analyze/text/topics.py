@@ -41,8 +41,12 @@ def find_topics(
     docs = texts.map(lambda t: " ".join(words(read_comment(t))))
     keep = docs.str.len() > 0
     if keep.sum() < 2:
-        raise InputError(_("topics need at least two comments with words; got {n}").format(n=int(keep.sum())))
-    vectorizer = TfidfVectorizer(token_pattern=r"\S+", ngram_range=(1, 2), min_df=2, sublinear_tf=True)
+        raise InputError(
+            _("topics need at least two comments with words; got {n}").format(n=int(keep.sum()))
+        )
+    vectorizer = TfidfVectorizer(
+        token_pattern=r"\S+", ngram_range=(1, 2), min_df=2, sublinear_tf=True
+    )
     try:
         X = vectorizer.fit_transform(docs[keep])
     except ValueError:  # no word occurs twice
@@ -84,7 +88,9 @@ def topic_alerts(
     frame = frame[frame.topic >= 0]
     order = sorted(frame.period.unique())
     if len(order) < 2:
-        return pd.DataFrame(columns=["topic", "now", "previous", "share_now", "share_previous", "kind"])
+        return pd.DataFrame(
+            columns=["topic", "now", "previous", "share_now", "share_previous", "kind"]
+        )
     now, before = order[-1], order[-2]
     counts = frame.groupby(["topic", "period"]).size().unstack(fill_value=0)
     n_now, n_before = counts[now].sum(), counts[before].sum()
@@ -102,4 +108,6 @@ def topic_alerts(
         else:
             continue
         rows.append((topic, a, b, share_a, share_b, kind))
-    return pd.DataFrame(rows, columns=["topic", "now", "previous", "share_now", "share_previous", "kind"])
+    return pd.DataFrame(
+        rows, columns=["topic", "now", "previous", "share_now", "share_previous", "kind"]
+    )
