@@ -67,7 +67,10 @@ def _frame(path: Path | None):
     return frame
 
 
-@app.command("score")
+@app.command(
+    "score",
+    help=_("Sentiment of each comment. Example: patron text score -w demo-workspace"),
+)
 def score(
     mode: Annotated[
         str, typer.Option("--mode", help=_("lexicon (no labels) or learned."))
@@ -95,7 +98,12 @@ def score(
     emit(result, json=as_json, csv=csv)
 
 
-@app.command("aspects")
+@app.command(
+    "aspects",
+    help=_(
+        "Aspect × sentiment matrix with examples. Example: patron text aspects -w demo-workspace"
+    ),
+)
 def aspects(
     taxonomy: TaxonomyOption = None,
     file: FileOption = None,
@@ -115,7 +123,12 @@ def aspects(
     emit(result, json=as_json, csv=csv, csv_frame=result.tables["matrix"])
 
 
-@app.command("topics")
+@app.command(
+    "topics",
+    help=_(
+        "Topics of comments that fit no aspect, with alerts. Example: patron text topics -w demo-workspace"
+    ),
+)
 def topics(
     n_topics: Annotated[
         int, typer.Option("--topics", min=1, max=50, help=_("Most topics to find."))
@@ -138,7 +151,12 @@ def topics(
     emit(result, json=as_json, csv=csv, csv_frame=result.tables["topics"])
 
 
-@app.command("indicators")
+@app.command(
+    "indicators",
+    help=_(
+        "Aspects ranked for the satisfaction indicator system. Example: patron text indicators -w demo-workspace"
+    ),
+)
 def indicators(
     taxonomy: TaxonomyOption = None,
     file: FileOption = None,
@@ -158,7 +176,12 @@ def indicators(
     emit(result, json=as_json, csv=csv, csv_frame=result.tables["indicators"])
 
 
-@app.command("evaluate")
+@app.command(
+    "evaluate",
+    help=_(
+        "Accuracy of the learned and zero-shot sentiment on labelled comments. Example: patron text evaluate reviews.csv --text review --label label"
+    ),
+)
 def evaluate(
     path: Annotated[Path, typer.Argument(help=_("CSV (or .csv.gz) of labelled comments."))],
     text_column: Annotated[str, typer.Option("--text", help=_("Column of the comments."))] = "text",
