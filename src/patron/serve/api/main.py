@@ -15,6 +15,7 @@ from patron.serve.api.routes import (
     orders,
     public,
     surveys,
+    text,
     users,
 )
 
@@ -31,5 +32,6 @@ for module in (
     campaigns,
     users,
     audit,
+    text,
 ):
     api_router.include_router(module.router)
