@@ -121,6 +121,7 @@ ENDPOINTS: dict[tuple[str, str], tuple[str, str, dict]] = {
         {"files": {"file": ("c.csv", b"customer_id,name\nZ1,Zed\n", "text/csv")}},
     ),
     ("GET", "/api/analytics/metrics"): ("analytics:read", "/api/analytics/metrics", {}),
+    ("POST", "/api/text/score"): ("analytics:read", "/api/text/score", {"json": {"texts": ["好"]}}),
     ("GET", "/api/analytics/scores"): ("analytics:read", "/api/analytics/scores?metric=clv", {}),
     ("GET", "/api/campaigns"): ("analytics:read", "/api/campaigns", {}),
     ("GET", "/api/campaigns/{code}/uplift"): (

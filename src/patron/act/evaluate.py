@@ -23,6 +23,7 @@ from patron.collect.store.models import (
     Complaint,
     Customer,
     ImportantDate,
+    Interaction,
     Order,
     ScoreSnapshot,
     SurveyResponse,
@@ -378,9 +379,42 @@ def event_frame(workspace: Any, rule: Rule, today: dt.date) -> pd.DataFrame:
             query = query.where(o.c.amount >= rule.trigger["min_amount"])
         frame = _read(url, query)
         frame["occurrence"] = "order-" + frame["reference"].astype(str)
+    elif name == "comment":
+        frame = comment_events(url, rule, since, moment.to_pydatetime())
     else:  # stage_change: read from the score columns the features already carry
         return pd.DataFrame(columns=["customer_pk", "occurrence", "reference"])
     return frame[["customer_pk", "occurrence", "reference"]]
+
+
+def comment_events(url: str, rule: Rule, since: Any, until: Any) -> pd.DataFrame:
+    """Comments of the window (survey free text, complaint descriptions, interaction
+    notes) whose sentiment — overall, or about ``aspect`` — is ``sentiment``."""
+    from patron.analyze.text.aspects import AspectTagger
+    from patron.analyze.text.lexicon import default_lexicon
+
+    r, k, i = SurveyResponse.__table__, Complaint.__table__, Interaction.__table__
+    queries = [
+        ("response", sa.select(r.c.customer_pk, r.c.id.label("reference"), r.c.text_value.label("text"))
+         .where(r.c.text_value.is_not(None), r.c.customer_pk.is_not(None),
+                r.c.responded_at >= since, r.c.responded_at < until)),
+        ("complaint", sa.select(k.c.customer_pk, k.c.id.label("reference"), k.c.description.label("text"))
+         .where(k.c.description.is_not(None), k.c.opened_at >= since, k.c.opened_at < until)),
+        ("interaction", sa.select(i.c.customer_pk, i.c.id.label("reference"), i.c.summary.label("text"))
+         .where(i.c.summary.is_not(None), i.c.occurred_at >= since, i.c.occurred_at < until)),
+    ]  # fmt: skip
+    wanted, aspect = rule.trigger["sentiment"], rule.trigger.get("aspect")
+    tagger = AspectTagger(rule.trigger.get("taxonomy", "hotel")) if aspect else None
+    lexicon = default_lexicon()
+    rows = []
+    for source, query in queries:
+        for row in _read(url, query).itertuples(index=False):
+            if tagger is not None:
+                labels = [m.label for m in tagger.tag(row.text) if m.aspect == aspect]
+            else:
+                labels = [lexicon.score(row.text).label]
+            if wanted in labels or (wanted == "any" and labels):
+                rows.append((row.customer_pk, f"comment-{source}-{row.reference}", row.reference))
+    return pd.DataFrame(rows, columns=["customer_pk", "occurrence", "reference"])
 
 
 def stage_change_events(frame: pd.DataFrame, rule: Rule, today: dt.date) -> pd.DataFrame:

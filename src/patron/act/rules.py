@@ -25,6 +25,10 @@ Triggers are either schedules (daily scans) or events seen since the last run:
 - ``event: survey_below`` with ``item`` and ``below`` — an answer below the threshold
   in the last ``lookback_days`` days;
 - ``event: purchase`` (optional ``min_amount``) — an order in the last ``lookback_days``;
+- ``event: comment`` with ``sentiment`` (negative, neutral, positive, any) and optional
+  ``aspect`` (of ``taxonomy``, default hotel) — a comment of the last ``lookback_days``
+  (survey free text, complaint description, interaction note) that says so: a negative
+  comment about cleanliness can create a task for the housekeeping manager;
 - ``event: stage_change`` with ``metric`` (default ``lifecycle_stage``) and optional
   ``from``/``to`` labels — the latest score label differs from the one before.
 
@@ -98,7 +102,8 @@ OPERATORS = (
     "contains",
 )
 SCHEDULES = ("daily", "birthday", "anniversary", "date", "first_purchase")
-EVENTS = ("complaint_overdue", "survey_below", "purchase", "stage_change")
+EVENTS = ("complaint_overdue", "survey_below", "purchase", "stage_change", "comment")
+SENTIMENTS = ("negative", "neutral", "positive", "any")
 CHANNELS = ("email", "webhook", "task", "list")
 PERIODS = ("occurrence", "day", "week", "month", "year", "ever")
 _SCORE_FIELD = re.compile(r"^score\.([A-Za-z_][A-Za-z0-9_]*)(\.label)?$")
@@ -265,6 +270,24 @@ def _check_trigger(code: str, raw: Any) -> dict[str, Any]:
             raise _fail(code, "trigger.item", _("survey_below needs the item code, e.g. NPS"))
         if not _is_number(trigger.get("below")):
             raise _fail(code, "trigger.below", _("survey_below needs a number below: …"))
+    if name == "comment":
+        if trigger.get("sentiment", "negative") not in SENTIMENTS:
+            raise _fail(
+                code, "trigger.sentiment",
+                _("sentiment must be one of {names}").format(names=", ".join(SENTIMENTS)),
+            )  # fmt: skip
+        trigger.setdefault("sentiment", "negative")
+        if "aspect" in trigger:
+            from patron.analyze.text.aspects import load_taxonomy
+
+            taxonomy = load_taxonomy(trigger.get("taxonomy", "hotel"))
+            if trigger["aspect"] not in taxonomy.codes:
+                raise _fail(
+                    code, "trigger.aspect",
+                    _("unknown aspect {name}; use one of {names}").format(
+                        name=trigger["aspect"], names=", ".join(taxonomy.codes)
+                    ),
+                )  # fmt: skip
     if name == "purchase" and "min_amount" in trigger and not _is_number(trigger["min_amount"]):
         raise _fail(code, "trigger.min_amount", _("min_amount must be a number"))
     if name == "stage_change":

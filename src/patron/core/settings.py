@@ -75,6 +75,13 @@ class CSIProgrammeSection(_Section):
     ces_item: str | None = "CES"
 
 
+class TextSection(_Section):
+    """``[text]``: the aspect taxonomy open comments are tagged with (an industry preset
+    — hotel, retail, bank, fuel — or a YAML file, relative to the workspace)."""
+
+    taxonomy: str = "hotel"
+
+
 class WorkspaceSettings(_Section):
     """Every section of ``patron.toml``."""
 
@@ -88,6 +95,7 @@ class WorkspaceSettings(_Section):
     lifecycle: dict[str, Any] = Field(default_factory=dict)
     loyalty: dict[str, Any] = Field(default_factory=dict)
     act: dict[str, Any] = Field(default_factory=dict)
+    text: TextSection = Field(default_factory=TextSection)
 
     @property
     def time_unit(self) -> str:

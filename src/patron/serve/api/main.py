@@ -16,6 +16,7 @@ from patron.serve.api.routes import (
     orders,
     public,
     surveys,
+    text,
     users,
 )
 
@@ -33,5 +34,6 @@ for module in (
     users,
     audit,
     csi_programme,
+    text,
 ):
     api_router.include_router(module.router)
