@@ -81,7 +81,7 @@ def polars_lazy(frame):  # type: ignore[no-untyped-def]
 
 def _child(name: str, path: str, out: mp.Queue) -> None:  # type: ignore[type-arg]
     if name == "Patron":
-        import patron.analyze.clv  # noqa: F401  (imported before the clock starts)
+        import patron.analyze.clv.summary_arrays  # noqa: F401  (imports before the clock)
 
         fn, data = patron_summary, pd.read_parquet(path)
     else:
@@ -124,7 +124,9 @@ def main() -> int:
         f"BTYD summary of {args.rows:,} transactions, {args.customers:,} customers; "
         f"{os.cpu_count()} CPUs; load before {os.getloadavg()[0]:.1f} (machine shared)"
     )
-    print(f"{'round':>5} {'what':<12} {'wall s':>7} {'CPU s':>7} {'peak GB':>8} {'+GB':>6} {'load':>5}")
+    print(
+        f"{'round':>5} {'what':<12} {'wall s':>7} {'CPU s':>7} {'peak GB':>8} {'+GB':>6} {'load':>5}"
+    )
     best: dict[str, float] = {}
     results: dict[str, pd.DataFrame] = {}
     for r in range(args.rounds):

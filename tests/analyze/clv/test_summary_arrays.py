@@ -65,14 +65,17 @@ def test_observation_end_timezone_and_arrow() -> None:
 def test_declines_what_it_cannot_do_exactly() -> None:
     tx = _frame(np.random.default_rng(5), 50, "int")
     tx.loc[3, "amount"] = np.nan
-    assert summarize_arrays(
-        tx,
-        customer_col="customer_id",
-        date_col="ordered_at",
-        amount_col="amount",
-        observation_end=None,
-        time_unit="W",
-    ) is None
+    assert (
+        summarize_arrays(
+            tx,
+            customer_col="customer_id",
+            date_col="ordered_at",
+            amount_col="amount",
+            observation_end=None,
+            time_unit="W",
+        )
+        is None
+    )
     # ...and the public function still answers, through the engine.
     assert len(summarize_transactions(tx)) > 0
 
