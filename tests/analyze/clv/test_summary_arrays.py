@@ -102,3 +102,20 @@ def test_random_histories(rows, unit, end_offset) -> None:  # type: ignore[no-un
         return
     fast, slow = _both(frame, time_unit=unit, observation_end=end)
     pd.testing.assert_frame_equal(fast, slow)
+
+
+def test_mixed_customer_keys_go_to_the_engine() -> None:
+    tx = _frame(np.random.default_rng(6), 30, "str")
+    tx["customer_id"] = tx["customer_id"].astype(object)
+    tx.loc[0, "customer_id"] = 7
+    assert (
+        summarize_arrays(
+            tx,
+            customer_col="customer_id",
+            date_col="ordered_at",
+            amount_col="amount",
+            observation_end=None,
+            time_unit="W",
+        )
+        is None
+    )

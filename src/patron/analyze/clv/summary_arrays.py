@@ -124,8 +124,8 @@ def _customers(values: Any) -> tuple[np.ndarray, pa.Array] | None:
         codes, uniques = pd.factorize(ints)
         return codes.astype(np.int64), pa.array(np.asarray(uniques)).cast(pa.string())
     if pd.api.types.is_string_dtype(series.dtype) or series.dtype == object:
-        if series.dtype == object and not all(isinstance(v, str) for v in series.head(1000)):
-            return None
+        if series.dtype == object and pd.api.types.infer_dtype(series, skipna=False) != "string":
+            return None  # mixed keys (5 and "5"): the engine's cast to text decides
         codes, uniques = pd.factorize(series)
         keys = pa.array(np.asarray(uniques, dtype=object), type=pa.string())
         return codes.astype(np.int64), keys
