@@ -1,4 +1,4 @@
-"""Benchmark: Patron's customer features vs hand-written DuckDB SQL vs a pandas groupby.
+"""Benchmark: Patron's customer features vs hand-written DuckDB SQL, Polars lazy and pandas.
 
 Generates N transactions of M customers as Parquet (in chunks, never all in memory),
 then, each in a fresh process so peak memory is its own, computes the same per-customer
@@ -6,13 +6,18 @@ outputs three ways and checks that they agree:
 
 * Patron: ``patron.analyze.features.customer_features`` on DuckDB (Ibis, executed to Arrow);
 * hand-written DuckDB SQL: one query written for exactly these outputs;
-* pandas: ``read_parquet`` + ``groupby``.
+* Polars lazy: ``scan_parquet`` and group-bys in one lazy query, collected once;
+* pandas: ``read_parquet`` + ``groupby``;
+
+and a bare DuckDB scan summing every column of the same Parquet, the floor any of them
+could reach: each approach's time is also shown as the bare scan's share of it.
 
 Outputs per customer: first/last purchase, orders, purchase days, x, t_x, T (weeks),
 revenue, mean repeat spend, cost, discount, gross margin, channels, channel top share
 and HHI.
 
-Run: ``.venv/bin/python benchmarks/features.py [--rows 50000000] [--customers 1000000]``
+Run: ``.venv/bin/python benchmarks/features.py [--rows 50000000] [--customers 1000000]
+[--skip pandas]``. The machine may be shared: the load average and CPU count are printed.
 """
 
 from __future__ import annotations
@@ -164,6 +169,96 @@ def run_sql(glob: str) -> pa.Table:
     return con.execute(HAND_SQL.format(glob=glob, as_of=AS_OF)).fetch_arrow_table()
 
 
+def run_polars(glob: str) -> pa.Table:
+    """The same outputs as one Polars lazy query, as a Polars user would write it."""
+    import datetime as dt
+
+    import polars as pl
+
+    end = dt.date.fromisoformat(AS_OF)
+
+    def cents(column: str) -> pl.Expr:
+        value = pl.col(column).fill_null(0.0) * 100
+        return value.round(0, mode="half_away_from_zero").cast(pl.Int64)
+
+    o = (
+        pl.scan_parquet(glob)
+        .with_columns(
+            day=pl.col("ordered_at").dt.date(),
+            amount=cents("amount"),
+            cost=cents("cost"),
+            discount=cents("discount"),
+        )
+        .filter(pl.col("day") <= end)
+    )
+    per = o.group_by("customer_id").agg(
+        orders=pl.len(),
+        revenue=pl.col("amount").sum(),
+        cost=pl.col("cost").sum(),
+        discount=pl.col("discount").sum(),
+    )
+    daily = o.group_by("customer_id", "day").agg(spend=pl.col("amount").sum())
+    btyd = daily.group_by("customer_id").agg(
+        first_purchase=pl.col("day").min(),
+        last_purchase=pl.col("day").max(),
+        purchase_days=pl.len(),
+        total=pl.col("spend").sum(),
+        first_spend=pl.col("spend").sort_by("day").first(),
+    )
+    k = o.filter(pl.col("channel").is_not_null()).group_by("customer_id", "channel").agg(k=pl.len())
+    ch = k.group_by("customer_id").agg(
+        channels=pl.len(),
+        top=pl.col("k").max(),
+        sq=(pl.col("k").cast(pl.Int64) ** 2).sum(),
+        n=pl.col("k").sum(),
+    )
+    x = pl.col("purchase_days") - 1
+    days = (pl.col("last_purchase") - pl.col("first_purchase")).dt.total_days()
+    result = (
+        btyd.join(per, on="customer_id")
+        .join(ch, on="customer_id", how="left")
+        .select(
+            "customer_id",
+            "first_purchase",
+            "last_purchase",
+            pl.col("orders").cast(pl.Int64),
+            pl.col("purchase_days").cast(pl.Int64),
+            frequency=x.cast(pl.Int64),
+            recency=days / 7.0,
+            T=(pl.lit(end) - pl.col("first_purchase")).dt.total_days() / 7.0,
+            revenue=pl.col("revenue") / 100.0,
+            monetary_value=pl.when(x > 0)
+            .then(
+                ((pl.col("total") - pl.col("first_spend")) / x).round(0, mode="half_away_from_zero")
+                / 100.0
+            )
+            .otherwise(0.0),
+            cost=pl.col("cost") / 100.0,
+            discount=pl.col("discount") / 100.0,
+            gross_margin=(pl.col("revenue") - pl.col("cost") - pl.col("discount")) / 100.0,
+            channels=pl.col("channels").fill_null(0).cast(pl.Int64),
+            channel_top_share=pl.col("top") / pl.col("n"),
+            channel_hhi=pl.col("sq") / (pl.col("n") * pl.col("n")),
+        )
+        .collect()
+    )
+    return result.to_arrow()
+
+
+def run_scan(glob: str) -> pa.Table:
+    """The floor: one DuckDB pass reading every column and summing it."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    return con.execute(
+        f"""SELECT sum(length(customer_id)) AS customer_id, sum(epoch(ordered_at)) AS ordered_at,
+                   sum(amount) AS amount, sum(cost) AS cost, sum(discount) AS discount,
+                   sum(length(channel)) AS channel
+            FROM read_parquet('{glob}')"""
+    ).fetch_arrow_table()
+
+
 def half_up(values):
     """Round half away from zero, as SQL ROUND does (numpy rounds half to even)."""
     return np.sign(values) * np.floor(np.abs(values) + 0.5)
@@ -228,7 +323,13 @@ def run_pandas(glob: str) -> pa.Table:
     return pa.Table.from_pandas(result, preserve_index=False)
 
 
-RUNNERS = {"patron": run_patron, "duckdb_sql": run_sql, "pandas": run_pandas}
+RUNNERS = {
+    "bare_scan": run_scan,
+    "patron": run_patron,
+    "duckdb_sql": run_sql,
+    "polars": run_polars,
+    "pandas": run_pandas,
+}
 
 
 def child(name: str, glob: str, out: Path) -> None:
@@ -237,8 +338,10 @@ def child(name: str, glob: str, out: Path) -> None:
     if name == "patron":
         import patron.analyze.engine
         import patron.analyze.features  # noqa: F401
-    elif name == "duckdb_sql":
+    elif name in ("duckdb_sql", "bare_scan"):
         import duckdb  # noqa: F401
+    elif name == "polars":
+        import polars  # noqa: F401
     else:
         import pandas  # noqa: F401
     before = resource.getrusage(resource.RUSAGE_SELF)
@@ -246,7 +349,7 @@ def child(name: str, glob: str, out: Path) -> None:
     start = time.perf_counter()
     table = RUNNERS[name](glob)
     elapsed = time.perf_counter() - start
-    pq.write_table(table.sort_by("customer_id"), out)
+    pq.write_table(table.sort_by("customer_id") if name != "bare_scan" else table, out)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     peak_kb = usage.ru_maxrss
     cpu = usage.ru_utime + usage.ru_stime - cpu_before
@@ -312,6 +415,7 @@ def main() -> None:
         (folder / "_done").write_text("ok")
         print(f"  took {time.perf_counter() - started:.1f} s")
     glob = str(folder / "*.parquet")
+    print(f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f} at the start (machine shared)")
     results, outputs = {}, {}
     for name in RUNNERS:
         if name in args.skip:
@@ -327,18 +431,21 @@ def main() -> None:
             print(f"{name} failed:\n{proc.stderr[-2000:]}")
             continue
         results[name] = json.loads(proc.stdout.strip().splitlines()[-1])
-        outputs[name] = out
+        if name != "bare_scan":
+            outputs[name] = out
         r = results[name]
+        floor = results.get("bare_scan", {}).get("seconds")
+        share = f"scan share {floor / r['seconds']:6.1%}" if floor else ""
         print(
             f"{name:>11}: {r['seconds']:7.1f} s  {args.rows / r['seconds'] / 1e6:6.2f} M rows/s  "
             f"CPU {r['cpu_seconds']:7.1f} s  peak {r['peak_mb']:,.0f} MB  "
-            f"({r['rows_out']:,} customers)"
+            f"({r['rows_out']:,} rows out) {share}  load {os.getloadavg()[0]:.1f}"
         )
     if len(outputs) > 1:
         compare(outputs)
         print("All approaches return the same per-customer table.")
     if "patron" in results:
-        for name in ("duckdb_sql", "pandas"):
+        for name in ("duckdb_sql", "polars", "pandas"):
             if name in results:
                 ratio = results[name]["seconds"] / results["patron"]["seconds"]
                 work = results[name]["cpu_seconds"] / results["patron"]["cpu_seconds"]

@@ -275,7 +275,22 @@ def summarize_transactions(
         ``customer_id, frequency, recency, T, monetary_value, first_purchase,
         last_purchase`` sorted by ``customer_id``.
     """
-    from patron.analyze import engine
+    from patron.analyze.clv.summary_arrays import summarize_arrays
+
+    end_day = None if observation_end is None else _as_day(observation_end)
+    if con is None:
+        # A table already in memory: the same numbers in a few array passes.
+        fast = summarize_arrays(
+            transactions,
+            customer_col=customer_col,
+            date_col=date_col,
+            amount_col=amount_col,
+            observation_end=end_day,
+            time_unit=time_unit,
+        )
+        if fast is not None:
+            return fast
+    from patron.analyze import engine  # Ibis loads only when the engine is needed
     from patron.analyze.features import btyd_statistics
 
     backend = engine.connect(con)
@@ -285,7 +300,7 @@ def summarize_transactions(
         customer_col=customer_col,
         date_col=date_col,
         amount_col=amount_col,
-        observation_end=None if observation_end is None else _as_day(observation_end),
+        observation_end=end_day,
         time_unit=time_unit,
     )
     # Sorting in the engine is cheaper than sorting a million strings in pandas.

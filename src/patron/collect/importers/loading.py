@@ -23,6 +23,7 @@ from patron.collect.importers.schemas import Kind
 from patron.collect.importers.writing import StoreWriter, canonical, python_columns, to_arrow
 from patron.core.i18n import _
 
+CACHE_LIMIT = 5_000_000  # customer keys kept per import (about 0.5 GB at most)
 DEFAULT_SLA_HOURS = {"critical": 4, "high": 24, "medium": 72, "low": 168}
 
 
@@ -56,6 +57,10 @@ class Loader:
         self.sla_hours = {**DEFAULT_SLA_HOURS, **(sla_hours or {})}
         self.keys = RowKeys(kind)
         self.lines = Sequence()
+        # customer_id → customer_pk of every customer this import has met. Customers are
+        # never deleted (erasure anonymises), so a pk once seen stays valid; a file's
+        # later chunks then ask the store only about ids it has not seen yet.
+        self.customer_pks: dict[str, int] = {}
 
     def load(
         self, writer: StoreWriter, values: pd.DataFrame, extras: pd.DataFrame | None
@@ -89,12 +94,12 @@ class Loader:
         if "customer_id" not in values.columns:
             return values, pd.Series([None] * len(values), index=values.index, dtype=object)
         ids = values["customer_id"]
-        pks = writer.key_map("customers", "customer_id", ids)
+        pks = self._customer_pks(writer, ids)
         unknown = (ids.notna() & pks.isna()).to_numpy(dtype=bool)
         if unknown.any() and self.create_customers:
             new_ids = pd.unique(ids[unknown].to_numpy(dtype=object)).tolist()
             outcome.customers_created += writer.create_keys("customers", "customer_id", new_ids)
-            pks[unknown] = writer.key_map("customers", "customer_id", ids[unknown])
+            pks[unknown] = self._customer_pks(writer, ids[unknown])
             unknown = (ids.notna() & pks.isna()).to_numpy(dtype=bool)
         if unknown.any():
             reason = _("no customer with this customer_id (import customers first)")
@@ -104,6 +109,22 @@ class Loader:
         kept = values[~unknown]
         pk = pks[~unknown].astype("Int64")
         return kept, pk
+
+    def _customer_pks(self, writer: StoreWriter, ids: pd.Series) -> pd.Series:
+        """``customer_id`` → ``customer_pk`` (float, NaN where unknown), asking the store
+        only about ids this import has not met (one query per chunk)."""
+        known = self.customer_pks
+        unique = pd.unique(ids.dropna().to_numpy(dtype=object))
+        unseen = [i for i in unique.tolist() if i not in known]
+        if len(known) + len(unseen) > CACHE_LIMIT:
+            known.clear()  # bounded memory: start again rather than grow without end
+            unseen = unique.tolist()
+        if unseen:
+            found = writer.lookup("customers", "customer_id", unseen)
+            known.update(zip(found["customer_id"].tolist(), found["id"].tolist(), strict=True))
+        if not unique.size:
+            return pd.Series(np.nan, index=ids.index)
+        return ids.map(known).astype("float64")
 
     def _units(self, values: pd.DataFrame, outcome: Outcome) -> tuple[pd.DataFrame, pd.Series]:
         """Rows whose ``unit`` code is known (or absent: the import's default unit) and

@@ -226,6 +226,11 @@ def import_file(
                         with conn.begin():
                             if sqlite:
                                 writer.begin_immediate()
+                            else:
+                                # The chunk and its progress row commit together, so a
+                                # crash can only lose whole chunks, which a re-run adds
+                                # again: no need to wait for the WAL flush per chunk.
+                                conn.exec_driver_sql("SET LOCAL synchronous_commit = off")
                             _store(item, plan, loader, writer, rejects, summary, delimiter)
                             _record_progress(conn, run_id, summary, rejects)
                     advance(item.chunk.position, summary)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from patron.collect.importers import dates
 from patron.collect.importers.reading import STRING
@@ -255,7 +256,8 @@ def as_text(raw: pd.Series) -> pd.Series:
             raw = raw.astype(object).where(raw.notna(), None).astype(STRING)
     text = raw.str.strip()
     # One spelling per text: "CAFÉ" typed composed or decomposed is the same customer.
-    if text.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).any():
+    ascii_only = pc.all(pc.string_is_ascii(pa.array(text, type=pa.string())), min_count=0)
+    if not ascii_only.as_py():
         text = text.str.normalize("NFC")
     return text.mask(text == "")
 

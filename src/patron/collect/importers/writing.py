@@ -65,7 +65,10 @@ class StoreWriter:
             rows = cursor.fetchall()
         finally:
             cursor.close()
-        return pd.DataFrame(rows, columns=[key, *columns])
+        names = [key, *columns]
+        # Column by column: building a frame from a list of row tuples checks every tuple.
+        transposed = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+        return pd.DataFrame({n: list(c) for n, c in zip(names, transposed, strict=True)})
 
     def key_map(self, table: str, key: str, values: pd.Series) -> pd.Series:
         """``values`` (natural keys) → surrogate ids; missing where unknown."""
