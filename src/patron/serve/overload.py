@@ -18,9 +18,11 @@ import orjson
 from patron.core.i18n import _, language
 from patron.serve.web.render import request_language
 
-# Probes and assets are not admitted through the queue: a health check must answer
-# while the service sheds load, and static files cost next to nothing.
-UNMETERED_PREFIXES = ("/api/health", "/static/")
+# Not admitted through the gate: a health check must answer while the service sheds
+# load, static files cost next to nothing, and sign-in has its own bounds (a limiter on
+# the password checks running at once, then per-account and per-address throttles that
+# answer 429): a burst of sign-ins is answered 401/429, not 503.
+UNMETERED_PREFIXES = ("/api/health", "/static/", "/login")
 
 
 class AdmissionControl:
