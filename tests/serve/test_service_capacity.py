@@ -114,6 +114,13 @@ def test_middleware_answers_503_with_retry_after_while_the_slot_is_held() -> Non
         assert (await first)[0]["status"] == 200
         assert (await health)[0]["status"] == 200
         assert (await call("/api/customers/C3/360"))[0]["status"] == 200  # recovered at once
+        # A worker whose loop runs late holds unread requests: refuse until it catches up.
+        gated.lag.lag_s = gated.max_lag_s * 2
+        assert (await call("/api/customers/C4/360"))[0]["status"] == 503
+        assert gated.gate.running == 0  # a refusal holds no slot
+        gated.lag.lag_s = 0.0
+        leave.set()
+        assert (await call("/api/customers/C5/360"))[0]["status"] == 200
 
     asyncio.run(scenario())
 

@@ -17,7 +17,8 @@ class Settings(BaseSettings):
 
     Service capacity, per worker process: ``PATRON_MAX_CONCURRENT`` requests run at once
     (and the store's connection pool holds as many), ``PATRON_MAX_QUEUE`` more wait, each
-    at most ``PATRON_QUEUE_TIMEOUT_MS``; past that the service answers 503 at once.
+    at most ``PATRON_QUEUE_TIMEOUT_MS``; past that, or while the worker's event loop runs
+    more than ``PATRON_MAX_LOOP_LAG_MS`` late, the service answers 503 at once.
     """
 
     model_config = SettingsConfigDict(env_prefix="PATRON_", env_ignore_empty=True, extra="ignore")
@@ -31,6 +32,7 @@ class Settings(BaseSettings):
     max_concurrent: int = Field(default=8, ge=1, le=1000)
     max_queue: int = Field(default=64, ge=0, le=100_000)
     queue_timeout_ms: int = Field(default=500, ge=0, le=60_000)
+    max_loop_lag_ms: int = Field(default=200, ge=1, le=60_000)
 
 
 def get_settings() -> Settings:

@@ -353,6 +353,7 @@ def create_app(workspace: Workspace) -> FastAPI:
         max_concurrent=settings.max_concurrent,
         max_queue=settings.max_queue,
         queue_timeout_s=settings.queue_timeout_ms / 1000,
+        max_lag_s=settings.max_loop_lag_ms / 1000,
     )
     return app
 

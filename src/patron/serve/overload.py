@@ -1,7 +1,10 @@
 """How the service stays responsive past its capacity: admit a bounded number, refuse the rest fast.
 
 Each worker process runs at most ``max_concurrent`` requests at once; up to ``max_queue``
-more wait for a slot, each at most ``queue_timeout_s``. A request past those bounds is
+more wait for a slot, each at most ``queue_timeout_s``. Requests the worker has not read
+yet wait where no counter sees them (in socket buffers, while the worker's CPU is taken):
+their wait shows as *loop lag*, how late the event loop runs a timer, so while the lag
+passes ``max_lag_s`` new requests are refused too. A request past those bounds is
 answered at once with ``503 Service Unavailable`` and ``Retry-After``, before any route
 runs: nothing was read or written for it, so a refused survey submission can be sent
 again safely (its single-use link is still unused). Without these bounds an overloaded
@@ -23,6 +26,31 @@ from patron.serve.web.render import request_language
 # the password checks running at once, then per-account and per-address throttles that
 # answer 429): a burst of sign-ins is answered 401/429, not 503.
 UNMETERED_PREFIXES = ("/api/health", "/static/", "/login")
+
+
+class LoopLag:
+    """How late this worker's event loop runs a timer set every ``interval_s`` (seconds).
+
+    A loop that is late by L has not yet read requests that arrived up to L ago: the
+    lag is the age of the oldest request still waiting unseen.
+    """
+
+    def __init__(self, interval_s: float = 0.05) -> None:
+        self.interval_s = interval_s
+        self.lag_s = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    def watch(self) -> None:
+        """Start measuring in the running loop (once)."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._measure())
+
+    async def _measure(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            due = loop.time() + self.interval_s
+            await asyncio.sleep(self.interval_s)
+            self.lag_s = max(0.0, loop.time() - due)
 
 
 class AdmissionControl:
@@ -110,10 +138,13 @@ class OverloadMiddleware:
         max_concurrent: int,
         max_queue: int,
         queue_timeout_s: float,
+        max_lag_s: float = 0.2,
         retry_after_s: int = 1,
     ) -> None:
         self.app = app
         self.gate = AdmissionControl(max_concurrent, max_queue, queue_timeout_s)
+        self.lag = LoopLag()
+        self.max_lag_s = max_lag_s
         self.retry_after = str(retry_after_s).encode()
         self._bodies: dict[str, bytes] = {}
 
@@ -121,7 +152,8 @@ class OverloadMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(UNMETERED_PREFIXES):
             await self.app(scope, receive, send)
             return
-        if not await self.gate.try_acquire():
+        self.lag.watch()
+        if self.lag.lag_s > self.max_lag_s or not await self.gate.try_acquire():
             await self._refuse(scope, send)
             return
         try:
