@@ -115,12 +115,18 @@ def test_middleware_answers_503_with_retry_after_while_the_slot_is_held() -> Non
         assert (await health)[0]["status"] == 200
         assert (await call("/api/customers/C3/360"))[0]["status"] == 200  # recovered at once
         # A worker whose loop runs late holds unread requests: refuse until it catches up.
+        leave.clear()
+        busy = asyncio.create_task(call("/api/customers/C4/360"))
+        await asyncio.sleep(0)
+        assert gated.gate.running == 1
         gated.lag.lag_s = gated.max_lag_s * 2
-        assert (await call("/api/customers/C4/360"))[0]["status"] == 503
-        assert gated.gate.running == 0  # a refusal holds no slot
-        gated.lag.lag_s = 0.0
+        gated.gate.limit = 2  # a slot is free: only the lag refuses
+        assert (await call("/api/customers/C5/360"))[0]["status"] == 503
+        assert gated.gate.running == 1  # a refusal holds no slot
         leave.set()
-        assert (await call("/api/customers/C5/360"))[0]["status"] == 200
+        assert (await busy)[0]["status"] == 200
+        # An idle worker that ran late serves (its lag is no backlog of requests).
+        assert (await call("/api/customers/C6/360"))[0]["status"] == 200
 
     asyncio.run(scenario())
 

@@ -153,7 +153,10 @@ class OverloadMiddleware:
             await self.app(scope, receive, send)
             return
         self.lag.watch()
-        if self.lag.lag_s > self.max_lag_s or not await self.gate.try_acquire():
+        # Lag alone refuses only a busy worker: an idle one that ran late (a slow start, a
+        # neighbour's burst of CPU) serves the request rather than turn it away.
+        lagging = self.lag.lag_s > self.max_lag_s and self.gate.running > 0
+        if lagging or not await self.gate.try_acquire():
             await self._refuse(scope, send)
             return
         try:
