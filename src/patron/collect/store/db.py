@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from patron.core.config import get_settings
 from patron.core.files import create_private
-
-if TYPE_CHECKING:
-    from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
@@ -65,31 +60,6 @@ def open_store(url: str) -> Engine:
         size = get_settings().max_concurrent
         engine = create_engine(
             url, pool_size=size, max_overflow=size + 4, pool_recycle=1800, pool_timeout=10
-        )
-    return engine
-
-
-# Per event loop: an asyncio connection belongs to the loop that opened it (a worker has
-# one loop for its life; tests start one per client).
-_async_engines: weakref.WeakKeyDictionary[Any, dict[str, AsyncEngine]] = weakref.WeakKeyDictionary()
-
-
-def open_async_store(url: str) -> AsyncEngine:
-    """The running event loop's asyncio engine for a PostgreSQL URL (psycopg async).
-
-    For the hottest API reads, answered on the event loop without a thread hop; one
-    connection per request the worker admits at once.
-    """
-    import asyncio
-
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    engines = _async_engines.setdefault(asyncio.get_running_loop(), {})
-    engine = engines.get(url)
-    if engine is None:
-        size = get_settings().max_concurrent
-        engine = engines[url] = create_async_engine(
-            normalize_url(url), pool_size=size, max_overflow=4, pool_recycle=1800, pool_timeout=10
         )
     return engine
 

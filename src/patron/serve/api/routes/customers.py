@@ -165,12 +165,13 @@ async def customer_360(
     """Profile, guest card, preferences, dates, timeline across channels and latest scores.
 
     Needs ``customers:read``. A bearer token is checked by the store in the same round
-    trip that reads the view (on PostgreSQL: one round trip, on the event loop); a
+    trip that reads the view (on PostgreSQL: one round trip, one thread hop); a
     signed-in web user goes the general way.
     """
     token = bearer_token(request)
     if token is not None:
-        data = await customer_view_token.customer_360_for_token_async(
+        data = await run_in_threadpool(
+            customer_view_token.customer_360_for_token,
             workspace.database_url,
             token,
             customer_id,
