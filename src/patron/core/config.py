@@ -31,8 +31,8 @@ class Settings(BaseSettings):
     max_upload_mb: int = 512
     max_concurrent: int = Field(default=8, ge=1, le=1000)
     max_queue: int = Field(default=64, ge=0, le=100_000)
-    queue_timeout_ms: int = Field(default=500, ge=0, le=60_000)
-    max_loop_lag_ms: int = Field(default=200, ge=1, le=60_000)
+    queue_timeout_ms: int = Field(default=250, ge=0, le=60_000)
+    max_loop_lag_ms: int = Field(default=100, ge=1, le=60_000)
 
 
 def get_settings() -> Settings:

@@ -138,7 +138,7 @@ class OverloadMiddleware:
         max_concurrent: int,
         max_queue: int,
         queue_timeout_s: float,
-        max_lag_s: float = 0.2,
+        max_lag_s: float = 0.1,
         retry_after_s: int = 1,
     ) -> None:
         self.app = app
