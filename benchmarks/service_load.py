@@ -599,7 +599,7 @@ def start_server(root: Path, url: str, args: argparse.Namespace) -> tuple[subpro
     base = f"http://127.0.0.1:{port}"
     import httpx
 
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 240  # a loaded machine starts three workers slowly
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"{base}/api/health", timeout=1).status_code == 200:
