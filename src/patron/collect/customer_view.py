@@ -62,15 +62,17 @@ def usual_preferences(prefs: list[Preference]) -> list[dict[str, Any]]:
 
 
 @functools.cache
-def _timeline_query() -> Any:
+def _timeline_query(by_customer_id: bool = False) -> Any:
     """Statistics, orders, interactions, complaints and survey answers of one customer.
 
     A UNION ALL of same-shaped rows (``kind`` tells them apart), newest ``limit`` of
     each kind; works on SQLite and PostgreSQL alike. Built once with bound parameters
     ``pk``, ``limit`` and ``answers_limit``: building it per request and computing its
-    cache key cost more Python time than the rest of the 360 view.
+    cache key cost more Python time than the rest of the 360 view. ``by_customer_id``:
+    the customer is named by ``customer_id`` instead (a subquery finds its key), so the
+    query can be sent before the customer row has come back.
     """
-    pk = sa.bindparam("pk", type_=sa.BigInteger)
+    pk = _pk_of_customer_id() if by_customer_id else sa.bindparam("pk", type_=sa.BigInteger)
     limit = sa.bindparam("limit", type_=sa.Integer)
     null_text = sa.cast(sa.null(), sa.Text)
     null_float = sa.cast(sa.null(), sa.Float)
@@ -213,26 +215,34 @@ _customers = Customer.__table__
 _CUSTOMER_BY_ID = sa.select(_customers).where(
     _customers.c.customer_id == sa.bindparam("customer_id")
 )
-_PREFERENCES_OF = (
-    sa.select(
-        Preference.__table__.c.key,
-        Preference.__table__.c.value,
-        Preference.__table__.c.times_observed,
-        Preference.__table__.c.observed_at,
+
+
+def _pk_of_customer_id() -> Any:
+    return (
+        sa.select(_customers.c.id)
+        .where(_customers.c.customer_id == sa.bindparam("customer_id"))
+        .scalar_subquery()
     )
-    .where(Preference.__table__.c.customer_pk == sa.bindparam("pk"))
-    .order_by(Preference.__table__.c.times_observed.desc(), Preference.__table__.c.key)
-)
-_DATES_OF = (
-    sa.select(
-        ImportantDate.__table__.c.kind,
-        ImportantDate.__table__.c.date,
-        ImportantDate.__table__.c.label,
-        ImportantDate.__table__.c.recurring,
+
+
+def _preferences_of(pk: Any) -> sa.Select:
+    p = Preference.__table__.c
+    return (
+        sa.select(p.key, p.value, p.times_observed, p.observed_at)
+        .where(p.customer_pk == pk)
+        .order_by(p.times_observed.desc(), p.key)
     )
-    .where(ImportantDate.__table__.c.customer_pk == sa.bindparam("pk"))
-    .order_by(ImportantDate.__table__.c.date)
-)
+
+
+def _dates_of(pk: Any) -> sa.Select:
+    d = ImportantDate.__table__.c
+    return (
+        sa.select(d.kind, d.date, d.label, d.recurring).where(d.customer_pk == pk).order_by(d.date)
+    )
+
+
+_PREFERENCES_OF = _preferences_of(sa.bindparam("pk"))
+_DATES_OF = _dates_of(sa.bindparam("pk"))
 
 
 def customer_360(
@@ -267,6 +277,22 @@ def customer_360(
         _timeline_query(),
         {"pk": pk, "limit": timeline_limit, "answers_limit": timeline_limit * 20},
     ).all()
+    scores = latest_scores(store_url, [pk], connection=session.connection()).get(pk, {})
+    audit.record_now(session, actor, "read", "customer_360", customer_id, customer_pk=pk)
+    session.commit()
+    return assemble_360(customer, prefs, dates, rows, scores, today, timeline_limit)
+
+
+def assemble_360(
+    customer: Any,
+    prefs: list[Any],
+    dates: list[Any],
+    rows: list[Any],
+    scores: dict[str, dict],
+    today: date,
+    timeline_limit: int,
+) -> dict[str, Any]:
+    """The 360 view from the rows its queries returned (attribute access by column name)."""
     stats_row = (0, 0.0, None, None)
     timeline: list[dict[str, Any]] = []
     answers: dict[str, dict[str, Any]] = {}
@@ -363,9 +389,6 @@ def customer_360(
         for c in complaints
         if c.status in OPEN_STATUSES
     ]
-    scores = latest_scores(store_url, [pk], connection=session.connection()).get(pk, {})
-    audit.record_now(session, actor, "read", "customer_360", customer_id, customer_pk=pk)
-    session.commit()
     return {
         "profile": profile(customer),
         "preferences": [

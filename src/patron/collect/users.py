@@ -361,18 +361,31 @@ def user_for_token(session: Session, token: str) -> User | None:
     if row is None:
         return None
     user, token_pk, last_used = row
-    stale = now - LAST_USED_EVERY
-    if last_used is None or _aware(last_used) <= stale:  # type: ignore[operator]
-        session.execute(
-            sa.update(ApiToken)
-            .where(
-                ApiToken.id == token_pk,
-                sa.or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= stale),
-            )
-            .values(last_used_at=now)
-        )
+    if note_token_use(session, token_pk, last_used, now):
         session.commit()
     return user
+
+
+def note_token_use(
+    session: Session | sa.Connection, token_pk: int, last_used: datetime | None, now: datetime
+) -> bool:
+    """Write ``last_used_at`` when the last note is ``LAST_USED_EVERY`` old; True if written.
+
+    The caller commits. Of concurrent requests, the first one's note wins (the WHERE
+    repeats the staleness test), so a busy token costs one small write a minute.
+    """
+    stale = now - LAST_USED_EVERY
+    if last_used is not None and _aware(last_used) > stale:  # type: ignore[operator]
+        return False
+    session.execute(
+        sa.update(ApiToken)
+        .where(
+            ApiToken.id == token_pk,
+            sa.or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= stale),
+        )
+        .values(last_used_at=now)
+    )
+    return True
 
 
 def actor_for(user: User, *, ip: str | None = None) -> Actor:

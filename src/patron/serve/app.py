@@ -25,6 +25,7 @@ from patron.core.workspace import Workspace
 from patron.exceptions import InputError, PatronError
 from patron.serve.api.deps import CsrfError, LoginRequired, verify_csrf
 from patron.serve.api.main import api_router
+from patron.serve.overload import OverloadMiddleware
 from patron.serve.web import web_router
 from patron.serve.web.render import render_error, request_language
 
@@ -339,12 +340,21 @@ def create_app(workspace: Workspace) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/api/health", tags=["health"])
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(BodyLimitMiddleware, upload_limit=get_settings().max_upload_mb * 1024 * 1024)
+    settings = get_settings()
+    app.add_middleware(BodyLimitMiddleware, upload_limit=settings.max_upload_mb * 1024 * 1024)
+    # Outermost: a request refused for overload costs no routing, session or body parsing.
+    app.add_middleware(
+        OverloadMiddleware,
+        max_concurrent=settings.max_concurrent,
+        max_queue=settings.max_queue,
+        queue_timeout_s=settings.queue_timeout_ms / 1000,
+        max_lag_s=settings.max_loop_lag_ms / 1000,
+    )
     return app
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from patron.core.config import get_settings
 from patron.core.files import create_private
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -54,7 +55,12 @@ def open_store(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         # No pre-ping: it costs a round trip per checkout on the hot path; recycle instead.
-        engine = create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
+        # Sized for the requests a worker admits at once (PATRON_MAX_CONCURRENT), plus
+        # room for work beside them; a checkout that waits 10 s fails rather than hangs.
+        size = get_settings().max_concurrent
+        engine = create_engine(
+            url, pool_size=size, max_overflow=size + 4, pool_recycle=1800, pool_timeout=10
+        )
     return engine
 
 

@@ -165,6 +165,15 @@ class Order(Base):
     """A purchase (or stay); amounts in the workspace currency."""
 
     __tablename__ = "orders"
+    # The 360's orders and their statistics as index-only scans (migration 0004_service).
+    __table_args__ = (
+        Index(
+            "ix_orders_customer_recent",
+            "customer_pk",
+            "ordered_at",
+            postgresql_include=["amount", "channel", "location", "status", "order_id", "id"],
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     unit_pk: Mapped[int | None] = unit_column()

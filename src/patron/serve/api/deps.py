@@ -2,7 +2,7 @@
 
 Authentication: ``Authorization: Bearer <API token>`` for systems, the signed session
 cookie for people using the web pages. Both are checked against the store on every
-request (no cache): a revoked or expired token, an ended session or a deactivated user
+request (no cache; the customer 360 checks its token in the same round trip as its read): a revoked or expired token, an ended session or a deactivated user
 stops working at once. Authorisation is a dependency per permission
 (``Allowed("customers:read")``). CSRF: requests that carry the session cookie (or post a
 web form) must send the session's CSRF token (``X-CSRF-Token`` header or ``csrf_token``
@@ -92,7 +92,8 @@ def bearer_token(request: Request) -> str | None:
     return None
 
 
-def _actor(request: Request, session: Session) -> Actor | None:
+def actor_or_none(request: Request, session: Session) -> Actor | None:
+    """The bearer token's or the signed-in session's actor (checked in the store), or None."""
     token = bearer_token(request)
     ip = client_ip(request)
     if token:
@@ -113,7 +114,7 @@ async def current_actor(request: Request, session: SessionDep) -> Actor:
     if bearer_token(request) is None and session_payload(request) is None:
         actor = None  # nothing to look up
     else:  # the store is needed: do it in the thread pool, off the event loop
-        actor = await run_in_threadpool(_actor, request, session)
+        actor = await run_in_threadpool(actor_or_none, request, session)
     if actor is None:
         raise AuthenticationError(_("sign in or send an API token"))
     return actor
@@ -121,7 +122,7 @@ async def current_actor(request: Request, session: SessionDep) -> Actor:
 
 def web_actor(request: Request, session: SessionDep) -> Actor:
     """The signed-in user of a web page; redirects to the sign-in page when there is none."""
-    actor = _actor(request, session)
+    actor = actor_or_none(request, session)
     if actor is None:
         raise LoginRequired()
     return actor

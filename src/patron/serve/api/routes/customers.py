@@ -4,14 +4,29 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Path, Query, Response, status
+from fastapi import APIRouter, Header, Path, Query, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 
-from patron.collect import customer_privacy, customer_search, customer_view, times
+from patron.collect import (
+    customer_privacy,
+    customer_search,
+    customer_view,
+    customer_view_token,
+    times,
+)
 from patron.collect import customers as service
-from patron.collect.errors import PreconditionRequiredError
+from patron.collect.errors import AuthenticationError, PreconditionRequiredError
+from patron.collect.store.db import session_factory
 from patron.core.i18n import _
 from patron.exceptions import InputError
-from patron.serve.api.deps import Allowed, SessionDep, WorkspaceDep
+from patron.serve.api.deps import (
+    Allowed,
+    SessionDep,
+    WorkspaceDep,
+    actor_or_none,
+    bearer_token,
+    client_ip,
+)
 from patron.serve.api.schemas import (
     Customer360,
     CustomerCreate,
@@ -141,22 +156,46 @@ def update_customer(
 
 
 @router.get("/{customer_id}/360", response_model=Customer360, summary="Customer 360 view")
-def customer_360(
+async def customer_360(
     customer_id: CustomerId,
-    session: SessionDep,
+    request: Request,
     workspace: WorkspaceDep,
-    actor: Allowed("customers:read"),
     timeline_limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict:
-    """Profile, guest card, preferences, dates, timeline across channels and latest scores."""
-    data = customer_view.customer_360(
-        session,
-        actor,
-        customer_id,
-        store_url=workspace.database_url,
-        timeline_limit=timeline_limit,
-    )
+    """Profile, guest card, preferences, dates, timeline across channels and latest scores.
+
+    Needs ``customers:read``. A bearer token is checked by the store in the same round
+    trip that reads the view (on PostgreSQL: one round trip, one thread hop); a
+    signed-in web user goes the general way.
+    """
+    token = bearer_token(request)
+    if token is not None:
+        data = await run_in_threadpool(
+            customer_view_token.customer_360_for_token,
+            workspace.database_url,
+            token,
+            customer_id,
+            ip=client_ip(request),
+            timeline_limit=timeline_limit,
+        )
+    else:
+        data = await run_in_threadpool(
+            _customer_360_signed_in, request, workspace.database_url, customer_id, timeline_limit
+        )
     return data  # validated and serialised once, by the response model
+
+
+def _customer_360_signed_in(
+    request: Request, store_url: str, customer_id: str, timeline_limit: int
+) -> dict:
+    with session_factory(store_url)() as session:
+        actor = actor_or_none(request, session)
+        if actor is None:
+            raise AuthenticationError(_("sign in or send an API token"))
+        actor.require("customers:read")
+        return customer_view.customer_360(
+            session, actor, customer_id, store_url=store_url, timeline_limit=timeline_limit
+        )
 
 
 @router.post("/{customer_id}/merge", response_model=CustomerPublic)
