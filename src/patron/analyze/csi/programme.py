@@ -109,11 +109,11 @@ class MetricItems:
 def csi_item_weights(answers: pd.DataFrame, spec: Any = "acsi") -> tuple[pd.Series, tuple]:
     """Normalised unstandardised outer weights of the target's items (sum 1) and the scale,
     from one PLS fit of ``spec`` on ``answers``."""
-    from patron.analyze.csi.index import CSIModel
+    from patron.analyze.csi.pls import PLSPathModel
 
-    model = CSIModel(spec=spec).fit(answers)
+    model = PLSPathModel(spec=spec).fit(answers)
     weights = model.unstandardized_weights()
-    own = weights.xs(model.target_, level=0)
+    own = weights.xs(model.spec_.resolved_target(), level=0)
     return own / own.sum(), tuple(model.scale_)
 
 
