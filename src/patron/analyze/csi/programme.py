@@ -33,7 +33,7 @@ stratum (the programme samples each unit each period independently), so resample
 are drawn within cells. Within a cell the sampling unit is the *cluster*: by default
 the customer, since a guest who answered twice in a quarter is one draw, not two
 (``cluster=None`` resamples answers). Replicates of every cell are kept, so the
-roll-up (:mod:`rollup`) and the changes (:mod:`change`) get intervals from the same
+roll-up (:mod:`unit_rollup`) and the changes (:mod:`change`) get intervals from the same
 draws without resampling again.
 
 References
