@@ -29,7 +29,7 @@ from patron.analyze.csi.programme import (  # noqa: E402
     index_by_unit_period,
     respondent_scores,
 )
-from patron.analyze.csi.rollup import rollup_index  # noqa: E402
+from patron.analyze.csi.unit_rollup import rollup_index  # noqa: E402
 
 SPEC = {
     "name": "sim",

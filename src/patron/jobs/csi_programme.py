@@ -17,7 +17,7 @@ import pandas as pd
 
 from patron.analyze.csi.change import VERDICTS, parent_gaps, period_changes
 from patron.analyze.csi.programme import METRIC_LABELS, MetricItems, programme_index
-from patron.analyze.csi.rollup import WEIGHTS, rollup_index
+from patron.analyze.csi.unit_rollup import WEIGHTS, rollup_index
 from patron.core.i18n import _
 from patron.core.printer import Printer
 from patron.exceptions import InputError

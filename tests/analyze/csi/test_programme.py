@@ -18,7 +18,7 @@ from patron.analyze.csi.programme import (
     programme_index,
     respondent_scores,
 )
-from patron.analyze.csi.rollup import rollup_index
+from patron.analyze.csi.unit_rollup import rollup_index
 from patron.analyze.csi.weighting import post_stratify, quotas, rake, response_rates
 from patron.exceptions import InputError
 

@@ -386,10 +386,10 @@ def rollup(firms: pd.DataFrame, gdp_share: Mapping[str, float] | None = None) ->
     ``firms`` has columns ``firm, industry, sector, index, revenue``. ``gdp_share``
     maps each sector to its share of GDP (need not sum to one; missing sectors are an
     error); without it the nation is weighted by revenue as well. The weighted means are
-    those of :func:`patron.analyze.csi.rollup.rollup_index` (one definition of a roll-up).
+    those of :func:`patron.analyze.csi.unit_rollup.rollup_index` (one definition of a roll-up).
     """
     from patron.analyze.csi.programme import UnitPeriodIndex
-    from patron.analyze.csi.rollup import rollup_index
+    from patron.analyze.csi.unit_rollup import rollup_index
 
     required = ["firm", "industry", "sector", "index", "revenue"]
     for column in required:

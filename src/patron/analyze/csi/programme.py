@@ -33,7 +33,7 @@ stratum (the programme samples each unit each period independently), so resample
 are drawn within cells. Within a cell the sampling unit is the *cluster*: by default
 the customer, since a guest who answered twice in a quarter is one draw, not two
 (``cluster=None`` resamples answers). Replicates of every cell are kept, so the
-roll-up (:mod:`rollup`) and the changes (:mod:`change`) get intervals from the same
+roll-up (:mod:`unit_rollup`) and the changes (:mod:`change`) get intervals from the same
 draws without resampling again.
 
 References
@@ -109,11 +109,11 @@ class MetricItems:
 def csi_item_weights(answers: pd.DataFrame, spec: Any = "acsi") -> tuple[pd.Series, tuple]:
     """Normalised unstandardised outer weights of the target's items (sum 1) and the scale,
     from one PLS fit of ``spec`` on ``answers``."""
-    from patron.analyze.csi.index import CSIModel
+    from patron.analyze.csi.pls import PLSPathModel
 
-    model = CSIModel(spec=spec).fit(answers)
+    model = PLSPathModel(spec=spec).fit(answers)
     weights = model.unstandardized_weights()
-    own = weights.xs(model.target_, level=0)
+    own = weights.xs(model.spec_.resolved_target(), level=0)
     return own / own.sum(), tuple(model.scale_)
 
 
