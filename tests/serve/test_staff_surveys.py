@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
-from patron.collect import complaints, surveys
+from patron.collect import complaints, customers, surveys
+from patron.collect.store.models import SurveyInvitation, SurveyResponse
+from patron.collect.times import now
+from patron.exceptions import InputError
 from patron.collect.roles import SYSTEM
 from patron.collect.store.db import session_scope
 
@@ -101,4 +108,85 @@ def test_surveys_page_renders_every_kind(sqlite_service, lang: str) -> None:
     assert followup["invitations"] == 1 and followup["response_rate"] == 0.0
     if lang == "en":
         assert "no answers yet" in page.text  # the CES survey nobody answered
-        assert "33" in page.text.split("s-nps")[1].split("</li>")[0]
+        assert "33" in page.text.split('id="survey-s-nps"')[1].split("</li>")[0]
+
+
+def test_builder_skip_rules_batch_links_reminders_and_results(sqlite_service) -> None:
+    svc = sqlite_service
+    seed_guest(svc)
+    with session_scope(svc.url) as session:
+        for i in range(3):
+            customers.create_customer(session, SYSTEM, customer_id=f"T{i}", name=f"Tagged {i}")
+            customers.add_tag(session, SYSTEM, f"T{i}", "breakfast")
+    sign_in(svc.client, "analyst1")
+    token = csrf_from(svc.client.get("/surveys/new").text)
+    form = {
+        "csrf_token": token,
+        "name": "Breakfast check",
+        "code": "bf",
+        "preset": ["NPS"],
+        "items.0.code": "WHY",
+        "items.0.text_en": "What should we fix first? (1 food … 5 staff)",
+        "items.0.text_zh": "我们应先改进什么？",
+        "items.0.scale_min": "1",
+        "items.0.scale_max": "5",
+        "items.0.required": "on",
+        "items.0.show_if_item": "NPS",
+        "items.0.show_if_max": "6",
+    }
+    preview = svc.client.post("/surveys/preview?lang=zh_CN", data=form)
+    assert preview.status_code == 200 and "我们应先改进什么？" in preview.text
+    bad = svc.client.post("/surveys/new", data={**form, "items.0.show_if_item": "LATER"})
+    assert bad.status_code == 422 and "earlier question" in bad.text
+    made = svc.client.post("/surveys/new", data=form, follow_redirects=False)
+    assert made.status_code == 303 and made.headers["location"] == "/surveys/bf"
+    page = svc.client.get("/surveys/bf")
+    batch = svc.client.post(
+        "/surveys/bf/batch", data={"csrf_token": csrf_from(page.text), "tag": "breakfast"}
+    )
+    assert batch.status_code == 200 and batch.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(batch.text.lstrip("\ufeff"))))
+    assert [r[0] for r in rows[1:]] == ["T0", "T1", "T2"]
+    links = [r[3] for r in rows[1:]]
+    again = svc.client.post(
+        "/surveys/bf/batch", data={"csrf_token": csrf_from(page.text), "tag": "breakfast"}
+    )
+    assert len(list(csv.reader(io.StringIO(again.text.lstrip("\ufeff"))))) == 1  # no one twice
+    tokens = [link.rsplit("/s/", 1)[1] for link in links]
+    answer_page = svc.client.get(f"/s/{tokens[0]}")
+    assert 'data-show-if-item="NPS"' in answer_page.text
+    with session_scope(svc.url) as session:
+        key = svc.workspace.secret_key
+        with pytest.raises(InputError, match="WHY must be answered"):
+            surveys.submit_response(session, tokens[0], {"NPS": 3}, secret_key=key)
+        surveys.submit_response(session, tokens[0], {"NPS": 3, "WHY": 1}, secret_key=key)
+        # WHY is skipped for a promoter: its answer is not kept.
+        surveys.submit_response(session, tokens[1], {"NPS": 10, "WHY": 5}, secret_key=key)
+        kept = session.execute(
+            sa.select(SurveyResponse.item_code, SurveyResponse.value).order_by(SurveyResponse.id)
+        ).all()
+        assert [tuple(r) for r in kept if r[0] in ("NPS", "WHY")][-3:] == [
+            ("NPS", 3.0), ("WHY", 1.0), ("NPS", 10.0)
+        ]
+        # Invited "3 days ago": only T2 has not answered and gets a new link.
+        session.execute(sa.update(SurveyInvitation).values(created_at=now() - timedelta(days=4)))
+        session.commit()
+    reminder = svc.client.post(
+        "/surveys/bf/remind", data={"csrf_token": csrf_from(page.text), "after_days": "3"}
+    )
+    rows = list(csv.reader(io.StringIO(reminder.text.lstrip("\ufeff"))))
+    assert [r[0] for r in rows[1:]] == ["T2"] and rows[1][3] != links[2]
+    assert svc.client.get(f"/s/{tokens[2]}").status_code == 404  # the old link stops working
+    results = svc.client.get("/surveys/bf?lang=en")
+    table = results.text.split('id="item-results"')[1].split("</table>")[0]
+    assert "What should we fix first?" in table and "Asked only when NPS" in table
+    # NPS of (3, 10): one detractor, one promoter = 0; response rate 2 of 3 links.
+    headlines = results.text.split('class="headlines"')[1].split("</dl>")[0]
+    assert "<dd>0</dd>" in headlines and "67" in headlines
+    link = svc.client.post(
+        "/surveys/bf/link", data={"csrf_token": csrf_from(page.text)}, follow_redirects=False
+    )
+    assert link.status_code == 303
+    shown = svc.client.get("/surveys/bf")
+    assert 'id="new-link"' in shown.text and "<svg" in shown.text
+    assert 'id="new-link"' not in svc.client.get("/surveys/bf").text

@@ -332,6 +332,15 @@ CAMPAIGNS = StaffList(
 )
 
 TASK_STATUSES = ("open", "done", "cancelled")
+STATUS_WORDS = {  # tasks' and campaigns' states in words
+    "open": N_("open"),
+    "done": N_("done"),
+    "cancelled": N_("cancelled"),
+    "draft": N_("draft"),
+    "scheduled": N_("scheduled"),
+    "assigned": N_("audience drawn"),
+    "sent": N_("sent"),
+}
 
 TASKS = StaffList(
     spec=ListSpec(
@@ -418,3 +427,32 @@ def export(session: Session, actor: Actor, name: str, query: ListQuery) -> str:
         header=list(staff_list.header),
         row=staff_list.csv_row,
     )
+
+
+def finish_task(session: Session, actor: Actor, task_pk: int, status: str = "done") -> Task:
+    """Mark a task done (or cancelled); audited."""
+    from patron.collect.errors import NotFoundError
+    from patron.core.i18n import _
+    from patron.exceptions import InputError
+
+    if status not in TASK_STATUSES:
+        raise InputError(
+            _("status: {value} is not one of {options}").format(
+                value=status[:20], options=", ".join(TASK_STATUSES)
+            )
+        )
+    task = session.get(Task, task_pk)
+    if task is None:
+        raise NotFoundError(_("no task {id}").format(id=task_pk))
+    task.status = status
+    audit.record(
+        session,
+        actor,
+        "update",
+        "task",
+        task.id,
+        customer_pk=task.customer_pk,
+        detail={"status": status},
+    )
+    session.commit()
+    return task

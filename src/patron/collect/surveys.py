@@ -31,6 +31,7 @@ from patron.collect.store.models import (
     SurveyItem,
     SurveyResponse,
 )
+from patron.collect.survey_rules import check_answers
 from patron.collect.times import aware, now
 from patron.core import security
 from patron.core.i18n import N_, _
@@ -402,7 +403,7 @@ def submit_response(
             raise TokenError(_("this survey is closed"), reason="expired")
         items = [row for row in rows if row.code is not None]
         survey = SimpleNamespace(code=rows[0].survey_code, items=items)
-        parsed = _parse_answers(survey, answers)  # type: ignore[arg-type]
+        parsed = check_answers(items, _parse_answers(survey, answers))  # type: ignore[arg-type]
     except (TokenError, InputError):
         session.rollback()
         raise
@@ -475,10 +476,14 @@ _SURVEY_ITEMS = (
         SurveyItem.__table__.c.code,
         SurveyItem.__table__.c.scale_min,
         SurveyItem.__table__.c.scale_max,
+        SurveyItem.__table__.c.required,
+        SurveyItem.__table__.c.show_if_item,
+        SurveyItem.__table__.c.show_if_max,
     )
     .select_from(Survey.__table__)
     .outerjoin(SurveyItem.__table__, SurveyItem.__table__.c.survey_pk == Survey.__table__.c.id)
     .where(Survey.__table__.c.id == sa.bindparam("survey_pk"))
+    .order_by(SurveyItem.__table__.c.position)  # skip rules read the items in order
 )
 
 
@@ -491,6 +496,9 @@ def survey_items(survey: Survey, lang: str) -> list[dict[str, Any]]:
             "text": (item.text_zh if lang == "zh_CN" and item.text_zh else item.text_en),
             "scale_min": item.scale_min,
             "scale_max": item.scale_max,
+            "required": bool(item.required),
+            "show_if_item": item.show_if_item,
+            "show_if_max": item.show_if_max,
         }
         for item in survey.items
     ]

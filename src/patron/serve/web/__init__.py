@@ -11,10 +11,21 @@ from patron.serve.web import (
     complaints,
     customers,
     lists,
+    survey_setup,
     surveys,
     tokens,
 )
 
 web_router = APIRouter(include_in_schema=False)
-for module in (auth, customers, complaints, surveys, analytics, campaigns, tokens, lists):
+for module in (
+    auth,
+    customers,
+    complaints,
+    survey_setup,
+    surveys,
+    analytics,
+    campaigns,
+    tokens,
+    lists,
+):
     web_router.include_router(module.router)

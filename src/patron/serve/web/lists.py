@@ -14,7 +14,7 @@ from patron.collect.errors import NotFoundError
 from patron.collect.listing import ListPage, ListQuery
 from patron.collect.roles import Actor
 from patron.core.i18n import N_, _
-from patron.serve.api.deps import SessionDep, WebActor
+from patron.serve.api.deps import SessionDep, WebActor, WebAllowed
 from patron.serve.web.labels import labels
 from patron.serve.web.render import render
 
@@ -67,6 +67,7 @@ def list_page(request: Request, name: ListName, session: SessionDep, actor: WebA
     """Any staff list as a plain table (tasks, campaigns, responses)."""
     context = list_context(request, session, actor, name)
     context["title"] = _(LIST_TITLES.get(name, name))
+    context["status_words"] = {k: _(v) for k, v in staff_lists.STATUS_WORDS.items()}
     template = "_list_table.html" if request.headers.get("hx-request") else "list_page.html"
     return render(request, template, context, actor=actor)
 
@@ -79,6 +80,18 @@ LIST_TITLES = {
     "campaigns": N_("Campaigns"),
     "tasks": N_("Tasks"),
 }
+
+
+@router.post("/lists/tasks/{task_pk}/done")
+def task_done(
+    task_pk: Annotated[int, Path(ge=1, le=2**62)],
+    session: SessionDep,
+    actor: WebAllowed("customers:write"),
+    back: Annotated[str, Form(max_length=2000)] = "",
+) -> RedirectResponse:
+    staff_lists.finish_task(session, actor, task_pk)
+    target = back if back.startswith("?") else ""
+    return RedirectResponse(f"/lists/tasks{target}", status_code=303)
 
 
 @router.post("/lists/{name}/filters")
