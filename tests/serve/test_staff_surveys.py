@@ -11,11 +11,11 @@ import pytest
 import sqlalchemy as sa
 
 from patron.collect import complaints, customers, surveys
+from patron.collect.roles import SYSTEM
+from patron.collect.store.db import session_scope
 from patron.collect.store.models import SurveyInvitation, SurveyResponse
 from patron.collect.times import now
 from patron.exceptions import InputError
-from patron.collect.roles import SYSTEM
-from patron.collect.store.db import session_scope
 
 from .conftest import PASSWORD, seed_guest
 
@@ -166,7 +166,9 @@ def test_builder_skip_rules_batch_links_reminders_and_results(sqlite_service) ->
             sa.select(SurveyResponse.item_code, SurveyResponse.value).order_by(SurveyResponse.id)
         ).all()
         assert [tuple(r) for r in kept if r[0] in ("NPS", "WHY")][-3:] == [
-            ("NPS", 3.0), ("WHY", 1.0), ("NPS", 10.0)
+            ("NPS", 3.0),
+            ("WHY", 1.0),
+            ("NPS", 10.0),
         ]
         # Invited "3 days ago": only T2 has not answered and gets a new link.
         session.execute(sa.update(SurveyInvitation).values(created_at=now() - timedelta(days=4)))
