@@ -90,6 +90,8 @@ def test_customer_list_pages_sorts_filters_and_counts(staff) -> None:
     first = _page(svc, "/customers", city="Xi'an", size=20)
     assert first.status_code == 200
     assert "Rows 1–20 of 25" in first.text
+    assert 'href="?city=Xi%27an&amp;sort=name&amp;size=50&amp;page=1"' in first.text  # page sizes
+    assert 'name="csrf_token" value=""' not in first.text  # the macros see the page's context
     assert len(re.findall(ROW, first.text)) == 20
     second = _page(svc, "/customers", city="Xi'an", size=20, page=2)
     assert "Rows 21–25 of 25" in second.text and len(re.findall(ROW, second.text)) == 5

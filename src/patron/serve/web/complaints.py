@@ -105,6 +105,7 @@ def _detail(request: Request, session, actor, pk: int) -> Response:  # type: ign
         "labels": labels(),
         "followup_link": flash.get("followup"),
         "assignees": complaint_work.assignable_users(session, complaint.unit_pk),
+        "categories": service.CATEGORIES,
     }
     response = render(request, "complaint.html", context, actor=actor)
     return drop_flash(request, response, f"/complaints/{pk}")
