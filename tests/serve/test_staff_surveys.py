@@ -85,6 +85,7 @@ def test_surveys_page_renders_every_kind(sqlite_service, lang: str) -> None:
         sign_in(svc.client, user)
         page = svc.client.get(f"/surveys?lang={lang}")
         assert page.status_code == 200, page.text[:500]
+        assert ("Rows 1–7 of 7" if lang == "en" else "第 1–7 行，共 7 行") in page.text
         for code in (
             "s-acsi",
             "s-ecsi",

@@ -275,7 +275,12 @@ def bounded_count(
     session: Session, select: sa.Select, limit: int = COUNT_LIMIT
 ) -> tuple[int, bool]:
     """How many rows ``select`` gives, counting no further than ``limit`` (and whether capped)."""
-    probe = select.with_only_columns(sa.literal(1)).order_by(None).limit(limit + 1).subquery()
+    probe = (
+        select.with_only_columns(sa.literal(1), maintain_column_froms=True)
+        .order_by(None)
+        .limit(limit + 1)
+        .subquery()
+    )
     n = int(session.scalar(sa.select(sa.func.count()).select_from(probe)) or 0)
     return min(n, limit), n > limit
 
