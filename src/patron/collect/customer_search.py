@@ -21,25 +21,46 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _has_cjk(text: str) -> bool:
+    return any("\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" for ch in text)
+
+
 def customer_match(text: str, field: str | None = None) -> Any:
     """The condition "customer matches ``text``": name in either script, e-mail, phone or id.
 
-    Names and e-mail match anywhere, case-insensitively (``陈伟`` finds 陈伟 in
-    ``name_zh``); phone matches anywhere as typed; the id matches exactly. On PostgreSQL
-    trigram indexes (migration 0004_staff) serve every branch, so no branch scans the table.
+    Latin names and e-mail match anywhere, case-insensitively; a Chinese name matches from
+    its start (``陈`` and ``陈伟`` find 陈伟: a surname first, as Chinese names are
+    written); phone matches anywhere as typed; the id matches exactly. Only the branches
+    the text can match are asked (Chinese characters are never in an e-mail or a phone
+    number, digits alone are never a name), so each one is served by its index: trigram
+    indexes on PostgreSQL (migration 0004_staff) and a prefix index on ``name_zh``.
     """
     text = text.strip()
     pattern = _like_pattern(text.lower())
+    prefix = _like_pattern(text)[1:]  # "陈伟%": the name from its first character
     by = {
         "id": Customer.customer_id == text,
         "name": sa.or_(
             sa.func.lower(Customer.name).like(pattern, escape="\\"),
-            Customer.name_zh.like(_like_pattern(text), escape="\\"),
+            Customer.name_zh.like(prefix, escape="\\"),
         ),
         "email": sa.func.lower(Customer.email).like(pattern, escape="\\"),
         "phone": Customer.phone.like(_like_pattern(text), escape="\\"),
     }
-    return by[field] if field in by else sa.or_(*by.values())
+    if field in by:
+        return by[field]
+    if _has_cjk(text):
+        return sa.or_(Customer.name_zh.like(prefix, escape="\\"), by["id"])
+    branches = [by["id"]]
+    if any(ch.isalpha() for ch in text):
+        branches += [sa.func.lower(Customer.name).like(pattern, escape="\\"), by["email"]]
+    if "@" in text:
+        branches = [by["email"], by["id"]]
+    elif any(ch.isdigit() for ch in text):
+        branches += [by["phone"]]
+    if not any(ch.isalnum() for ch in text):
+        branches = list(by.values())
+    return sa.or_(*branches)
 
 
 def search_customers(

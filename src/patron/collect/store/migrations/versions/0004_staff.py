@@ -57,6 +57,10 @@ def upgrade() -> None:
     op.create_index("ix_complaints_status_due", "complaints", ["status", "sla_due_at"])
     op.create_index("ix_complaints_assigned_to", "complaints", ["assigned_to"])
     op.create_index("ix_tasks_status_due", "tasks", ["status", "due_at"])
+    if bind.dialect.name == "postgresql":  # "陈伟%" uses it whatever the collation
+        op.execute(
+            "CREATE INDEX ix_customers_name_zh_prefix ON customers (name_zh text_pattern_ops)"
+        )
     if _has_trigram(bind):
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         for column, expression in TRIGRAM_COLUMNS.items():
@@ -111,6 +115,7 @@ def downgrade() -> None:
     op.drop_index("ix_customer_tags_tag", table_name="customer_tags")
     op.drop_table("customer_tags")
     if bind.dialect.name == "postgresql":
+        op.execute("DROP INDEX IF EXISTS ix_customers_name_zh_prefix")
         for column in TRIGRAM_COLUMNS:
             op.execute(f"DROP INDEX IF EXISTS ix_customers_{column}_trgm")
     op.drop_index("ix_tasks_status_due", table_name="tasks")
