@@ -147,7 +147,7 @@ def load(url: str, customers: int, complaints: int) -> None:
                        || ' ' || (g % 997)::text,
                    ({_array(SURNAMES_ZH)})[1 + g % 20] || ({_array(GIVEN_ZH)})[1 + (g / 20) % 20],
                    'guest' || g || '@example.cn',
-                   '+86 1' || lpad(((g * 7919) % 1000000000)::text, 10, '0'),
+                   '+86 1' || lpad(((g::bigint * 7919) % 1000000000)::text, 10, '0'),
                    ({_array(CITIES)})[1 + (g / 400) % 8],
                    1, false, false, false, true,
                    now() - (g % 3650) * interval '1 day', now()

@@ -22,7 +22,7 @@ from patron.collect.store.models import (
     SurveyResponse,
 )
 
-from .conftest import seed_guest
+from .conftest import make_service, seed_guest
 from .test_staff_surveys import csrf_from, sign_in
 
 ROW = r'<li><a href="/customers/([^"/]+)"><strong>'
@@ -37,9 +37,20 @@ def _post(svc, path: str, data: dict, page: str = "/customers"):  # type: ignore
     return svc.client.post(path, data={**data, "csrf_token": token}, follow_redirects=False)
 
 
-@pytest.fixture
-def staff(sqlite_service):  # type: ignore[no-untyped-def]
-    svc = sqlite_service
+@pytest.fixture(scope="module")
+def staff(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """One service for the module (each test uses its own rows): setting one up is slow."""
+    from patron.collect.workspace_setup import init_workspace
+
+    mp = pytest.MonkeyPatch()
+    mp.delenv("PATRON_DATABASE_URL", raising=False)
+    svc = make_service(init_workspace(tmp_path_factory.mktemp("lists") / "ws"))
+    with svc.client:
+        yield _seed(svc)
+    mp.undo()
+
+
+def _seed(svc):  # type: ignore[no-untyped-def]
     seed_guest(svc)
     with session_scope(svc.url) as session:
         session.execute(
@@ -55,6 +66,12 @@ def staff(sqlite_service):  # type: ignore[no-untyped-def]
         )
         customers.add_tag(session, SYSTEM, "B03", "VIP")
     return svc
+
+
+@pytest.fixture(autouse=True)
+def _signed_out(request):  # type: ignore[no-untyped-def]
+    if "staff" in request.fixturenames:
+        request.getfixturevalue("staff").client.cookies.clear()
 
 
 def test_parse_query_refuses_bad_parameters_by_name() -> None:
