@@ -168,7 +168,7 @@ def load(url: str, customers: int, complaints: int) -> None:
             INSERT INTO complaints (content_hash, customer_pk, opened_at, severity, status,
                 category, description, sla_due_at, escalation_level, version,
                 created_at, updated_at)
-            SELECT md5(g::text), 1 + (g * 7) % :c, now() - (g % 90) * interval '1 day',
+            SELECT md5(g::text), (SELECT min(id) FROM customers) + (g * 7) % :c, now() - (g % 90) * interval '1 day',
                    (ARRAY['low','medium','high','critical'])[1 + g % 4],
                    (ARRAY['open','assigned','resolved','closed'])[1 + g % 4],
                    (ARRAY['room','food','noise','billing'])[1 + g % 4],

@@ -196,3 +196,40 @@ def test_builder_skip_rules_batch_links_reminders_and_results(sqlite_service) ->
     shown = svc.client.get("/surveys/bf")
     assert 'id="new-link"' in shown.text and "<svg" in shown.text
     assert 'id="new-link"' not in svc.client.get("/surveys/bf").text
+
+
+def test_survey_csi_from_stored_answers(sqlite_service) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from patron.jobs.context import AnalysisContext
+    from patron.jobs.csi import csi
+    from patron.jobs.survey_csi import MIN_RESPONDENTS, survey_csi
+
+    svc = sqlite_service
+    with session_scope(svc.url) as session:
+        survey = surveys.create_survey(session, SYSTEM, code="acsi", name="ACSI", kind="ACSI")
+        codes = [item.code for item in survey.items]
+        assert survey_csi(session, "acsi").missing.startswith("the satisfaction index needs")
+        rng = np.random.default_rng(3)
+        rows = []
+        for n in range(MIN_RESPONDENTS + 10):
+            base = rng.integers(3, 9)
+            for code in codes:
+                value = int(np.clip(base + rng.integers(-2, 3), 1, 10))
+                rows.append({"response_id": f"r{n}", "item_code": code, "value": float(value)})
+        for row in rows:
+            session.add(SurveyResponse(survey_pk=survey.id, responded_at=now(), **row))
+        session.commit()
+        found = survey_csi(session, "acsi", lang="en")
+    expected = csi(AnalysisContext.from_tables({}), model="acsi", answers=pd.DataFrame(rows))
+    assert found.model == "acsi" and found.respondents == MIN_RESPONDENTS + 10
+    assert found.satisfaction_index == pytest.approx(
+        expected.figures["satisfaction_index"], abs=1e-9
+    )
+    top = expected.tables["ipma"].iloc[0]
+    assert found.drivers[0]["item"] == top["item"]
+    assert found.drivers[0]["question"] != top["item"]  # the question's words, not its code
+    sign_in(svc.client, "analyst1")
+    page = svc.client.get("/surveys/acsi/csi?lang=en")
+    assert f'id="csi-value">{expected.figures["satisfaction_index"]:.1f}<' in page.text

@@ -16,6 +16,7 @@ from patron.collect import surveys as service
 from patron.collect.errors import DuplicateError
 from patron.core.csvsafe import safe_row
 from patron.core.i18n import _
+from patron.jobs.survey_csi import survey_csi, survey_model
 from patron.serve.api.deps import SessionDep, WebAllowed, WorkspaceDep
 from patron.serve.web.labels import labels
 from patron.serve.web.lists import drop_flash, set_flash, take_flash
@@ -110,9 +111,19 @@ def survey_page(
         "units": builder.unit_choices(session),
         "labels": labels(),
         "flash": flash,
+        "csi_model": survey_model(survey),
     }
     response = render(request, "survey.html", context, actor=actor)
     return drop_flash(request, response, f"/surveys/{code}")
+
+
+@router.get("/{code}/csi")
+def survey_index(
+    request: Request, code: Code, session: SessionDep, actor: WebAllowed("surveys:read")
+) -> Response:
+    """The satisfaction index and its drivers, fitted on the answers now (loaded lazily)."""
+    result = survey_csi(session, code, lang=request_language(request, actor))
+    return render(request, "_survey_csi.html", {"csi": result}, actor=actor)
 
 
 @router.post("/{code}/link")
