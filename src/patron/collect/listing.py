@@ -266,9 +266,11 @@ def ordered(spec: ListSpec, query: ListQuery, select: sa.Select) -> sa.Select:
     """``select`` ordered by the chosen column, then the tie-breaker (a stable order)."""
     expression = spec.column(query.sort).expression
     tiebreak = spec.tiebreak
+    # The plain order (no NULLS LAST): a B-tree index serves it both ways, so a page of a
+    # million rows is read from the index instead of sorting them all.
     if query.descending:
-        return select.order_by(expression.desc().nulls_last(), tiebreak.desc())
-    return select.order_by(expression.asc().nulls_last(), tiebreak.asc())
+        return select.order_by(expression.desc(), tiebreak.desc())
+    return select.order_by(expression.asc(), tiebreak.asc())
 
 
 def bounded_count(

@@ -56,6 +56,7 @@ def upgrade() -> None:
     op.create_index("ix_customers_created_at", "customers", ["created_at"])
     op.create_index("ix_complaints_status_due", "complaints", ["status", "sla_due_at"])
     op.create_index("ix_complaints_assigned_to", "complaints", ["assigned_to"])
+    op.create_index("ix_complaints_sla_due_at", "complaints", ["sla_due_at"])
     op.create_index("ix_tasks_status_due", "tasks", ["status", "due_at"])
     if bind.dialect.name == "postgresql":  # "陈伟%" uses it whatever the collation
         op.execute(
@@ -119,6 +120,7 @@ def downgrade() -> None:
         for column in TRIGRAM_COLUMNS:
             op.execute(f"DROP INDEX IF EXISTS ix_customers_{column}_trgm")
     op.drop_index("ix_tasks_status_due", table_name="tasks")
+    op.drop_index("ix_complaints_sla_due_at", table_name="complaints")
     op.drop_index("ix_complaints_assigned_to", table_name="complaints")
     op.drop_index("ix_complaints_status_due", table_name="complaints")
     op.drop_index("ix_customers_created_at", table_name="customers")
