@@ -364,3 +364,15 @@ def test_complaints_assign_from_list_resolve_redirects_and_bulk(staff) -> None:
     assert rows == {pks[0]: "admin1", pks[1]: "agent1", pks[2]: None}
     mine = svc.client.get("/complaints", params={"assignee": "agent1"})
     assert f"#{pks[1]} " in mine.text and f"#{pks[0]} " not in mine.text
+
+
+def test_erasure_blanks_the_chinese_name_and_tags(staff) -> None:
+    from patron.collect.customer_privacy import erase_customer
+
+    with session_scope(staff.url) as session:
+        customers.create_customer(session, SYSTEM, customer_id="ER1", name="Li Na", name_zh="李娜")
+        customers.add_tag(session, SYSTEM, "ER1", "allergy: nuts")
+        erase_customer(session, SYSTEM, "ER1")
+        gone = customers.get_customer(session, "ER1")
+        assert (gone.name, gone.name_zh) == (None, None)
+        assert customers.tags(session, gone) == []
