@@ -14,11 +14,13 @@ from patron.report import build_report
 SECTION_KEYS = [
     "summary",
     "csi",
+    "csi_programme",
     "loyalty",
     "segments",
     "lifecycle",
     "cohorts",
     "clv",
+    "clv_satisfaction",
     "churn",
     "value_at_risk",
     "recovery",

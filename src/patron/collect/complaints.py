@@ -30,6 +30,19 @@ from patron.exceptions import InputError
 
 SEVERITIES = ("low", "medium", "high", "critical")
 STATUSES = ("open", "assigned", "resolved", "closed")
+# Categories offered in the forms (any other word may still be typed).
+CATEGORIES = {
+    "service": N_("service"),
+    "staff": N_("staff"),
+    "product": N_("product"),
+    "billing": N_("billing"),
+    "room": N_("room"),
+    "food": N_("food and drink"),
+    "cleanliness": N_("cleanliness"),
+    "noise": N_("noise"),
+    "delivery": N_("delivery"),
+    "other": N_("other"),
+}
 # What counts as open is the vocabulary's definition (core/vocabulary.py).
 OPEN_STATUSES = DEFAULT_VOCABULARY.open_complaint_statuses
 # Hours from opening to the SLA due time; a workspace can override them in

@@ -15,6 +15,7 @@ from patron.collect.store.models import (
     Complaint,
     ComplaintEvent,
     Customer,
+    CustomerTag,
     ImportantDate,
     Interaction,
     Order,
@@ -29,7 +30,7 @@ from patron.collect.times import aware, now
 from patron.core.i18n import _
 
 # Fields that identify a person: blanked by erasure.
-PERSONAL_FIELDS = ("name", "email", "phone", "birthday", "gender", "city", "region")
+PERSONAL_FIELDS = ("name", "name_zh", "email", "phone", "birthday", "gender", "city", "region")
 
 
 def _row(obj: Any, skip: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -97,8 +98,8 @@ def rows_of(session: Session, model: Any, pk: int) -> list[Any]:
 def erase_customer(session: Session, actor: Actor, customer_id: str) -> Customer:
     """Remove what identifies a person and keep what analytics count.
 
-    Blanks name, e-mail, phone, birthday, gender, city, region and free attributes,
-    withdraws consents, deletes preferences and important dates, and blanks free text in
+    Blanks name (both scripts), e-mail, phone, birthday, gender, city, region and free attributes,
+    withdraws consents, deletes preferences, important dates and tags, and blanks free text in
     interactions, complaints, complaint notes and survey answers. Orders, amounts,
     dates, complaint counts, survey scores and score snapshots stay, keyed by the
     surrogate key, so segment sizes, CLV and CSI computed later stay the same.
@@ -120,6 +121,7 @@ def erase_customer(session: Session, actor: Actor, customer_id: str) -> Customer
     customer.erased_at = now()
     session.execute(sa.delete(Preference).where(Preference.customer_pk == pk))
     session.execute(sa.delete(ImportantDate).where(ImportantDate.customer_pk == pk))
+    session.execute(sa.delete(CustomerTag).where(CustomerTag.customer_pk == pk))  # "allergy: …"
     session.execute(
         sa.update(Interaction).where(Interaction.customer_pk == pk).values(summary=None, staff=None)
     )

@@ -26,6 +26,7 @@ from patron.collect.store.models import (
     CampaignMember,
     Complaint,
     Customer,
+    CustomerTag,
     ImportantDate,
     Interaction,
     Order,
@@ -43,6 +44,7 @@ from patron.exceptions import InputError
 # Fields a person may set on a customer (the natural key is set once, at creation).
 EDITABLE_FIELDS = (
     "name",
+    "name_zh",
     "email",
     "phone",
     "birthday",
@@ -102,7 +104,7 @@ def _clean_changes(changes: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise InputError(_("unknown customer field: {fields}").format(fields=", ".join(unknown)))
     cleaned = dict(changes)
-    for name in ("name", "email", "phone", "city", "region", "country", "gender"):
+    for name in ("name", "name_zh", "email", "phone", "city", "region", "country", "gender"):
         if isinstance(cleaned.get(name), str):
             cleaned[name] = unicodedata.normalize("NFC", cleaned[name].strip()) or None
     if cleaned.get("email"):
@@ -319,6 +321,14 @@ def merge_customers(
             session.delete(member)
         else:
             member.customer_pk = s_pk
+    survivor_tags = set(
+        session.scalars(sa.select(CustomerTag.tag).where(CustomerTag.customer_pk == s_pk))
+    )
+    for tag in session.scalars(sa.select(CustomerTag).where(CustomerTag.customer_pk == d_pk)):
+        if tag.tag in survivor_tags:
+            session.delete(tag)
+        else:
+            tag.customer_pk = s_pk
     session.execute(sa.delete(ScoreSnapshot).where(ScoreSnapshot.customer_pk == d_pk))
     duplicate.merged_into_id = s_pk
     audit.record(
@@ -332,3 +342,54 @@ def merge_customers(
     )
     session.commit()
     return survivor
+
+
+def tags(session: Session, customer: Customer) -> list[str]:
+    """The customer's tags, in alphabetical order."""
+    return list(
+        session.scalars(
+            sa.select(CustomerTag.tag)
+            .where(CustomerTag.customer_pk == customer.id)
+            .order_by(CustomerTag.tag)
+        )
+    )
+
+
+def add_tag(session: Session, actor: Actor, customer_id: str, tag: str) -> str:
+    """Put ``tag`` on the customer (once; audited)."""
+    tag = unicodedata.normalize("NFC", " ".join(tag.split()))
+    if not tag or len(tag) > 60:
+        raise InputError(_("tag: give a word of 1 to 60 characters"))
+    customer = get_customer(session, customer_id, allow_erased=False)
+    if tag not in tags(session, customer):
+        session.add(CustomerTag(customer_pk=customer.id, tag=tag, created_by=actor.username))
+        audit.record(
+            session,
+            actor,
+            "update",
+            "customer",
+            customer_id,
+            customer_pk=customer.id,
+            detail={"tag_added": tag},
+        )
+    session.commit()
+    return tag
+
+
+def remove_tag(session: Session, actor: Actor, customer_id: str, tag: str) -> None:
+    """Take ``tag`` off the customer (audited)."""
+    customer = get_customer(session, customer_id, allow_erased=False)
+    removed = session.execute(
+        sa.delete(CustomerTag).where(CustomerTag.customer_pk == customer.id, CustomerTag.tag == tag)
+    ).rowcount
+    if removed:
+        audit.record(
+            session,
+            actor,
+            "update",
+            "customer",
+            customer_id,
+            customer_pk=customer.id,
+            detail={"tag_removed": tag},
+        )
+    session.commit()

@@ -31,6 +31,7 @@ from patron.collect.store.models import (
     SurveyItem,
     SurveyResponse,
 )
+from patron.collect.survey_rules import check_answers
 from patron.collect.times import aware, now
 from patron.core import security
 from patron.core.i18n import N_, _
@@ -402,7 +403,7 @@ def submit_response(
             raise TokenError(_("this survey is closed"), reason="expired")
         items = [row for row in rows if row.code is not None]
         survey = SimpleNamespace(code=rows[0].survey_code, items=items)
-        parsed = _parse_answers(survey, answers)  # type: ignore[arg-type]
+        parsed = check_answers(items, _parse_answers(survey, answers))  # type: ignore[arg-type]
     except (TokenError, InputError):
         session.rollback()
         raise
@@ -475,10 +476,14 @@ _SURVEY_ITEMS = (
         SurveyItem.__table__.c.code,
         SurveyItem.__table__.c.scale_min,
         SurveyItem.__table__.c.scale_max,
+        SurveyItem.__table__.c.required,
+        SurveyItem.__table__.c.show_if_item,
+        SurveyItem.__table__.c.show_if_max,
     )
     .select_from(Survey.__table__)
     .outerjoin(SurveyItem.__table__, SurveyItem.__table__.c.survey_pk == Survey.__table__.c.id)
     .where(Survey.__table__.c.id == sa.bindparam("survey_pk"))
+    .order_by(SurveyItem.__table__.c.position)  # skip rules read the items in order
 )
 
 
@@ -491,13 +496,25 @@ def survey_items(survey: Survey, lang: str) -> list[dict[str, Any]]:
             "text": (item.text_zh if lang == "zh_CN" and item.text_zh else item.text_en),
             "scale_min": item.scale_min,
             "scale_max": item.scale_max,
+            "required": bool(item.required),
+            "show_if_item": item.show_if_item,
+            "show_if_max": item.show_if_max,
         }
         for item in survey.items
     ]
 
 
+# The headline figure of each preset item: NPS as promoters − detractors (%), CSAT as the
+# share of top-two-box answers (4–5 of 5), CES as the mean effort score (1–7).
+HEADLINE_ITEMS = ("NPS", "CSAT", "CES")
+
+
 def response_summary(session: Session, code: str) -> dict[str, Any]:
-    """Counts and means per item; the NPS (promoters − detractors, %) when there is an NPS item."""
+    """Counts, means per item and the headline figures (NPS, CSAT, CES).
+
+    Every headline key is always present; it is ``None`` when the survey has no such item
+    or nobody has answered it yet (a page shows that in words, never as a number).
+    """
     survey = get_survey(session, code)
     r = SurveyResponse
     rows = session.execute(
@@ -518,21 +535,45 @@ def response_summary(session: Session, code: str) -> dict[str, Any]:
         .select_from(SurveyInvitation)
         .where(SurveyInvitation.survey_pk == survey.id, SurveyInvitation.used_at.is_not(None))
     )
+    codes = {item.code for item in survey.items}
+    items = {code: {"n": int(n), "mean": float(mean)} for code, n, mean in rows}
     summary: dict[str, Any] = {
         "survey": survey.code,
         "responses": int(responses or 0),
         "invitations": int(invitations or 0),
         "invitations_used": int(used or 0),
-        "items": {code: {"n": int(n), "mean": float(mean)} for code, n, mean in rows},
+        "response_rate": (int(used or 0) / int(invitations)) if invitations else None,
+        "items": items,
+        "has": {name: name in codes for name in HEADLINE_ITEMS},
+        "nps": None,
+        "csat": None,
+        "ces": None,
     }
-    if any(item.code == "NPS" for item in survey.items):
-        counts = session.execute(
-            sa.select(
-                sa.func.count(),
-                sa.func.sum(sa.case((r.value >= 9, 1), else_=0)),
-                sa.func.sum(sa.case((r.value <= 6, 1), else_=0)),
-            ).where(r.survey_pk == survey.id, r.item_code == "NPS", r.value.is_not(None))
-        ).one()
-        n, promoters, detractors = (int(x or 0) for x in counts)
-        summary["nps"] = 100.0 * (promoters - detractors) / n if n else None
+    if "NPS" in codes:
+        summary["nps"] = _share_difference(session, survey.id, "NPS", top=9, bottom=6)
+    if "CSAT" in codes:
+        csat = _share_difference(session, survey.id, "CSAT", top=4, bottom=None)
+        summary["csat"] = csat
+    if "CES" in codes and "CES" in items:
+        summary["ces"] = items["CES"]["mean"]
     return summary
+
+
+def _share_difference(
+    session: Session, survey_pk: int, item_code: str, *, top: float, bottom: float | None
+) -> float | None:
+    """Per cent of answers ≥ ``top`` minus per cent ≤ ``bottom`` (None when nobody answered)."""
+    r = SurveyResponse
+    low = sa.func.sum(sa.case((r.value <= bottom, 1), else_=0)) if bottom is not None else None
+    columns = [sa.func.count(), sa.func.sum(sa.case((r.value >= top, 1), else_=0))]
+    if low is not None:
+        columns.append(low)
+    counts = session.execute(
+        sa.select(*columns).where(
+            r.survey_pk == survey_pk, r.item_code == item_code, r.value.is_not(None)
+        )
+    ).one()
+    n, high, *rest = (int(x or 0) for x in counts)
+    if not n:
+        return None
+    return 100.0 * (high - (rest[0] if rest else 0)) / n

@@ -133,6 +133,7 @@ CUSTOMERS = Kind(
             200,
             ("fullname", "customername", "guestname", "姓名", "客户名称", "名称"),
         ),
+        Field("name_zh", TEXT, False, 200, ("chinesename", "namezh", "中文名", "中文姓名")),
         Field("email", EMAIL, False, 254, ("mail", "emailaddress", "邮箱", "电子邮件")),
         Field(
             "phone", TEXT, False, 40, ("mobile", "telephone", "tel", "phonenumber", "手机", "电话")

@@ -81,6 +81,7 @@ class Customer(TimestampMixin, Base):
     unit_pk: Mapped[int | None] = unit_column()
     customer_id: Mapped[str] = mapped_column(String(128), unique=True)
     name: Mapped[str | None] = mapped_column(String(200), index=True)
+    name_zh: Mapped[str | None] = mapped_column(String(200), index=True)  # the name in Chinese
     email: Mapped[str | None] = mapped_column(String(254), index=True)
     phone: Mapped[str | None] = mapped_column(String(40), index=True)
     birthday: Mapped[date | None] = mapped_column(Date)
@@ -104,6 +105,39 @@ class Customer(TimestampMixin, Base):
 
     preferences: Mapped[list[Preference]] = relationship(back_populates="customer")
     important_dates: Mapped[list[ImportantDate]] = relationship(back_populates="customer")
+
+    __table_args__ = (Index("ix_customers_created_at", "created_at"),)
+
+
+class CustomerTag(Base):
+    """A word staff put on a customer ("VIP", "press", "allergy: nuts") to find them by."""
+
+    __tablename__ = "customer_tags"
+    __table_args__ = (UniqueConstraint("customer_pk", "tag", name="uq_customer_tag"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    customer_pk: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(60), index=True)
+    created_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    created_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class SavedFilter(Base):
+    """A user's named filter on one staff list (kept as the list's query string)."""
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (UniqueConstraint("username", "list_name", "name", name="uq_saved_filter"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100))
+    list_name: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
 
 
 class Preference(Base):
@@ -225,8 +259,8 @@ class Complaint(TimestampMixin, Base):
         String(20), default="open", server_default="open", index=True
     )
     description: Mapped[str | None] = mapped_column(Text)
-    assigned_to: Mapped[str | None] = mapped_column(String(100))
-    sla_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    assigned_to: Mapped[str | None] = mapped_column(String(100), index=True)
+    sla_due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), index=True)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -235,6 +269,7 @@ class Complaint(TimestampMixin, Base):
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_complaints_status_due", "status", "sla_due_at"),)
 
 
 class ComplaintEvent(Base):
@@ -284,6 +319,10 @@ class SurveyItem(Base):
     scale_min: Mapped[float] = mapped_column(Float, default=1)
     scale_max: Mapped[float] = mapped_column(Float, default=10)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    required: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Skip logic: ask this item only when item ``show_if_item`` was answered ≤ ``show_if_max``.
+    show_if_item: Mapped[str | None] = mapped_column(String(60))
+    show_if_max: Mapped[float | None] = mapped_column(Float)
 
     survey: Mapped[Survey] = relationship(back_populates="items")
 
@@ -303,6 +342,8 @@ class SurveyInvitation(Base):
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     channel: Mapped[str | None] = mapped_column(String(40))
     context: Mapped[dict | None] = mapped_column(JSON)  # e.g. {"complaint_id": 12}
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reminders: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class SurveyResponse(Base):
@@ -540,6 +581,8 @@ class Task(TimestampMixin, Base):
     assigned_to: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(20), default="open")
     source_rule: Mapped[str | None] = mapped_column(String(100))
+
+    __table_args__ = (Index("ix_tasks_status_due", "status", "due_at"),)
 
 
 class ImprovementPlan(TimestampMixin, Base):

@@ -480,7 +480,10 @@ class SurveySummary(BaseModel):
     invitations: int
     invitations_used: int
     items: dict[str, dict[str, float]]
+    response_rate: float | None = None
     nps: float | None = None
+    csat: float | None = None
+    ces: float | None = None
 
 
 class PublicQuestion(BaseModel):

@@ -4,8 +4,28 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from patron.serve.web import analytics, auth, campaigns, complaints, customers, surveys, tokens
+from patron.serve.web import (
+    analytics,
+    auth,
+    campaigns,
+    complaints,
+    customers,
+    lists,
+    survey_setup,
+    surveys,
+    tokens,
+)
 
 web_router = APIRouter(include_in_schema=False)
-for module in (auth, customers, complaints, surveys, analytics, campaigns, tokens):
+for module in (
+    auth,
+    customers,
+    complaints,
+    survey_setup,
+    surveys,
+    analytics,
+    campaigns,
+    tokens,
+    lists,
+):
     web_router.include_router(module.router)

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Path, Query, Request
+from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
+from patron.collect import complaint_work
 from patron.collect import complaints as service
+from patron.core.i18n import _
+from patron.exceptions import InputError
 from patron.serve.api.deps import SessionDep, WebAllowed, WorkspaceDep
 from patron.serve.web.labels import labels
+from patron.serve.web.lists import drop_flash, list_context, set_flash, take_flash
 from patron.serve.web.render import render
 
 router = APIRouter(prefix="/complaints")
@@ -19,18 +23,71 @@ Version = Annotated[int | None, Form(ge=1, le=2**31 - 1)]
 
 @router.get("")
 def queue_page(
-    request: Request,
-    session: SessionDep,
-    actor: WebAllowed("complaints:read"),
-    status: Annotated[str, Query(max_length=20)] = "active",
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    request: Request, session: SessionDep, actor: WebAllowed("complaints:read")
 ) -> Response:
-    """Open complaints, most urgent first; rows coloured by SLA state."""
-    found = service.queue(session, actor, status=status, page=page, page_size=50)
-    context = {"found": found, "status": status, "labels": labels()}
-    if request.headers.get("hx-request"):
-        return render(request, "_complaint_rows.html", context, actor=actor)
-    return render(request, "complaints.html", context, actor=actor)
+    """The complaint queue: filters, sorting (most urgent first), pages, bulk actions."""
+    context = list_context(request, session, actor, "complaints")
+    context["flash"] = take_flash(request)
+    context["assignees"] = complaint_work.assignable_users(session)
+    context["categories"] = service.CATEGORIES
+    template = "_complaint_rows.html" if request.headers.get("hx-request") else "complaints.html"
+    return drop_flash(request, render(request, template, context, actor=actor), "/complaints")
+
+
+@router.post("/bulk")
+async def bulk(
+    request: Request, session: SessionDep, actor: WebAllowed("complaints:write")
+) -> RedirectResponse:
+    """Assign, escalate or close the ticked complaints; back to the same queue view."""
+    form = await request.form()
+    picked = [v for v in form.getlist("pk") if isinstance(v, str)]
+    if any(not v.isdigit() or len(v) > 18 for v in picked):
+        raise InputError(_("pk: complaint numbers are whole numbers"))
+    text = {k: form.get(k) for k in ("action", "assignee", "reason", "back")}
+    text = {k: v if isinstance(v, str) else "" for k, v in text.items()}
+    result = complaint_work.bulk_action(
+        session,
+        actor,
+        text["action"][:20],
+        [int(v) for v in picked],
+        assignee=text["assignee"][:100] or None,
+        reason=text["reason"][:2000] or None,
+    )
+    back = text["back"] if text["back"].startswith("?") and len(text["back"]) < 2000 else ""
+    response = RedirectResponse(f"/complaints{back}", status_code=303)
+    first_refusal = next(iter(result.refused.values()), "")
+    return set_flash(
+        request,
+        response,
+        "/complaints",
+        action=result.action,
+        done=len(result.done),
+        refused=len(result.refused),
+        why=first_refusal[:300],
+    )
+
+
+@router.post("/new")
+def open_complaint(
+    session: SessionDep,
+    workspace: WorkspaceDep,
+    actor: WebAllowed("complaints:write"),
+    customer_id: Annotated[str, Form(min_length=1, max_length=128)],
+    description: Annotated[str, Form(min_length=1, max_length=10_000)],
+    severity: Annotated[str, Form(max_length=20)] = "medium",
+    category: Annotated[str | None, Form(max_length=100)] = None,
+) -> RedirectResponse:
+    """Open a complaint from the queue for the customer with this id."""
+    complaint = service.open_complaint(
+        session,
+        actor,
+        customer_id=customer_id.strip(),
+        description=description,
+        severity=severity,
+        category=(category or "").strip() or None,
+        sla_hours=workspace.setting("complaints", "sla_hours"),
+    )
+    return RedirectResponse(f"/complaints/{complaint.id}", status_code=303)
 
 
 @router.post("/escalate-overdue")
@@ -39,16 +96,19 @@ def escalate_overdue(session: SessionDep, actor: WebAllowed("complaints:write"))
     return RedirectResponse("/complaints", status_code=303)
 
 
-def _detail(
-    request: Request, session, actor, pk: int, followup_link: str | None = None
-) -> Response:  # type: ignore[no-untyped-def]
+def _detail(request: Request, session, actor, pk: int) -> Response:  # type: ignore[no-untyped-def]
     data = service.complaint_detail(session, actor, pk)
-    return render(
-        request,
-        "complaint.html",
-        {"c": data, "labels": labels(), "followup_link": followup_link},
-        actor=actor,
-    )
+    complaint = service.get_complaint(session, pk)
+    flash = take_flash(request)
+    context = {
+        "c": data,
+        "labels": labels(),
+        "followup_link": flash.get("followup"),
+        "assignees": complaint_work.assignable_users(session, complaint.unit_pk),
+        "categories": service.CATEGORIES,
+    }
+    response = render(request, "complaint.html", context, actor=actor)
+    return drop_flash(request, response, f"/complaints/{pk}")
 
 
 @router.get("/{complaint_pk}")
@@ -69,7 +129,8 @@ def assign(
     assignee: Annotated[str, Form(min_length=1, max_length=100)],
     version: Version = None,
 ) -> RedirectResponse:
-    service.assign(session, actor, complaint_pk, assignee, expected_version=version)
+    """Give the complaint to a user chosen from the list of those who handle complaints."""
+    complaint_work.assign_to_user(session, actor, complaint_pk, assignee, expected_version=version)
     return RedirectResponse(f"/complaints/{complaint_pk}", status_code=303)
 
 
@@ -114,8 +175,11 @@ def resolve(
         secret_key=workspace.secret_key,
         expected_version=version,
     )
-    link = f"{request.base_url}s/{result.followup_token}" if result.followup_token else None
-    return _detail(request, session, actor, complaint_pk, link)
+    response = RedirectResponse(f"/complaints/{complaint_pk}", status_code=303)
+    if result.followup_token:  # shown once on the page the browser is sent to
+        link = f"{request.base_url}s/{result.followup_token}"
+        set_flash(request, response, f"/complaints/{complaint_pk}", followup=link)
+    return response
 
 
 @router.post("/{complaint_pk}/close")

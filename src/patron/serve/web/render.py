@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, Undefined, select_autoescape
 
 from patron.collect.roles import Actor
 from patron.core import i18n, security
@@ -38,13 +38,14 @@ def _fmt_datetime(value: datetime | None) -> str:
 
 
 def _fmt_number(value: float | None, decimals: int = 0) -> str:
-    if value is None:
+    # A figure a template names but the context lacks is missing, never a number.
+    if value is None or isinstance(value, Undefined):
         return "—"
     return i18n.format_number(value, decimals=decimals)
 
 
 def _fmt_percent(value: float | None) -> str:
-    if value is None:
+    if value is None or isinstance(value, Undefined):
         return "—"
     return i18n.format_percent(value, decimals=0)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Path, Request
 from fastapi.responses import RedirectResponse, Response
@@ -15,21 +16,24 @@ from patron.collect.store.models import Customer
 from patron.core.i18n import normalize_language
 from patron.exceptions import InputError
 from patron.serve.api.deps import SessionDep, WebAllowed, WorkspaceDep
+from patron.serve.web.lists import list_context, set_flash
 from patron.serve.web.render import render, request_language
 
 router = APIRouter()
 Token = Annotated[str, Path(min_length=1, max_length=500)]
 
 
-def _setup_page(request: Request, session: Session, actor, **extra) -> Response:  # type: ignore[no-untyped-def]
-    surveys = service.list_surveys(session)
-    summaries = {s.code: service.response_summary(session, s.code) for s in surveys}
-    return render(
-        request,
-        "surveys.html",
-        {"surveys": surveys, "summaries": summaries, "kinds": service.KINDS, **extra},
-        actor=actor,
-    )
+def _setup_page(request: Request, session: Session, actor, status: int = 200, **extra) -> Response:  # type: ignore[no-untyped-def]
+    """The survey list (one list component) with each survey's headline figures."""
+    context = list_context(request, session, actor, "surveys")
+    context["summaries"] = {
+        s.code: service.response_summary(session, s.code) for s in context["found"].items
+    }
+    context["kinds"] = service.KINDS
+    context.update(extra)
+    if request.headers.get("hx-request"):
+        return render(request, "_survey_rows.html", context, actor=actor)
+    return render(request, "surveys.html", context, actor=actor, status_code=status)
 
 
 @router.get("/surveys")
@@ -48,11 +52,9 @@ def create_survey(
     name: Annotated[str, Form(min_length=1, max_length=200)],
     kind: Annotated[str, Form(max_length=20)] = "NPS",
 ) -> Response:
-    try:
-        service.create_survey(session, actor, code=code, name=name, kind=kind)
-    except InputError as exc:
-        return _setup_page(request, session, actor, error=str(exc))
-    return RedirectResponse("/surveys", status_code=303)
+    """A survey from one preset, in one step (the builder does more)."""
+    service.create_survey(session, actor, code=code, name=name, kind=kind)
+    return RedirectResponse(f"/surveys/{quote(code)}", status_code=303)
 
 
 @router.post("/surveys/{code}/invitations")
@@ -64,7 +66,7 @@ def create_invitation(
     actor: WebAllowed("surveys:write"),
     customer_id: Annotated[str | None, Form(max_length=128)] = None,
 ) -> Response:
-    """Make a single-use link and show it once."""
+    """Make a single-use link; the survey's page shows it once, with its QR code."""
     _invitation, token = service.create_invitation(
         session,
         actor,
@@ -73,8 +75,9 @@ def create_invitation(
         channel="web",
         secret_key=workspace.secret_key,
     )
-    return _setup_page(
-        request, session, actor, new_link=f"{request.base_url}s/{token}", link_survey=code
+    response = RedirectResponse(f"/surveys/{quote(code)}", status_code=303)
+    return set_flash(
+        request, response, f"/surveys/{quote(code)}", link=f"{request.base_url}s/{token}"
     )
 
 
