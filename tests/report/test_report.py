@@ -19,6 +19,7 @@ SECTION_KEYS = [
     "lifecycle",
     "cohorts",
     "clv",
+    "clv_satisfaction",
     "churn",
     "value_at_risk",
     "recovery",
