@@ -68,7 +68,13 @@ def _tagger(cls):
 def _snownlp(texts: list[str]) -> list[str]:
     from snownlp import SnowNLP
 
-    return ["positive" if SnowNLP(t).sentiments >= 0.5 else "negative" for t in texts]
+    out = []
+    for t in texts:
+        try:
+            out.append("positive" if SnowNLP(t).sentiments >= 0.5 else "negative")
+        except ZeroDivisionError:  # snownlp fails on comments without words
+            out.append("error")
+    return out
 
 
 def _vader(texts: list[str]) -> list[str]:
@@ -152,7 +158,7 @@ def main() -> None:
     print(
         f"reviews_zh accuracy (binary; neutral counted positive): ours "
         f"{(ours == y_zh).mean():.4f}, snownlp {(peer == y_zh).mean():.4f}; agreement "
-        f"{(ours == peer).mean():.3f}"
+        f"{(ours == peer).mean():.3f}; snownlp failed on {(peer == 'error').sum()} comments"
     )
     from sklearn.metrics import f1_score
 
