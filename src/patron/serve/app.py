@@ -23,6 +23,7 @@ from patron.core.config import get_settings
 from patron.core.i18n import _, language
 from patron.core.workspace import Workspace
 from patron.exceptions import InputError, PatronError
+from patron.serve import docs
 from patron.serve.api.deps import CsrfError, LoginRequired, verify_csrf
 from patron.serve.api.main import api_router
 from patron.serve.web import web_router
@@ -325,6 +326,9 @@ def create_app(workspace: Workspace) -> FastAPI:
             "`Authorization: Bearer <token>` (create one with `patron token create`)."
         ),
         dependencies=[Depends(verify_csrf)],
+        # The docs pages are served from the package's own copies (patron.serve.docs).
+        docs_url=None,
+        redoc_url=None,
     )
     workspace = ServedWorkspace.of(workspace)
     app.state.workspace = workspace
@@ -334,6 +338,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     _document_body_errors(app)
     app.include_router(api_router)
     app.include_router(web_router)
+    app.include_router(docs.router)
     if VEGA_DIR.is_dir():
         app.mount("/static/vega", StaticFiles(directory=VEGA_DIR), name="vega")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
