@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from patron.collect.roles import Actor
 from patron.core import i18n, security
 from patron.core.i18n import _, language, ngettext, normalize_language
+from patron.report import labels
 from patron.serve.api.deps import ANON_COOKIE, request_sid
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -62,6 +63,10 @@ environment.globals.update(
     fmt_datetime=_fmt_datetime,
     fmt_number=_fmt_number,
     fmt_percent=_fmt_percent,
+    label=labels.label,
+    interaction_words=labels.interaction_words,
+    score_label=labels.score_label,
+    churn_risk_words=labels.churn_risk_words,
 )
 
 
