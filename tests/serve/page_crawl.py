@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from fastapi.routing import APIRoute
 from starlette.routing import Mount
 
 
@@ -20,16 +19,28 @@ def sign_in(client, username: str, password: str, lang: str = "en") -> None:  # 
     assert r.status_code == 303, r.text
 
 
-def page_routes(app) -> list[APIRoute]:  # type: ignore[no-untyped-def]
-    """Every GET route of the app that answers a page (not the API, not static files)."""
+def _flat_routes(routes):  # type: ignore[no-untyped-def]
+    """(path, methods, endpoint) of every route, through included routers of any depth."""
+    for route in routes:
+        contexts = getattr(route, "effective_route_contexts", None)
+        if contexts is not None:  # FastAPI ≥ 0.16x keeps included routers as one node
+            for context in contexts():
+                original = context.original_route
+                yield context.path, getattr(original, "methods", None) or set(), context.endpoint
+        elif isinstance(route, Mount):
+            continue
+        elif getattr(route, "methods", None):
+            yield route.path, route.methods, getattr(route, "endpoint", None)
+
+
+def page_routes(app) -> list[tuple[str, object]]:  # type: ignore[no-untyped-def]
+    """Every GET page of the app (path, endpoint): not the API, schema or static files."""
     out = []
-    for route in app.router.routes:
-        if isinstance(route, Mount) or not isinstance(route, APIRoute):
+    for path, methods, endpoint in _flat_routes(app.router.routes):
+        if "GET" not in methods or path.startswith(("/api", "/openapi", "/static")):
             continue
-        if "GET" not in route.methods or route.path.startswith(("/api", "/openapi")):
-            continue
-        out.append(route)
-    return out
+        out.append((path, endpoint))
+    return sorted(set(out), key=lambda r: r[0])
 
 
 class PageText(HTMLParser):
