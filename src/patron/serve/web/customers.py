@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from patron.collect import complaints as complaint_service
 from patron.collect import customer_search, customer_view
 from patron.collect import customers as service
+from patron.collect.questions import item_questions
 from patron.serve.api.deps import SessionDep, WebAllowed, WorkspaceDep
 from patron.serve.web.labels import labels
 from patron.serve.web.render import render
@@ -51,7 +52,16 @@ def customer_page(
     return render(
         request,
         "customer.html",
-        {"view": view, "labels": labels(), "severities": complaint_service.SEVERITIES},
+        {
+            "view": view,
+            "labels": labels(),
+            "severities": complaint_service.SEVERITIES,
+            # Survey answers under their questions' words, not their item codes.
+            "questions": item_questions(
+                workspace.database_url,
+                {code for e in view.timeline for code in (e.get("answers") or {})},
+            ),
+        },
         actor=actor,
     )
 
