@@ -183,8 +183,8 @@ class SecurityHeadersMiddleware:
         ),
     ]
 
-    # Vega compiles chart expressions with Function(): the campaigns page (its scripts
-    # still only from this site) needs 'unsafe-eval', no other page gets it.
+    # Vega compiles chart expressions with Function(): the pages with charts (campaigns,
+    # analytics sections; scripts still only from this site) need 'unsafe-eval', no other.
     CHART_HEADERS = [
         *HEADERS[:3],
         (
@@ -205,7 +205,8 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
-        extra = self.CHART_HEADERS if scope["path"] == "/campaigns" else self.HEADERS
+        charts = scope["path"] == "/campaigns" or scope["path"].startswith("/analytics/section/")
+        extra = self.CHART_HEADERS if charts else self.HEADERS
 
         async def send_with_headers(message) -> None:  # type: ignore[no-untyped-def]
             if message["type"] == "http.response.start":

@@ -59,7 +59,7 @@ def customer_page(
             # Survey answers under their questions' words, not their item codes.
             "questions": item_questions(
                 workspace.database_url,
-                {code for e in view.timeline for code in (e.get("answers") or {})},
+                {code for e in view["timeline"] for code in (e.get("answers") or {})},
             ),
         },
         actor=actor,
