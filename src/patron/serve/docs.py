@@ -23,6 +23,10 @@ router = APIRouter(include_in_schema=False)
 
 
 def _with_policy(response: HTMLResponse) -> HTMLResponse:
+    # Screen readers need the page's language; a few colours get enough contrast.
+    body = bytes(response.body).replace(b"<html>", b'<html lang="en">', 1)
+    body = body.replace(b"</head>", b'<link rel="stylesheet" href="/static/docs.css">\n</head>', 1)
+    response = HTMLResponse(body.decode("utf-8"), status_code=response.status_code)
     response.headers["Content-Security-Policy"] = DOCS_CSP
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
