@@ -106,6 +106,23 @@ def axe_violations(page) -> list[dict]:  # type: ignore[no-untyped-def]
     ]
 
 
+def _watch(page, host: str, outside: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """Note every request ``page`` sends to another site."""
+    page.set_default_timeout(60_000)
+
+    def sent(request) -> None:  # type: ignore[no-untyped-def]
+        if urlparse(request.url).netloc not in (host, ""):
+            outside.append(request.url)
+
+    def blocked(request) -> None:  # type: ignore[no-untyped-def]
+        # Stopped by the page's own policy before it left the browser: not a request.
+        if "csp" in (request.failure or "").lower() and request.url in outside:
+            outside.remove(request.url)
+
+    page.on("request", sent)
+    page.on("requestfailed", blocked)
+
+
 def check_pages(browser, base: str, paths, shots: Path | None) -> list[str]:  # type: ignore[no-untyped-def]
     """Visit ``paths`` in each language and device; return every blocking violation and
     every request that left this site; save screenshots into ``shots``."""
@@ -123,20 +140,7 @@ def check_pages(browser, base: str, paths, shots: Path | None) -> list[str]:  # 
         staff, docs = (c.new_page() for c in contexts)
         outside: list[str] = []
         for one in (staff, docs):
-            one.set_default_timeout(60_000)
-            one.on(
-                "request",
-                lambda r: urlparse(r.url).netloc not in (host, "") and outside.append(r.url),
-            )
-            # Stopped by the page's own policy before it left the browser: not a request.
-            one.on(
-                "requestfailed",
-                lambda r: (
-                    "csp" in (r.failure or "").lower()
-                    and r.url in outside
-                    and outside.remove(r.url)
-                ),
-            )
+            _watch(one, host, outside)
         _sign_in(staff, base)
         for lang in LANGS:
             for path in paths:
