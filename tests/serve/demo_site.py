@@ -105,7 +105,46 @@ def _built() -> DemoSite:
         _inv, token = surveys.create_invitation(
             session, SYSTEM, survey_code=code, secret_key=workspace.secret_key, customer_id=ids[0]
         )
+    _campaigns(workspace)
     return DemoSite(root, token, complaint_pk, ids[0], ids[1])
+
+
+def _campaigns(workspace) -> None:  # type: ignore[no-untyped-def]
+    """A campaign sent to a call list, and one whose e-mails all failed."""
+    from patron.act import campaigns
+    from patron.collect.store.db import session_scope
+    from patron.collect.store.models import ActionSend, Campaign, CampaignMember
+
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=40)
+    everyone = {"when": [{"field": "customer_id", "op": "contains", "value": "H"}]}
+    campaigns.create_campaign(
+        workspace, "spring", name="Spring welcome back", segment=everyone,
+        action={"channel": "list"}, control_share=0.3, scheduled_at=start,
+    )  # fmt: skip
+    campaigns.assign(workspace, "spring", start.date())
+    campaigns.send(workspace, "spring", start.date(), now=start)
+    campaigns.create_campaign(
+        workspace, "winter", name="Winter offer", segment=everyone,
+        action={"channel": "email", "template": "campaign"}, control_share=0.3,
+    )  # fmt: skip
+    campaigns.assign(workspace, "winter", start.date())
+    # As the outbox records an SMTP server that refused every message.
+    with session_scope(workspace.database_url) as session:
+        row = session.scalars(sa.select(Campaign).where(Campaign.code == "winter")).one()
+        row.status = "failed"
+        treated = session.scalars(
+            sa.select(CampaignMember.customer_pk).where(
+                CampaignMember.campaign_pk == row.id, CampaignMember.group == "treatment"
+            )
+        ).all()
+        for pk in treated:
+            session.add(
+                ActionSend(
+                    dedupe_key=f"campaign:winter:{pk}:once", campaign_pk=row.id,
+                    customer_pk=pk, channel="email", run_date=start.date(), status="failed",
+                    attempts=1, last_error="the SMTP server refused the message",
+                )
+            )  # fmt: skip
 
 
 def demo_site(tmp_path: Path) -> DemoSite:

@@ -116,6 +116,8 @@ def cohort_section(ctx: ReportContext) -> Section:
                 x="period",
                 y="cohort",
                 value="retention",
+                # Quarters in their order, not in the order the data happen to list them.
+                x_sort=[int(p) for p in sorted(matrix["period"].unique())],
                 x_title=_("quarters since first purchase"),
                 y_title=_("cohort (first purchase)"),
                 value_title=_("retention"),

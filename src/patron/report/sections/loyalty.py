@@ -21,6 +21,19 @@ from patron.report.section import (
 # ---------------------------------------------------------------------------------------
 
 
+#: Headers of the scorecard table, in words.
+SCORECARD_COLUMNS = {
+    "period_start": N_("period start"),
+    "active": N_("active"),
+    "new_customers": N_("new customers"),
+    "retention": N_("retention"),
+    "repeat_share": N_("repeat share"),
+    "satisfaction": N_("satisfaction"),
+    "nps": N_("NPS"),
+    "responses": N_("survey answers"),
+}
+
+
 def _quarter(start: str) -> str:
     return format_date(pd.Timestamp(start).date())
 
@@ -125,7 +138,7 @@ def loyalty_section(ctx: ReportContext) -> Section:
         (
             _("Scorecard"),
             html_table(
-                card[shown].rename(columns={c: _(c.replace("_", " ")) for c in shown}),
+                card[shown].rename(columns={c: _(SCORECARD_COLUMNS[c]) for c in shown}),
                 {
                     _("period start"): lambda v: format_date(pd.Timestamp(v).date()),
                     _("retention"): pct,
