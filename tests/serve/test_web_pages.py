@@ -74,6 +74,7 @@ def _path_values(demo) -> dict[str, str]:
         "complaint_pk": str(demo.complaint_pk),
         "complaint_id": str(demo.complaint_pk),
         "token": demo.survey_token,
+        "key": "loyalty",
     }
 
 
