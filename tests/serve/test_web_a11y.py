@@ -65,11 +65,13 @@ def live_site(tmp_path_factory):
         service = make_service(workspace)
         # Compute the manager's figures and the live sections once before the browser
         # asks (the process keeps them): the page loads then time only the rendering.
+        from patron.core.i18n import language
         from patron.jobs.home import manager_home_for
         from patron.report.live import live_section
 
-        manager_home_for(workspace, "hotel")
         for lang in LANGS:
+            with language(lang):
+                manager_home_for(workspace, "hotel")
             for path in PAGES:
                 if path.startswith("/analytics/section/"):
                     live_section(workspace, path.rsplit("/", 1)[1], unit="hotel", lang=lang)

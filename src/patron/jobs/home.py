@@ -309,7 +309,7 @@ def campaign_effects(workspace: Any, *, limit: int = 3) -> list[dict[str, Any]]:
     return out
 
 
-_CACHE: dict[tuple[str, str | None, date], tuple[float, ManagerHome]] = {}
+_CACHE: dict[tuple[str, str | None, date, str], tuple[float, ManagerHome]] = {}
 CACHE_SECONDS = 600.0
 
 
@@ -318,8 +318,11 @@ def manager_home_for(workspace: Any, unit: str | None, *, today: date | None = N
     (the CSI fits take seconds; the figures only change when the warehouse is synced)."""
     import time as clock
 
+    from patron.core.i18n import current_language
+
     today = today or date.today()
-    key = (str(workspace.root), unit, today)
+    # Campaign verdicts and reasons are words: one entry per language.
+    key = (str(workspace.root), unit, today, current_language())
     hit = _CACHE.get(key)
     if hit is not None and clock.monotonic() - hit[0] < CACHE_SECONDS:
         return hit[1]
