@@ -99,6 +99,14 @@ def bootstrap_difference(
     return a.mean() - b.mean(), float(lower), float(upper), float(p)
 
 
+#: The outcomes in words, for charts.
+OUTCOME_WORDS = {
+    "retained": N_("retention"),
+    "responded": N_("response"),
+    "spend": N_("revenue per member"),
+}
+
+
 class UpliftEstimate:
     """Treated minus control for retention, response and revenue per member.
 
@@ -286,7 +294,8 @@ class UpliftEstimate:
         for metric, r in self.results_.items():
             rows.append(
                 {
-                    "metric": metric,
+                    # The panel's name in words ("retention", not "retained").
+                    "metric": _(OUTCOME_WORDS.get(metric, metric)),
                     "difference": r["difference"],
                     "lower": r["lower"],
                     "upper": r["upper"],
