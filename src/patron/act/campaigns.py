@@ -10,6 +10,11 @@ then a stable random split) → ``send`` (treated members only, through the sche
 outbox, not before ``scheduled_at``) → ``outcomes`` (orders after the start, per treated
 and control member) → ``uplift.UpliftEstimate`` on those outcomes.
 
+Only treated members the outbox actually reached count as treated: a member whose send
+failed or was skipped got no treatment, so ``outcomes`` marks them ``contacted = False``
+and the uplift leaves them out. A campaign whose every send failed is stored as
+``failed`` (never "sent") and is retried by ``send_due``.
+
 Control assignment is random and stable: ``u = sha256(seed|campaign|customer)`` read as a
 number in [0, 1); the customer is in control when ``u < control_share``. The hash does not
 look at any customer attribute, so control and treated groups are alike on average, and
@@ -38,7 +43,7 @@ from patron.act.scheduler import (
     dedupe_key,
 )
 from patron.collect.store.db import open_store, session_scope
-from patron.collect.store.models import Campaign, CampaignMember, Customer, Order
+from patron.collect.store.models import ActionSend, Campaign, CampaignMember, Customer, Order
 from patron.core.i18n import _
 from patron.core.progress import ProgressCallback
 from patron.core.vocabulary import vocabulary_of
@@ -295,12 +300,47 @@ def send(
         result=result,
     )
     if not dry_run:
+        counts = delivery_counts(workspace).get(campaign["id"], {})
         with session_scope(workspace.database_url) as session:
             row = session.get(Campaign, campaign["id"])
-            row.status = "sent"
-            if row.started_at is None:
-                row.started_at = now
+            if counts.get("sent", 0) == 0 and counts.get("failed", 0) > 0:
+                row.status = "failed"  # nobody was contacted: nothing started
+            else:
+                row.status = "sent"
+                if row.started_at is None:
+                    row.started_at = now
     return result
+
+
+SEND_STATES = ("sent", "failed", "skipped", "pending")
+
+
+def delivery_counts(workspace: Any) -> dict[int, dict[str, int]]:
+    """Per campaign id, how many of its sends were sent, failed, skipped or are pending."""
+    a = ActionSend.__table__
+    query = (
+        sa.select(a.c.campaign_pk, a.c.status, sa.func.count())
+        .where(a.c.campaign_pk.is_not(None))
+        .group_by(a.c.campaign_pk, a.c.status)
+    )
+    out: dict[int, dict[str, int]] = {}
+    with open_store(workspace.database_url).connect() as conn:
+        for pk, status, n in conn.execute(query).all():
+            counts = out.setdefault(int(pk), dict.fromkeys(SEND_STATES, 0))
+            counts[status] = counts.get(status, 0) + int(n)
+    return out
+
+
+def _contacted(conn: sa.Connection, campaign_pk: int) -> set[int] | None:
+    """Customers the campaign's sends reached; None when it has no send record at all
+    (members contacted outside Patron: every treated member counts as contacted)."""
+    a = ActionSend.__table__
+    rows = conn.execute(
+        sa.select(a.c.customer_pk, a.c.status).where(a.c.campaign_pk == campaign_pk)
+    ).all()
+    if not rows:
+        return None
+    return {int(pk) for pk, status in rows if status == "sent" and pk is not None}
 
 
 def send_due(
@@ -322,7 +362,7 @@ def send_due(
     with session_scope(workspace.database_url) as session:
         due = session.scalars(
             sa.select(Campaign.code).where(
-                Campaign.status.in_(("assigned", "sent")),
+                Campaign.status.in_(("assigned", "sent", "failed")),
                 Campaign.scheduled_at.is_not(None),
                 Campaign.scheduled_at <= now,
             )
@@ -402,6 +442,7 @@ def outcomes(
             ).all(),
             columns=["customer_pk", "ordered_at", "amount"],
         )
+        reached = _contacted(conn, campaign["id"])
     orders["ordered_at"] = pd.to_datetime(orders["ordered_at"], utc=True)
     per = orders.groupby("customer_pk").agg(
         next_purchase_at=("ordered_at", "min"),
@@ -414,6 +455,8 @@ def outcomes(
     frame["spend"] = frame["spend"].fillna(0.0).astype(float)
     frame["responded"] = frame.index.isin(responded.index)
     frame["retained"] = frame["orders"] > 0
+    treated = frame["group"] == "treatment"
+    frame["contacted"] = treated & (True if reached is None else frame.index.isin(list(reached)))
     frame["days_to_next_purchase"] = (frame["next_purchase_at"] - start).dt.total_seconds() / 86400
     frame = frame.reset_index()
     updates = [
@@ -440,6 +483,7 @@ def outcomes(
     columns = [
         "customer_id",
         "group",
+        "contacted",
         "responded",
         "retained",
         "orders",

@@ -1,6 +1,8 @@
 """What each campaign achieved, as plain data for the web pages and the API.
 
-``list_campaigns`` gives every campaign with its treated and control group sizes;
+``list_campaigns`` gives every campaign with its treated and control group sizes and what
+its sends did (``delivery``: sent, failed, skipped, pending; ``state`` says in one code
+whether it reached anyone: a campaign whose every send failed is ``failed``, never "sent");
 ``campaign_uplift`` measures one campaign's outcomes (``campaigns.outcomes``, which also
 saves them on each member) and returns treated minus control retention, response and
 revenue per member with confidence intervals (``uplift.UpliftEstimate``). A campaign
@@ -18,7 +20,7 @@ import sqlalchemy as sa
 from patron.collect.errors import NotFoundError
 from patron.collect.store.db import open_store
 from patron.collect.store.models import Campaign, CampaignMember
-from patron.core.i18n import _
+from patron.core.i18n import _, ngettext
 from patron.exceptions import InputError
 
 
@@ -31,6 +33,8 @@ def _aware(value: dt.datetime | None) -> dt.datetime | None:
 
 def list_campaigns(workspace: Any) -> list[dict[str, Any]]:
     """Every campaign, newest first, with the size of its treated and control groups."""
+    from patron.act import campaigns
+
     c, m = Campaign.__table__, CampaignMember.__table__
     sizes = (
         sa.select(
@@ -43,6 +47,7 @@ def list_campaigns(workspace: Any) -> list[dict[str, Any]]:
     )
     query = (
         sa.select(
+            c.c.id,
             c.c.code,
             c.c.name,
             c.c.status,
@@ -57,19 +62,42 @@ def list_campaigns(workspace: Any) -> list[dict[str, Any]]:
     )
     with open_store(workspace.database_url).connect() as conn:
         rows = conn.execute(query).all()
-    return [
-        {
-            "code": row.code,
-            "name": row.name,
-            "status": row.status,
-            "control_share": float(row.control_share),
-            "scheduled_at": _aware(row.scheduled_at),
-            "started_at": _aware(row.started_at),
-            "treated": int(row.treatment or 0),
-            "control": int(row.control or 0),
-        }
-        for row in rows
-    ]
+    delivered = campaigns.delivery_counts(workspace)
+    out = []
+    for row in rows:
+        counts = delivered.get(row.id, dict.fromkeys(campaigns.SEND_STATES, 0))
+        out.append(
+            {
+                "code": row.code,
+                "name": row.name,
+                "status": row.status,
+                "state": delivery_state(row.status, counts),
+                "delivery": counts,
+                "control_share": float(row.control_share),
+                "scheduled_at": _aware(row.scheduled_at),
+                "started_at": _aware(row.started_at),
+                "treated": int(row.treatment or 0),
+                "control": int(row.control or 0),
+            }
+        )
+    return out
+
+
+def delivery_state(status: str | None, counts: dict[str, int]) -> str:
+    """One code for where a campaign stands, from its stored status and its sends.
+
+    ``failed`` when sends were tried and none went out, ``partly_failed`` when some
+    failed, ``sending`` while some wait, else the stored status (draft, assigned, sent).
+    Words for each code: ``patron.report.labels`` (``CAMPAIGN_STATES``).
+    """
+    sent, failed = counts.get("sent", 0), counts.get("failed", 0)
+    if failed and not sent:
+        return "failed"
+    if failed:
+        return "partly_failed"
+    if counts.get("pending", 0):
+        return "sending"
+    return status or "draft"
 
 
 def campaign_uplift(
@@ -78,7 +106,9 @@ def campaign_uplift(
     """Treated minus control for one campaign, or the reason it cannot be measured yet.
 
     Returns ``campaign``, ``measured`` (bool), ``reason`` (when not measured),
-    ``treated``/``control`` group sizes, ``alpha`` and ``metrics``: per outcome
+    ``treated``/``control`` group sizes (treated: only members the campaign reached),
+    ``not_contacted`` (treated members left out: their send failed or was skipped),
+    ``delivery`` (sends by status), ``alpha`` and ``metrics``: per outcome
     (``retained``, ``responded``, ``spend``) the treated and control means, the
     difference with its interval (``lower``, ``upper``), ``p``, ``detectable`` (the
     interval excludes zero) and ``verdict`` in words ("no detectable effect" when the
@@ -103,6 +133,16 @@ def campaign_uplift(
         "metrics": {},
         "estimate": None,
     }
+    delivery = campaign["delivery"]
+    result["delivery"] = delivery
+    result["not_contacted"] = 0
+    if delivery["failed"] and not delivery["sent"]:
+        result["reason"] = ngettext(
+            "nobody was contacted: the {n} send failed",
+            "nobody was contacted: all {n} sends failed",
+            delivery["failed"],
+        ).format(n=delivery["failed"])
+        return result
     if campaign["started_at"] is None and campaign["scheduled_at"] is None:
         result["reason"] = _("not started yet: there is nothing to measure")
         return result
@@ -120,6 +160,7 @@ def campaign_uplift(
     result.update(
         measured=True,
         treated=estimate.n_treated_,
+        not_contacted=estimate.n_not_contacted_,
         control=estimate.n_control_,
         alpha=estimate.alpha,
         estimate=estimate,

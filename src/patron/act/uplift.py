@@ -99,6 +99,14 @@ def bootstrap_difference(
     return a.mean() - b.mean(), float(lower), float(upper), float(p)
 
 
+#: The outcomes in words, for charts.
+OUTCOME_WORDS = {
+    "retained": N_("retention"),
+    "responded": N_("response"),
+    "spend": N_("revenue per member"),
+}
+
+
 class UpliftEstimate:
     """Treated minus control for retention, response and revenue per member.
 
@@ -115,6 +123,9 @@ class UpliftEstimate:
     Attributes
     ----------
     n_treated_, n_control_ : int
+        Treated members counted (only those contacted, when ``contacted`` is given).
+    n_not_contacted_ : int
+        Treated members left out because the campaign never reached them.
     results_ : dict
         Per metric: treated, control, difference, lower, upper, p.
 
@@ -155,6 +166,13 @@ class UpliftEstimate:
             )
         treated = outcomes[outcomes["group"] == "treatment"]
         control = outcomes[outcomes["group"] == "control"]
+        # A treated member the campaign never reached (send failed or skipped) got no
+        # treatment: counting them would dilute the effect towards zero.
+        self.n_not_contacted_ = 0
+        if "contacted" in outcomes:
+            reached = treated["contacted"].astype(bool)
+            self.n_not_contacted_ = int((~reached).sum())
+            treated = treated[reached]
         if len(treated) < 2 or len(control) < 2:
             raise InputError(
                 _(
@@ -262,6 +280,7 @@ class UpliftEstimate:
             "campaign": self.campaign,
             "n_treated": self.n_treated_,
             "n_control": self.n_control_,
+            "n_not_contacted": self.n_not_contacted_,
             "alpha": self.alpha,
             "metrics": {m: {**r, "verdict": self.verdict(m)} for m, r in self.results_.items()},
         }
@@ -275,7 +294,8 @@ class UpliftEstimate:
         for metric, r in self.results_.items():
             rows.append(
                 {
-                    "metric": metric,
+                    # The panel's name in words ("retention", not "retained").
+                    "metric": _(OUTCOME_WORDS.get(metric, metric)),
                     "difference": r["difference"],
                     "lower": r["lower"],
                     "upper": r["upper"],

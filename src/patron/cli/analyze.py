@@ -415,6 +415,26 @@ def loyalty(
     )
 
 
+def sla(
+    workspace: WorkspaceOption = None,
+    unit: UnitOption = None,
+    as_of: AsOfOption = None,
+    period: Annotated[str, typer.Option("--period", help=_("Period: D, W, M, Q or Y."))] = "Q",
+    engine: EngineOption = None,
+    json: JsonOption = False,
+) -> None:
+    """Complaints closed per period and the share closed within their SLA time.
+
+    Example: patron analyze sla --workspace demo --unit hotel --period Q
+    """
+    from patron.jobs.home import complaint_sla
+
+    ctx = open_context(None, workspace, None, None, engine, unit, as_of)
+    with computing(ctx):
+        result = complaint_sla(ctx, period=period)
+    emit(result, json=json, csv=False)
+
+
 def register(root: typer.Typer) -> None:
     app.command("overview", help=_("Customers, active customers and recent sales of a unit."))(
         overview
@@ -435,6 +455,7 @@ def register(root: typer.Typer) -> None:
     app.command(
         "loyalty", help=_("Loyalty scorecard (five measures) and loyalty type per customer.")
     )(loyalty)
+    app.command("sla", help=_("Complaints closed within their SLA time, per period."))(sla)
     root.add_typer(
         app,
         name="analyze",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from patron.analyze import periods
+from patron.analyze.periods import complete_mask, is_complete
 from patron.core.i18n import _
 from patron.core.printer import Printer
 from patron.jobs.context import AnalysisContext
@@ -266,8 +268,14 @@ def cohorts(ctx: AnalysisContext, *, period: str = "M") -> JobResult:
         "cohorts": len(sizes),
         "customers": int(sizes["cohort_size"].sum()),
     }
-    # Customers who bought again in the period after their first, weighted by cohort size.
-    first = frame[frame["period"] == 1]
+    # A cell whose period has not ended yet would read low only because it is short.
+    frame["complete"] = [
+        is_complete(periods.shift(c, period, int(k)), period, ctx.as_of)
+        for c, k in zip(frame["cohort"], frame["period"], strict=True)
+    ]
+    # Customers who bought again in the period after their first, weighted by cohort size
+    # (cohorts whose next period is over).
+    first = frame[(frame["period"] == 1) & frame["complete"]]
     figures["next_period_retention"] = (
         float((first["retention"] * first["cohort_size"]).sum() / first["cohort_size"].sum())
         if len(first)
@@ -284,8 +292,17 @@ def cohorts(ctx: AnalysisContext, *, period: str = "M") -> JobResult:
     )
 
 
+def _iso(value: object) -> str:
+    return pd.Timestamp(value).date().isoformat()
+
+
 def loyalty(ctx: AnalysisContext, *, period: str = "Q", limit: int = 20) -> JobResult:
-    """The five loyalty measures per period and each customer's loyalty type with its reason."""
+    """The five loyalty measures per period and each customer's loyalty type with its reason.
+
+    The figures quote the latest complete period (``period_start``, ``retention`` …) and
+    the one before (``…_previous``); a period still running is named in
+    ``running_period_start`` and marked ``complete = False`` in the scorecard.
+    """
     from patron.analyze import loyalty as ly
 
     rules = ly.LoyaltyRules.from_workspace(ctx.workspace)
@@ -293,6 +310,8 @@ def loyalty(ctx: AnalysisContext, *, period: str = "Q", limit: int = 20) -> JobR
     card = ctx.run(
         ly.scorecard(ctx.reader.sales(), responses=responses, period=period, as_of=ctx.as_of)
     )
+    # A period still running is not comparable with whole ones: marked, never the headline.
+    card = card.assign(complete=complete_mask(card["period_start"], period, ctx.as_of))
     attach = ly.attachment(responses, as_of=ctx.as_of) if responses is not None else None
     types = ly.explain_loyalty(
         ctx.run(ly.loyalty_types(ctx.features(), attachment_table=attach, rules=rules))
@@ -326,13 +345,20 @@ def loyalty(ctx: AnalysisContext, *, period: str = "Q", limit: int = 20) -> JobR
         "customers": len(types),
         **{f"type_{t}": int(per_type.get(t, 0)) for t in ly.LOYALTY_TYPES},
     }
-    # The latest period's measures: what a person quotes from the scorecard.
-    if len(card):
-        last = card.sort_values("period_start").iloc[-1]
-        figures["period_start"] = pd.Timestamp(last["period_start"]).date().isoformat()
+    # The latest complete period's measures (what a person quotes from the scorecard)
+    # and the one before it, to say what changed; a running period is only named.
+    done = card[card["complete"]].sort_values("period_start")
+    running = card[~card["complete"]]
+    if len(running):
+        figures["running_period_start"] = _iso(running["period_start"].max())
+    for suffix, row in (("", -1), ("_previous", -2)):
+        if len(done) < -row:
+            continue
+        last = done.iloc[row]
+        figures[f"period_start{suffix}"] = _iso(last["period_start"])
         for column in ("active", "new_customers", "retention", "repeat_share", "nps"):
             value = last.get(column)
-            figures[column] = None if value is None or pd.isna(value) else float(value)
+            figures[f"{column}{suffix}"] = None if value is None or pd.isna(value) else float(value)
     printer = Printer(
         _("Loyalty scorecard by {period} ({scope})").format(
             period=period.upper(), scope=ctx.scope.label()

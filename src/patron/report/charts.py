@@ -175,7 +175,17 @@ def heatmap(
         color=alt.Color(f"{value}:Q", title=value_title, scale=alt.Scale(scheme="blues")),
         tooltip=[x, y, alt.Tooltip(f"{value}:Q", format=fmt)],
     )
-    return spec(rect.properties(width=WIDTH, height=HEIGHT))
+    # The value written in each cell (a colour alone cannot be read off); white on the
+    # dark cells, so it stays legible.
+    values = pd.to_numeric(frame[value], errors="coerce") if len(frame) else pd.Series([])
+    middle = float((values.min() + values.max()) / 2) if len(values.dropna()) else 0.0
+    text = base.mark_text(fontSize=10).encode(
+        text=alt.Text(f"{value}:Q", format=fmt),
+        color=alt.condition(
+            f"datum['{value}'] > {middle!r}", alt.value("white"), alt.value("black")
+        ),
+    )
+    return spec((rect + text).properties(width=WIDTH, height=HEIGHT))
 
 
 def histogram(

@@ -23,6 +23,7 @@ from patron.core.config import get_settings
 from patron.core.i18n import _, language
 from patron.core.workspace import Workspace
 from patron.exceptions import InputError, PatronError
+from patron.serve import docs
 from patron.serve.api.deps import CsrfError, LoginRequired, verify_csrf
 from patron.serve.api.main import api_router
 from patron.serve.overload import OverloadMiddleware
@@ -183,8 +184,8 @@ class SecurityHeadersMiddleware:
         ),
     ]
 
-    # Vega compiles chart expressions with Function(): the campaigns page (its scripts
-    # still only from this site) needs 'unsafe-eval', no other page gets it.
+    # Vega compiles chart expressions with Function(): the pages with charts (campaigns,
+    # analytics sections; scripts still only from this site) need 'unsafe-eval', no other.
     CHART_HEADERS = [
         *HEADERS[:3],
         (
@@ -205,7 +206,8 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
-        extra = self.CHART_HEADERS if scope["path"] == "/campaigns" else self.HEADERS
+        charts = scope["path"] == "/campaigns" or scope["path"].startswith("/analytics/section/")
+        extra = self.CHART_HEADERS if charts else self.HEADERS
 
         async def send_with_headers(message) -> None:  # type: ignore[no-untyped-def]
             if message["type"] == "http.response.start":
@@ -326,6 +328,9 @@ def create_app(workspace: Workspace) -> FastAPI:
             "`Authorization: Bearer <token>` (create one with `patron token create`)."
         ),
         dependencies=[Depends(verify_csrf)],
+        # The docs pages are served from the package's own copies (patron.serve.docs).
+        docs_url=None,
+        redoc_url=None,
     )
     workspace = ServedWorkspace.of(workspace)
     app.state.workspace = workspace
@@ -335,6 +340,7 @@ def create_app(workspace: Workspace) -> FastAPI:
     _document_body_errors(app)
     app.include_router(api_router)
     app.include_router(web_router)
+    app.include_router(docs.router)
     if VEGA_DIR.is_dir():
         app.mount("/static/vega", StaticFiles(directory=VEGA_DIR), name="vega")
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

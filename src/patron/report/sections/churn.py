@@ -114,10 +114,13 @@ def churn_section(ctx: ReportContext) -> Section:
             ),
         )
     )
+    from patron.collect.customer_names import customer_names
+
     head = result.frame.head(ctx.max_rows)
+    names = customer_names(_store_url(ctx), head["customer_id"])
     table = pd.DataFrame(
         {
-            _("customer"): head["customer_id"],
+            _("customer"): [names.get(str(c), str(c)) for c in head["customer_id"]],
             _("churn probability"): head["churn_probability"],
             _("reasons"): ["; ".join(r) for r in head["reasons"]],
         }
@@ -130,3 +133,9 @@ def churn_section(ctx: ReportContext) -> Section:
         "{n} customers are expected to leave within {days} days; the strongest signal is {driver}."
     ).format(n=count(f["expected_churners"]), days=days, driver=drivers.iloc[0]["feature"])
     return section
+
+
+def _store_url(ctx: ReportContext) -> str | None:
+    """The store holding the customers' names (none for a report on a file)."""
+    workspace = ctx.workspace
+    return workspace.database_url if workspace is not None else None

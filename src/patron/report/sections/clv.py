@@ -90,6 +90,13 @@ def clv_section(ctx: ReportContext) -> Section:
     top["p_alive"] = p_alive.loc[top.index].to_numpy()
     top["purchases"] = predictions.loc[top.index, "frequency"].to_numpy() + 1
     top = top.reset_index()
+    from patron.collect.customer_names import customer_names
+
+    workspace = ctx.workspace
+    names = customer_names(
+        workspace.database_url if workspace is not None else None, top["customer_id"]
+    )
+    top["customer_id"] = [names.get(str(c), str(c)) for c in top["customer_id"]]
     section.tables.append(
         (
             _("Most valuable customers"),

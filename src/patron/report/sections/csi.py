@@ -76,13 +76,21 @@ def csi_section(ctx: ReportContext) -> Section:
     section.charts.append(
         Chart(_("Importance–performance map (IPMA)"), model.ipma_.chart().to_dict())
     )
-    plan = result.tables["ipma"].head(8)
+    from patron.collect.questions import item_questions
+
+    plan = result.tables["ipma"].head(8).copy()
+    # The question's words, not its code ("improve PQ1 first" says nothing to a manager).
+    words = item_questions(ctx.workspace.database_url, plan["item"])
+    plan["question"] = [words.get(code, code) for code in plan["item"]]
     section.tables.append(
         (
             _("Improve first (importance × room to improve)"),
             html_table(
-                plan[["item", "construct", "importance", "performance", "priority"]].rename(
+                plan[
+                    ["question", "item", "construct", "importance", "performance", "priority"]
+                ].rename(
                     columns={
+                        "question": _("question"),
                         "item": _("item"),
                         "construct": _("construct"),
                         "importance": _("importance"),
@@ -95,6 +103,6 @@ def csi_section(ctx: ReportContext) -> Section:
     )
     top = plan.iloc[0]
     ctx.shared["csi_finding"] = _(
-        "Satisfaction index {index}; improve {item} ({construct}) first."
-    ).format(index=num(figures["satisfaction_index"]), item=top["item"], construct=top["construct"])
+        "Satisfaction index {index}; improve first: “{question}” ({item})."
+    ).format(index=num(figures["satisfaction_index"]), question=top["question"], item=top["item"])
     return section

@@ -95,7 +95,15 @@ def cohort_section(ctx: ReportContext) -> Section:
     result = jobs.cohorts(ctx.analysis, period="Q")
     section.figures = result.figures
     matrix = result.tables["retention"]
-    matrix = matrix[matrix["period"] > 0]
+    # Cells of quarters not over yet would read low only because they are short.
+    running = matrix[(matrix["period"] > 0) & ~matrix["complete"]]
+    matrix = matrix[(matrix["period"] > 0) & matrix["complete"]]
+    if len(running):
+        section.notes.append(
+            _("Quarters not over yet on {date} are left out of the picture.").format(
+                date=format_date(ctx.as_of)
+            )
+        )
     # The latest 16 cohorts keep the picture readable and the file small.
     cohorts = sorted(matrix["cohort"].unique())[-16:]
     matrix = matrix[matrix["cohort"].isin(cohorts)].copy()
@@ -108,6 +116,8 @@ def cohort_section(ctx: ReportContext) -> Section:
                 x="period",
                 y="cohort",
                 value="retention",
+                # Quarters in their order, not in the order the data happen to list them.
+                x_sort=[int(p) for p in sorted(matrix["period"].unique())],
                 x_title=_("quarters since first purchase"),
                 y_title=_("cohort (first purchase)"),
                 value_title=_("retention"),

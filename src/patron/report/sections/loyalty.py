@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from patron.core.i18n import N_, _, format_date
+from patron.core.i18n import N_, _, format_date, format_number
 from patron.report import charts
 from patron.report.section import (
     Chart,
@@ -21,6 +21,38 @@ from patron.report.section import (
 # ---------------------------------------------------------------------------------------
 
 
+#: Headers of the scorecard table, in words.
+SCORECARD_COLUMNS = {
+    "period_start": N_("period start"),
+    "active": N_("active"),
+    "new_customers": N_("new customers"),
+    "retention": N_("retention"),
+    "repeat_share": N_("repeat share"),
+    "satisfaction": N_("satisfaction"),
+    "nps": N_("NPS"),
+    "responses": N_("survey answers"),
+}
+
+
+def _quarter(start: str) -> str:
+    return format_date(pd.Timestamp(start).date())
+
+
+def _with_change(shown: str, f: dict, key: str, *, pct_: bool) -> str:
+    """The figure and its change since the quarter before ("61.0 % (+2.1 points)")."""
+    now, before = f.get(key), f.get(f"{key}_previous")
+    if now is None or before is None:
+        return shown
+    delta = now - before
+    if pct_:
+        change = _("{sign}{d} points").format(
+            sign="+" if delta > 0 else "", d=format_number(100 * delta, decimals=1)
+        )
+    else:
+        change = ("+" if delta > 0 else "") + format_number(delta, decimals=0)
+    return _("{value} ({change} since the quarter before)").format(value=shown, change=change)
+
+
 def loyalty_section(ctx: ReportContext) -> Section:
     section = Section(
         "loyalty",
@@ -35,21 +67,34 @@ def loyalty_section(ctx: ReportContext) -> Section:
 
     result = jobs.loyalty(ctx.analysis, period="Q")
     section.figures = result.figures
-    card = result.tables["scorecard"].sort_values("period_start").tail(12)
+    full = result.tables["scorecard"].sort_values("period_start")
+    # Only quarters that are over: a running one would read as a collapse.
+    card = full[full["complete"]].tail(12)
     ctx.shared["scorecard"] = card
     f = result.figures
     if "period_start" in f:
         section.facts = [
-            (_("quarter"), format_date(pd.Timestamp(f["period_start"]).date())),
-            (_("active customers"), count(f["active"])),
-            (_("new customers"), count(f["new_customers"])),
+            (_("quarter (the latest complete one)"), _quarter(f["period_start"])),
+            (_("active customers"), _with_change(count(f["active"]), f, "active", pct_=False)),
+            (
+                _("new customers"),
+                _with_change(count(f["new_customers"]), f, "new_customers", pct_=False),
+            ),
             (
                 _("retention from the previous quarter"),
-                pct(f["retention"]) if f["retention"] is not None else "–",
+                _with_change(pct(f["retention"]), f, "retention", pct_=True)
+                if f["retention"] is not None
+                else "–",
             ),
         ]
         if f.get("nps") is not None:
-            section.facts.append((_("NPS"), num(f["nps"])))
+            section.facts.append((_("NPS"), _with_change(num(f["nps"]), f, "nps", pct_=False)))
+    if f.get("running_period_start"):
+        section.notes.append(
+            _("The quarter from {start} is not over yet: it is left out of these figures.").format(
+                start=_quarter(f["running_period_start"])
+            )
+        )
     measures = []
     for column, label in (
         ("retention", N_("retention")),
@@ -93,7 +138,7 @@ def loyalty_section(ctx: ReportContext) -> Section:
         (
             _("Scorecard"),
             html_table(
-                card[shown].rename(columns={c: _(c.replace("_", " ")) for c in shown}),
+                card[shown].rename(columns={c: _(SCORECARD_COLUMNS[c]) for c in shown}),
                 {
                     _("period start"): lambda v: format_date(pd.Timestamp(v).date()),
                     _("retention"): pct,

@@ -10,6 +10,7 @@ from patron.serve.web import (
     campaigns,
     complaints,
     customers,
+    home,
     lists,
     survey_setup,
     surveys,
@@ -19,6 +20,7 @@ from patron.serve.web import (
 web_router = APIRouter(include_in_schema=False)
 for module in (
     auth,
+    home,
     customers,
     complaints,
     survey_setup,

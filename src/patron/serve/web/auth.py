@@ -24,7 +24,6 @@ from patron.serve.api.deps import (
     SESSION_COOKIE,
     SESSION_MAX_AGE_S,
     SessionDep,
-    WebActor,
     client_ip,
     session_payload,
 )
@@ -52,15 +51,6 @@ def safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
         return "/"
     return target
-
-
-@router.get("/")
-def home(actor: WebActor) -> RedirectResponse:
-    if actor.can("customers:read"):
-        return RedirectResponse("/customers", status_code=303)
-    if actor.can("analytics:read"):
-        return RedirectResponse("/analytics", status_code=303)
-    return RedirectResponse("/complaints", status_code=303)
 
 
 @router.get("/login")

@@ -21,6 +21,7 @@ from patron.collect.customer_form import (
     read_customer_form,
 )
 from patron.collect.errors import ConflictError, DuplicateError
+from patron.collect.questions import item_questions
 from patron.serve.api.deps import SessionDep, WebAllowed, WorkspaceDep
 from patron.serve.web.labels import labels
 from patron.serve.web.lists import list_context
@@ -197,6 +198,11 @@ def customer_page(
             "labels": labels(),
             "severities": complaint_service.SEVERITIES,
             "staff": staff,
+            # Survey answers under their questions' words, not their item codes.
+            "questions": item_questions(
+                workspace.database_url,
+                {code for e in view["timeline"] for code in (e.get("answers") or {})},
+            ),
         },
         actor=actor,
     )

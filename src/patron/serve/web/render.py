@@ -7,6 +7,7 @@ complaint texts typed by anyone are shown as text, never run as markup.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,15 +20,18 @@ from jinja2 import Environment, FileSystemLoader, Undefined, select_autoescape
 from patron.collect.roles import Actor
 from patron.core import i18n, security
 from patron.core.i18n import _, language, ngettext, normalize_language
+from patron.report import labels
 from patron.serve.api.deps import ANON_COOKIE, request_sid
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 LANG_COOKIE = "patron_lang"
 
 
-def _fmt_date(value: date | datetime | None) -> str:
+def _fmt_date(value: date | datetime | str | None) -> str:
     if value is None:
         return "—"
+    if isinstance(value, str):  # an ISO date from a job's figures
+        value = date.fromisoformat(value[:10])
     return i18n.format_date(value)
 
 
@@ -50,6 +54,27 @@ def _fmt_percent(value: float | None) -> str:
     return i18n.format_percent(value, decimals=0)
 
 
+def _sparkline(trend: list[tuple[str, float]], kind: str = "index") -> str:
+    """A small line of the values by period (an SVG made of numbers only), with its
+    values in words for screen readers."""
+    values = [float(v) for _start, v in trend]
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = 100 / max(1, len(values) - 1)
+    points = " ".join(
+        f"{i * step:.1f},{30 - 26 * (v - low) / span + 2:.1f}" for i, v in enumerate(values)
+    )
+    shown = [
+        i18n.format_percent(v, decimals=0) if kind == "share" else i18n.format_number(v, decimals=1)
+        for v in values
+    ]
+    label = _("by quarter: {values}").format(values=", ".join(shown))
+    return (
+        f'<svg class="sparkline" viewBox="0 0 100 34" preserveAspectRatio="none" role="img" '
+        f'aria-label="{html.escape(label)}"><polyline points="{points}"/></svg>'
+    )
+
+
 environment = Environment(
     loader=FileSystemLoader(TEMPLATES_DIR),
     autoescape=select_autoescape(["html"], default_for_string=True, default=True),
@@ -63,6 +88,11 @@ environment.globals.update(
     fmt_datetime=_fmt_datetime,
     fmt_number=_fmt_number,
     fmt_percent=_fmt_percent,
+    sparkline=_sparkline,
+    label=labels.label,
+    interaction_words=labels.interaction_words,
+    score_label=labels.score_label,
+    churn_risk_words=labels.churn_risk_words,
 )
 
 

@@ -20,10 +20,21 @@ router = APIRouter(
 CampaignCode = Annotated[str, Path(min_length=1, max_length=100)]
 
 
+class Delivery(BaseModel):
+    """The campaign's sends by status."""
+
+    sent: int
+    failed: int
+    skipped: int
+    pending: int
+
+
 class CampaignPublic(BaseModel):
     code: str
     name: str | None
     status: str | None
+    state: str  # draft, assigned, sending, sent, failed (nobody contacted), partly_failed
+    delivery: Delivery
     control_share: float
     scheduled_at: datetime | None
     started_at: datetime | None
@@ -49,8 +60,9 @@ class CampaignUplift(BaseModel):
     name: str | None
     measured: bool
     reason: str | None
-    treated: int
+    treated: int  # treated members the campaign reached
     control: int
+    not_contacted: int = 0  # treated members left out: their send failed or was skipped
     alpha: float
     metrics: dict[str, UpliftMetric]
 

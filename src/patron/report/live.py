@@ -1,0 +1,61 @@
+"""One report section computed on request, for a unit and a period, for the analytics pages.
+
+The pages show the very sections the report writes (same figures, charts, tables and
+the command that recomputes them), for the unit and the as-of date a person picks; a
+result is kept for a while per process, since some analyses take seconds.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Any
+
+from patron.analyze import periods
+from patron.core.i18n import _, language
+from patron.exceptions import InputError
+from patron.report.section import ReportContext, Section, run_section
+from patron.report.sections import SECTIONS
+
+CACHE_SECONDS = 600.0
+_CACHE: dict[tuple[Any, ...], tuple[float, Section]] = {}
+
+
+def section_titles() -> list[tuple[str, str]]:
+    """(key, title marked for translation) of every section, in the report's order."""
+    return [(key, title) for key, _build, title in SECTIONS]
+
+
+def period_choices(last_day: date, *, period: str = "Q", n: int = 8) -> list[date]:
+    """The as-of dates a page offers: the end of each of the last ``n`` complete periods."""
+    end = periods.period_end(periods.last_complete(last_day, period), period)
+    return [periods.period_end(periods.shift(end, period, -k), period) for k in range(n)]
+
+
+def live_section(
+    workspace: Any,
+    key: str,
+    *,
+    unit: str | None = None,
+    as_of: date | None = None,
+    lang: str | None = None,
+) -> Section:
+    """The report's section ``key`` for ``unit`` as of ``as_of`` (default: the last sale)."""
+    from patron.jobs.context import AnalysisContext
+
+    known = {k: (build, title) for k, build, title in SECTIONS}
+    if key not in known:
+        raise InputError(
+            _("unknown section {key}: use one of {keys}").format(key=key, keys=", ".join(known))
+        )
+    cache_key = (str(workspace.root), key, unit, as_of, lang)
+    hit = _CACHE.get(cache_key)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    build, title = known[key]
+    with language(lang):
+        analysis = AnalysisContext.open(workspace, unit=unit, as_of=as_of)
+        ctx = ReportContext(analysis=analysis, currency=workspace.config.locale.currency)
+        section = run_section(key, build, title, ctx)
+    _CACHE[cache_key] = (time.monotonic(), section)
+    return section
