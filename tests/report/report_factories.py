@@ -32,18 +32,33 @@ def write_warehouse(data, warehouse: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         frame.to_parquet(folder / "part-000000.parquet", index=False)
 
+    from patron.data.hotel import hotel_units
+
+    # The hotel's units as the demo has them: the group (pk 1), one unit per property.
+    units = pd.DataFrame(hotel_units())
+    units["id"] = range(1, len(units) + 1)
+    pk_of = dict(zip(units["code"], units["id"], strict=True))
+    units["parent_pk"] = units["parent"].map(pk_of)
+    units["path"] = [
+        f"/{pk}/" if pd.isna(parent) else f"/{parent:.0f}/{pk}/"
+        for pk, parent in zip(units["id"], units["parent_pk"], strict=True)
+    ]
+    put("units", units.drop(columns=["parent"]))
     guests = data.guests.copy()
     guests["dataset"] = "hotel"
+    guests["unit_pk"] = pk_of["hotel"]
     put("customers", guests)
     stays = data.stays[
         ["order_id", "customer_id", "ordered_at", "amount", "cost", "discount", "quantity",
-         "channel", "location", "status"]
-    ]  # fmt: skip
+         "channel", "location", "status", "unit"]
+    ].copy()  # fmt: skip
+    stays["unit_pk"] = stays.pop("unit").map(pk_of)
     put("orders", stays)
     put("complaints", data.complaints.drop(columns=["order_id"], errors="ignore"))
     put("interactions", data.interactions)
     responses = data.responses.copy()
     responses["construct"] = responses["item_code"].map(_construct)
+    responses["unit_pk"] = pk_of["hotel"]  # the group asks; answers are credited to the stay
     put("survey_responses", responses)
 
 

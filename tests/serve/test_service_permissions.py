@@ -122,6 +122,7 @@ ENDPOINTS: dict[tuple[str, str], tuple[str, str, dict]] = {
     ),
     ("GET", "/api/analytics/metrics"): ("analytics:read", "/api/analytics/metrics", {}),
     ("POST", "/api/text/score"): ("analytics:read", "/api/text/score", {"json": {"texts": ["好"]}}),
+    ("GET", "/api/csi/programme"): ("analytics:read", "/api/csi/programme", {}),
     ("GET", "/api/analytics/scores"): ("analytics:read", "/api/analytics/scores?metric=clv", {}),
     ("GET", "/api/campaigns"): ("analytics:read", "/api/campaigns", {}),
     ("GET", "/api/campaigns/{code}/uplift"): (

@@ -52,8 +52,11 @@ def programme_answers(
     reader: WarehouseReader, *, survey_code: str | None = None, as_of: Any = None
 ) -> pd.DataFrame:
     """Wide answers in scope with the column ``unit`` (the code of the unit measured)."""
-    wide = workspace_answers(reader, survey_code=survey_code, as_of=as_of)
     long = reader.table("survey_responses")
+    if "unit_pk" not in long.columns:
+        # A warehouse written before the organisation had units: nothing to measure by unit.
+        raise InputError(_("the workspace has no units: add them with `patron units add`"))
+    wide = workspace_answers(reader, survey_code=survey_code, as_of=as_of)
     where = reader.to_pandas(long.select("response_id", "unit_pk").distinct())
     where = where.dropna().drop_duplicates("response_id").set_index("response_id")["unit_pk"]
     tree = unit_tree(reader)

@@ -65,8 +65,11 @@ def csi_programme_section(ctx: ReportContext) -> Section:
             "excludes zero."
         ),
     )
-    if not ctx.analysis.reader.has("survey_responses"):
+    reader = ctx.analysis.reader
+    if not reader.has("survey_responses"):
         raise Missing(_("no survey answers in the workspace"))
+    if not reader.has("units") or "unit_pk" not in reader.table("survey_responses").columns:
+        raise Missing(_("the workspace has no units: add them with `patron units add`"))
     analysis = AnalysisContext(ctx.analysis.reader, ctx.as_of)
     result = csi_programme(analysis, period=PERIOD, bootstrap=BOOTSTRAP, seed=SEED)
     figures = section.figures = result.figures

@@ -6,6 +6,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 
+from patron.collect.errors import StateError
+from patron.core.i18n import _
 from patron.serve.api.deps import Allowed, WorkspaceDep
 from patron.serve.api.routes.analytics import UnitQuery
 from patron.serve.api.schemas import ErrorBody
@@ -13,7 +15,7 @@ from patron.serve.api.schemas import ErrorBody
 router = APIRouter(
     prefix="/csi",
     tags=["analytics"],
-    responses={code: {"model": ErrorBody} for code in (401, 403, 404, 422)},
+    responses={code: {"model": ErrorBody} for code in (401, 403, 404, 409, 422)},
 )
 
 
@@ -36,6 +38,11 @@ def programme(
     from patron.jobs.csi_programme import csi_programme
 
     ctx = AnalysisContext.open(workspace, unit=unit)
+    if not ctx.reader.has("survey_responses"):
+        # The workspace's state, not the request: answered 409 like other state conflicts.
+        raise StateError(
+            _("no survey answers in the warehouse yet: run `patron sync` after importing them")
+        )
     result = csi_programme(
         ctx,
         model=model,
