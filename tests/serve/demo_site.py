@@ -29,6 +29,7 @@ class DemoSite:
     complaint_pk: int
     customer_id: str
     arriving: str
+    survey_code: str = ""
 
 
 @cache
@@ -106,7 +107,7 @@ def _built() -> DemoSite:
             session, SYSTEM, survey_code=code, secret_key=workspace.secret_key, customer_id=ids[0]
         )
     _campaigns(workspace)
-    return DemoSite(root, token, complaint_pk, ids[0], ids[1])
+    return DemoSite(root, token, complaint_pk, ids[0], ids[1], code)
 
 
 def _campaigns(workspace) -> None:  # type: ignore[no-untyped-def]
@@ -153,5 +154,10 @@ def demo_site(tmp_path: Path) -> DemoSite:
     target = tmp_path / "demo-ws"
     shutil.copytree(built.root, target)
     return DemoSite(
-        target, built.survey_token, built.complaint_pk, built.customer_id, built.arriving
+        target,
+        built.survey_token,
+        built.complaint_pk,
+        built.customer_id,
+        built.arriving,
+        built.survey_code,
     )

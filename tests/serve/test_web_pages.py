@@ -75,6 +75,8 @@ def _path_values(demo) -> dict[str, str]:
         "complaint_id": str(demo.complaint_pk),
         "token": demo.survey_token,
         "key": "loyalty",
+        "name": "tasks",
+        "code": demo.survey_code,
     }
 
 
