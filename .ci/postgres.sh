@@ -19,4 +19,7 @@ if ! runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1;
 fi
 runuser -u postgres -- psql -h 127.0.0.1 -p "$PGPORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='patron_test'" | grep -q 1 \
   || runuser -u postgres -- createdb -h 127.0.0.1 -p "$PGPORT" -U postgres patron_test
+# trigram search lives in public once, as on a real server, not in a test's own schema
+runuser -u postgres -- psql -h 127.0.0.1 -p "$PGPORT" -U postgres -d patron_test -qtAc \
+  "CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public" >/dev/null 2>&1 || true
 echo "export PATRON_TEST_POSTGRES_URL=postgresql://postgres@127.0.0.1:$PGPORT/patron_test"

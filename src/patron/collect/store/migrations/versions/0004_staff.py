@@ -38,6 +38,39 @@ def _has_trigram(bind) -> bool:  # type: ignore[no-untyped-def]
     )
 
 
+def _trigram_schema(bind) -> str | None:  # type: ignore[no-untyped-def]
+    """The schema holding ``pg_trgm``, installing it first where it is missing.
+
+    An extension lives in one schema per database, which need not be on this store's
+    ``search_path`` (a store kept in its own schema), so the operator class is named
+    with its schema rather than found by the path.
+    """
+    query = sa.text(
+        "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+        "WHERE e.extname = 'pg_trgm'"
+    )
+    # two stores migrating at once must not both try to install it
+    bind.execute(sa.text("SELECT pg_advisory_xact_lock(hashtext('patron pg_trgm'))"))
+    schema = bind.execute(query).scalar()
+    if schema is None:
+        has_public = bind.execute(
+            sa.text("SELECT 1 FROM pg_namespace WHERE nspname = 'public'")
+        ).scalar()
+        # in public where it exists, so dropping one store's schema never drops it
+        try:
+            with bind.begin_nested():
+                bind.execute(
+                    sa.text(
+                        "CREATE EXTENSION IF NOT EXISTS pg_trgm"
+                        + (" SCHEMA public" if has_public else "")
+                    )
+                )
+        except sa.exc.DBAPIError:  # no right to install it: search works, only slower
+            return None
+        schema = bind.execute(query).scalar()
+    return None if schema is None else str(schema)
+
+
 def upgrade() -> None:
     bind = op.get_bind()
     with op.batch_alter_table("customers") as batch:
@@ -62,12 +95,13 @@ def upgrade() -> None:
         op.execute(
             "CREATE INDEX ix_customers_name_zh_prefix ON customers (name_zh text_pattern_ops)"
         )
-    if _has_trigram(bind):
-        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    trigram_schema = _trigram_schema(bind) if _has_trigram(bind) else None
+    if trigram_schema is not None:
+        opclass = f'"{trigram_schema}".gin_trgm_ops'
         for column, expression in TRIGRAM_COLUMNS.items():
             op.execute(
                 f"CREATE INDEX ix_customers_{column}_trgm ON customers "
-                f"USING gin ({expression} gin_trgm_ops)"
+                f"USING gin ({expression} {opclass})"
             )
     op.create_table(
         "customer_tags",
