@@ -85,3 +85,33 @@ def page_text(html: str) -> list[str]:
     parser = PageText()
     parser.feed(html)
     return [p for p in parser.parts if p]
+
+
+# Pages that answer something other than a page on purpose (file downloads, redirects).
+NOT_PAGES = {"/analytics/report"}
+
+
+def _path_values(demo) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    return {
+        "customer_id": demo.customer_id,
+        "complaint_pk": str(demo.complaint_pk),
+        "complaint_id": str(demo.complaint_pk),
+        "token": demo.survey_token,
+        "key": "loyalty",
+        "name": "tasks",
+        "code": demo.survey_code,
+    }
+
+
+def example_pages(app, demo) -> list[str]:  # type: ignore[no-untyped-def]
+    """Every GET page of ``app`` with its path values filled from the demo site ``demo``."""
+    values = _path_values(demo)
+    paths = []
+    for path, _endpoint in page_routes(app):
+        if path in NOT_PAGES:
+            continue
+        names = re.findall(r"{(\w+)(?::\w+)?}", path)
+        missing = [n for n in names if n not in values]
+        assert not missing, f"{path}: add an example value for {missing} to _path_values"
+        paths.append(re.sub(r"{(\w+)(?::\w+)?}", lambda m: values[m.group(1)], path))
+    return paths

@@ -2,12 +2,14 @@
 violation on the pages, in English and Chinese, on a desktop and a phone; each page is
 kept as a screenshot in test-artifacts/screenshots/ for a person to look at.
 
-``check_pages`` takes any list of paths, so every page of the app can be checked later.
+The pages come from the app's router (as in the crawler test), so a page added later is
+checked too.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -17,6 +19,7 @@ from patron.core.workspace import Workspace
 
 from .conftest import PASSWORD, make_service, serve_live
 from .demo_site import demo_site
+from .page_crawl import example_pages
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -27,18 +30,8 @@ pytestmark = [
     ),
 ]
 
-#: The pages this room owns (home, analytics, campaigns, tokens, sign-in, API docs).
-PAGES = (
-    "/",
-    "/analytics",
-    "/analytics/section/loyalty",
-    "/analytics/section/cohorts",
-    "/campaigns",
-    "/tokens",
-    "/login",
-    "/docs",
-    "/redoc",
-)
+#: Live analytics sections visited besides the one the router's example value names.
+MORE_SECTIONS = ("/analytics/section/cohorts",)
 # What shows that a page which draws itself in the browser has finished drawing.
 READY = {"/docs": ".swagger-ui .info .title", "/redoc": ".api-content h1"}
 # Screenshots on a desktop and a phone only when asked (PATRON_SCREENSHOTS=1): the
@@ -53,6 +46,10 @@ AXE_DEVICES = ("desktop", "phone")
 # ship unchanged); every other rule holds on /docs too.
 KNOWN = {"/docs": ("nested-interactive",)}
 LANGS = ("en", "zh_CN")
+ENGLISH_MONTHS = re.compile(
+    r"\b(January|February|March|April|May|June|July|August|September|October|November|"
+    r"December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b"
+)
 BLOCKING = ("serious", "critical")
 
 
@@ -63,6 +60,10 @@ def live_site(tmp_path_factory):
         demo = demo_site(tmp_path_factory.mktemp("a11y"))
         workspace = Workspace.open(demo.root)
         service = make_service(workspace)
+        pages = [  # downloads (CSV exports) are files, not pages
+            *(p for p in example_pages(service.client.app, demo) if not p.endswith(".csv")),
+            *MORE_SECTIONS,
+        ]
         # Compute the manager's figures and the live sections once before the browser
         # asks (the process keeps them): the page loads then time only the rendering.
         from patron.core.i18n import language
@@ -72,11 +73,11 @@ def live_site(tmp_path_factory):
         for lang in LANGS:
             with language(lang):
                 manager_home_for(workspace, "hotel")
-            for path in PAGES:
+            for path in pages:
                 if path.startswith("/analytics/section/"):
                     live_section(workspace, path.rsplit("/", 1)[1], unit="hotel", lang=lang)
         with serve_live(service.client.app) as url:
-            yield url
+            yield url, pages
     finally:
         if saved is not None:
             os.environ["PATRON_DATABASE_URL"] = saved
@@ -164,6 +165,12 @@ def check_pages(browser, base: str, paths, shots: Path | None) -> list[str]:  # 
                 page.goto(f"{base}{path}{sep}lang={lang}", wait_until="networkidle")
                 if page.locator(".chart[data-spec]").count():
                     page.wait_for_selector(".chart svg")
+                    if lang != LANGS[0]:  # dates on the axes in the page's language
+                        drawn = " ".join(page.locator(".chart svg text").all_text_contents())
+                        problems += [
+                            f"{path} [{lang}, {device}]: English month {m!r} on a chart"
+                            for m in set(ENGLISH_MONTHS.findall(drawn))
+                        ]
                 ready = READY.get(path)
                 if ready:  # the API viewers draw themselves after loading the schema
                     page.wait_for_selector(ready)
@@ -188,7 +195,9 @@ def check_pages(browser, base: str, paths, shots: Path | None) -> list[str]:  # 
 def test_pages_accessible_and_offline(live_site, browser, artifacts_dir) -> None:
     shots = artifacts_dir / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
-    problems = check_pages(browser, live_site, PAGES, shots)
+    base, pages = live_site
+    assert {"/", "/analytics", "/customers", "/complaints", "/surveys", "/docs"} <= set(pages)
+    problems = check_pages(browser, base, pages, shots)
     assert not problems, "\n".join(problems)
     # The home page was drawn (on a phone too when screenshots on phones were asked for).
     device = "phone" if "phone" in DEVICES else "desktop"
@@ -199,7 +208,7 @@ def test_axe_finds_violations(live_site, browser) -> None:
     """The check can fail: an image without text and an unlabelled field are caught."""
     context = browser.new_context(bypass_csp=True)
     page = context.new_page()
-    page.goto(f"{live_site}/login")
+    page.goto(f"{live_site[0]}/login")
     page.evaluate(
         """() => { document.body.insertAdjacentHTML('beforeend',
            '<img src="/static/vendor/swagger-ui/favicon-32x32.png"><input type="text">'); }"""

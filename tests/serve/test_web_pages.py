@@ -17,12 +17,10 @@ from patron.report.labels import INTERACTION_KINDS, METRICS, concepts
 
 from .conftest import PASSWORD, make_service
 from .demo_site import demo_site
-from .page_crawl import page_routes, page_text, sign_in
+from .page_crawl import example_pages, page_text, sign_in
 
 ROLES = ("admin", "analyst", "agent")
 LANGS = ("en", "zh_CN")
-# Pages that answer something other than a page on purpose (file downloads, redirects).
-NOT_PAGES = {"/analytics/report"}
 # Words shown as they are in both languages (brand, language names, standards).
 AS_IS = {"Patron", "English", "中文", "API", "NPS", "CSI", "CSV", "ID", "OK", "SLA"}
 
@@ -68,31 +66,6 @@ def site(tmp_path_factory, request):
     return demo, service
 
 
-def _path_values(demo) -> dict[str, str]:
-    return {
-        "customer_id": demo.customer_id,
-        "complaint_pk": str(demo.complaint_pk),
-        "complaint_id": str(demo.complaint_pk),
-        "token": demo.survey_token,
-        "key": "loyalty",
-        "name": "tasks",
-        "code": demo.survey_code,
-    }
-
-
-def _pages(app, demo) -> list[str]:
-    values = _path_values(demo)
-    paths = []
-    for path, _endpoint in page_routes(app):
-        if path in NOT_PAGES:
-            continue
-        names = re.findall(r"{(\w+)(?::\w+)?}", path)
-        missing = [n for n in names if n not in values]
-        assert not missing, f"{path}: add an example value for {missing} to _path_values"
-        paths.append(re.sub(r"{(\w+)(?::\w+)?}", lambda m: values[m.group(1)], path))
-    return paths
-
-
 def _problems(path: str, lang: str, html: str, english: set[str]) -> list[str]:
     problems = []
     for text in page_text(html):
@@ -110,7 +83,7 @@ def test_every_page_in_words(site) -> None:
     demo, service = site
     english = _english_labels()
     app = service.client.app
-    paths = _pages(app, demo)
+    paths = example_pages(app, demo)
     assert {"/", "/analytics", "/campaigns", "/customers", "/login", "/docs"} <= set(paths)
     problems: list[str] = []
     visited = 0

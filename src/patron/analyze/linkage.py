@@ -19,6 +19,7 @@ import pandas as pd
 from patron.analyze.churn_data import UNRESOLVED_OUTCOMES, CustomerHistory, parse_horizon
 from patron.analyze.churn_words import feature_name
 from patron.core.i18n import N_, _
+from patron.core.vocabulary import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
 from patron.exceptions import InputError
 
 __all__ = [
@@ -351,7 +352,9 @@ def nps_repeat(
         raise InputError(_("no NPS item (0–10 would-recommend) in the survey answers"))
     scores = scores[scores["nps"].notna()].copy()
     scores["class"] = np.select(
-        [scores["nps"] >= 9, scores["nps"] >= 7], ["promoter", "passive"], default="detractor"
+        [scores["nps"] >= NPS_PROMOTER_MIN, scores["nps"] > NPS_DETRACTOR_MAX],
+        ["promoter", "passive"],
+        default="detractor",
     )
     moments = next_behaviour(history, scores, horizon=horizon, end=end)
     table = _summarise(moments, "class", ["promoter", "passive", "detractor"])

@@ -20,6 +20,7 @@ from ibis import _
 
 from patron.analyze.features import as_day, day_literal, require_columns
 from patron.core.i18n import N_, gettext
+from patron.core.vocabulary import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
 from patron.core.workspace import rules_from_settings
 from patron.exceptions import InputError
 
@@ -162,8 +163,8 @@ def scorecard(
         share_of_wallet=_.value.mean(where=_.kind == "share_of_wallet").cast("float64"),
         _sat=_.value.mean(where=_.kind == "satisfaction"),
         _nps_n=_.count(where=_.kind == "nps"),
-        _promoters=_.count(where=(_.kind == "nps") & (_.value >= 9)),
-        _detractors=_.count(where=(_.kind == "nps") & (_.value <= 6)),
+        _promoters=_.count(where=(_.kind == "nps") & (_.value >= NPS_PROMOTER_MIN)),
+        _detractors=_.count(where=(_.kind == "nps") & (_.value <= NPS_DETRACTOR_MAX)),
     )
     # Questionnaires answered: distinct (customer, time) pairs, counted without building
     # a string per answer row (millions of rows on a large base).
@@ -253,7 +254,7 @@ class LoyaltyRules:
     repeat_max_silence_days: int = 365
     high_satisfaction: float = 80.0
     low_satisfaction: float = 60.0
-    promoter_nps: float = 9.0
+    promoter_nps: float = float(NPS_PROMOTER_MIN)
     detractor_nps: float = 6.0
     incentive_discount_share: float = 0.25
     price_discount_share: float = 0.25

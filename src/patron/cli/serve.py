@@ -76,11 +76,16 @@ def user_add(
     language: Annotated[
         str | None, typer.Option(help=_("Language of the pages: en or zh_CN."))
     ] = None,
+    unit: Annotated[
+        str | None,
+        typer.Option(help=_("Code of the unit the user works in (sees it and below); none: all.")),
+    ] = None,
     workspace: WorkspaceOption = None,
 ) -> None:
     """Add a user (the first admin, for instance).
 
     Example: echo 's3cret-pass' | patron user add alice --role admin --password-stdin
+    Example: echo 's3cret-pass' | patron user add li --role agent --unit xian --password-stdin
     """
     from patron.collect import users
     from patron.collect.store.db import session_scope
@@ -101,8 +106,29 @@ def user_add(
             role=role,
             full_name=full_name,
             language=language,
+            unit=unit,
         )
     console.print(_("User {username} added with role {role}").format(username=username, role=role))
+
+
+def user_unit(
+    username: Annotated[str, typer.Argument(help=_("User name."))],
+    unit: Annotated[
+        str, typer.Argument(help=_("Code of the unit the user works in, or all for everything."))
+    ],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Set the unit a user works in: their lists, home and analytics stop at that unit.
+
+    Example: patron user unit li xian
+    """
+    from patron.collect import users
+    from patron.collect.store.db import session_scope
+
+    ws = open_workspace(workspace)
+    with session_scope(ws.database_url) as session:
+        users.update_user(session, users.SYSTEM, username, unit=unit)
+    console.print(_("User {username} now works in {unit}").format(username=username, unit=unit))
 
 
 def token_create(
@@ -186,6 +212,7 @@ def register(app: typer.Typer) -> None:
     app.command("serve", help=_("Run the web service: API, staff pages and survey pages."))(serve)
     user_app = typer.Typer(help=_("Manage the people who sign in."), no_args_is_help=True)
     user_app.command("add", help=_("Add a user with a role."))(user_add)
+    user_app.command("unit", help=_("Set the unit a user works in."))(user_unit)
     app.add_typer(user_app, name="user")
     token_app = typer.Typer(help=_("Manage API tokens for other systems."), no_args_is_help=True)
     token_app.command("create", help=_("Create an API token and print it once."))(token_create)

@@ -361,7 +361,12 @@ def events(session: Session, complaint_pk: int) -> list[ComplaintEvent]:
 
 def complaint_detail(session: Session, actor: Actor, complaint_pk: int) -> dict[str, Any]:
     """One complaint with its customer, SLA state and history (a read of personal data)."""
+    from patron.collect.units import user_scope
+
     complaint = get_complaint(session, complaint_pk)
+    scope = user_scope(session, actor.username)
+    if not scope.is_everything and complaint.unit_pk not in (scope.unit_pks or ()):
+        raise NotFoundError(_("no complaint {id} in your units").format(id=complaint_pk))
     customer = session.get(Customer, complaint.customer_pk)
     moment = now()
     data = complaint_view(complaint, customer, moment)

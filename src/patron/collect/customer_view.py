@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from patron.collect import audit
 from patron.collect.complaints import sla_state
 from patron.collect.customers import get_customer, profile
+from patron.collect.errors import NotFoundError
 from patron.collect.roles import Actor
 from patron.collect.scores import latest_scores
 from patron.collect.store.models import (
@@ -26,6 +27,7 @@ from patron.collect.store.models import (
     SurveyResponse,
 )
 from patron.collect.times import aware, now
+from patron.core.i18n import _
 from patron.core.vocabulary import DEFAULT_VOCABULARY
 
 # What counts as open is the vocabulary's definition (core/vocabulary.py).
@@ -269,6 +271,7 @@ def customer_360(
     if customer is None or customer.merged_into_id is not None:
         get_customer(session, customer_id)  # raises "no customer" / "merged into …"
     pk = customer.id
+    _check_in_units(session, actor, pk, customer_id)
     prefs = session.execute(_PREFERENCES_OF, {"pk": pk}).all()
     dates = session.execute(_DATES_OF, {"pk": pk}).all()
     # One round trip for the purchase statistics and the whole timeline: on a busy
@@ -281,6 +284,20 @@ def customer_360(
     audit.record_now(session, actor, "read", "customer_360", customer_id, customer_pk=pk)
     session.commit()
     return assemble_360(customer, prefs, dates, rows, scores, today, timeline_limit)
+
+
+def _check_in_units(session: Session, actor: Actor, pk: int, customer_id: str) -> None:
+    """A user bound to units sees their customers only; others are "not found" to them."""
+    from patron.collect.units import customer_in_scope, user_scope
+
+    scope = user_scope(session, actor.username)
+    if scope.is_everything:
+        return
+    inside = session.scalar(sa.select(customer_in_scope(scope, sa.literal(pk))))
+    if not inside:
+        raise NotFoundError(
+            _("no customer {customer_id} in your units").format(customer_id=customer_id)
+        )
 
 
 def assemble_360(

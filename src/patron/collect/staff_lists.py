@@ -31,6 +31,7 @@ from patron.collect.store.models import (
     Task,
 )
 from patron.collect.times import aware, now
+from patron.collect.units import Scope, customer_in_scope, record_in_scope, user_scope
 from patron.core.i18n import N_
 
 LIVE = (Customer.merged_into_id.is_(None), Customer.erased_at.is_(None))
@@ -38,7 +39,8 @@ LIVE = (Customer.merged_into_id.is_(None), Customer.erased_at.is_(None))
 
 @dataclass(frozen=True)
 class StaffList:
-    """A list's spec, its base query, its page row and its CSV header and row."""
+    """A list's spec, its base query, its page row and its CSV header and row, and which
+    of its rows a user bound to some units may see (``within``: a SQL condition)."""
 
     spec: ListSpec
     select: Callable[[], sa.Select]
@@ -46,6 +48,7 @@ class StaffList:
     header: tuple[str, ...]
     csv_row: Callable[[Any], list[Any]]
     permission: str
+    within: Callable[[Scope], Any] = lambda scope: sa.true()
 
 
 # --- customers ---------------------------------------------------------------------------
@@ -96,6 +99,7 @@ CUSTOMERS = StaffList(
         r[0].country,
     ],
     permission="customers:read",
+    within=lambda scope: customer_in_scope(scope, Customer.id),
 )
 
 # --- complaints --------------------------------------------------------------------------
@@ -190,6 +194,7 @@ COMPLAINTS = StaffList(
         r[0].description,
     ],
     permission="complaints:read",
+    within=lambda scope: record_in_scope(scope, Complaint.unit_pk),
 )
 
 # --- surveys, responses ------------------------------------------------------------------
@@ -289,6 +294,7 @@ RESPONSES = StaffList(
         aware(r[0].responded_at),
     ],
     permission="surveys:read",
+    within=lambda scope: record_in_scope(scope, SurveyResponse.unit_pk),
 )
 
 # --- campaigns, tasks --------------------------------------------------------------------
@@ -329,6 +335,7 @@ CAMPAIGNS = StaffList(
         aware(r[0].started_at),
     ],
     permission="analytics:read",
+    within=lambda scope: record_in_scope(scope, Campaign.unit_pk),
 )
 
 TASK_STATUSES = ("open", "done", "cancelled")
@@ -386,9 +393,19 @@ TASKS = StaffList(
         r[1].customer_id if r[1] else None,
     ],
     permission="customers:read",
+    within=lambda scope: sa.or_(
+        Task.customer_pk.is_(None), customer_in_scope(scope, Task.customer_pk)
+    ),
 )
 
 LISTS = {s.spec.name: s for s in (CUSTOMERS, COMPLAINTS, SURVEYS, RESPONSES, CAMPAIGNS, TASKS)}
+
+
+def _visible(session: Session, actor: Actor, staff_list: StaffList) -> sa.Select:
+    """The list's base query cut to the actor's units (a user with no unit sees all)."""
+    scope = user_scope(session, actor.username)
+    select = staff_list.select()
+    return select if scope.is_everything else select.where(staff_list.within(scope))
 
 
 def page(session: Session, actor: Actor, name: str, query: ListQuery) -> ListPage:
@@ -396,7 +413,7 @@ def page(session: Session, actor: Actor, name: str, query: ListQuery) -> ListPag
     staff_list = LISTS[name]
     actor.require(staff_list.permission)
     result = listing.fetch_page(
-        session, staff_list.spec, query, staff_list.select(), row=staff_list.row
+        session, staff_list.spec, query, _visible(session, actor, staff_list), row=staff_list.row
     )
     if name in ("customers", "complaints", "responses"):  # lists of personal data
         audit.record(
@@ -423,7 +440,7 @@ def export(session: Session, actor: Actor, name: str, query: ListQuery) -> str:
         actor,
         staff_list.spec,
         query,
-        staff_list.select(),
+        _visible(session, actor, staff_list),
         header=list(staff_list.header),
         row=staff_list.csv_row,
     )

@@ -35,6 +35,7 @@ from patron.collect.survey_rules import check_answers
 from patron.collect.times import aware, now
 from patron.core import security
 from patron.core.i18n import N_, _
+from patron.core.vocabulary import CSAT_TOP_BOX_MIN, NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
 from patron.exceptions import InputError, shown
 
 KINDS = ("ACSI", "ECSI", "NPS", "CSAT", "CES", "custom")
@@ -550,9 +551,11 @@ def response_summary(session: Session, code: str) -> dict[str, Any]:
         "ces": None,
     }
     if "NPS" in codes:
-        summary["nps"] = _share_difference(session, survey.id, "NPS", top=9, bottom=6)
+        summary["nps"] = _share_difference(
+            session, survey.id, "NPS", top=NPS_PROMOTER_MIN, bottom=NPS_DETRACTOR_MAX
+        )
     if "CSAT" in codes:
-        csat = _share_difference(session, survey.id, "CSAT", top=4, bottom=None)
+        csat = _share_difference(session, survey.id, "CSAT", top=CSAT_TOP_BOX_MIN, bottom=None)
         summary["csat"] = csat
     if "CES" in codes and "CES" in items:
         summary["ces"] = items["CES"]["mean"]

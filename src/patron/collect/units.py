@@ -196,6 +196,28 @@ def customer_in_scope(scope: Scope, customer_pk: Any) -> Any:
     return customer_pk.in_(sa.union(own, *facts))
 
 
+def user_scope(session: Session, username: str) -> Scope:
+    """The units a user works in (their unit and everything below), else everything."""
+    from patron.collect.store.models import User
+
+    row = session.execute(
+        sa.select(Unit).join(User, User.unit_pk == Unit.id).where(User.username == username)
+    ).scalar_one_or_none()
+    if row is None:
+        return EVERYTHING
+    return Scope(
+        code=row.code, name=row.name, unit_pks=subtree_pks(session, row), name_zh=row.name_zh
+    )
+
+
+def record_in_scope(scope: Scope, unit_pk: Any) -> Any:
+    """SQL condition: a record (column ``unit_pk``) belongs to ``scope``; a record with no
+    unit belongs to the whole organisation only."""
+    if scope.is_everything:
+        return sa.true()
+    return unit_pk.in_(list(scope.unit_pks or ()))
+
+
 def unit_pk_for(session: Session, code: str | None) -> int | None:
     """The id of the unit ``code`` (``None`` for no code), for records being written."""
     if code is None or str(code).strip() == "":

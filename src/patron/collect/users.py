@@ -56,6 +56,24 @@ def _check_password(password: str, username: str | None = None) -> None:
         raise InputError(problem)
 
 
+def _unit_pk(session: Session, unit: str | None) -> int | None:
+    """The unit a user works in; none, "" or "all" for the whole organisation."""
+    from patron.collect.units import unit_pk_for
+
+    if unit is None or unit.strip().lower() in ("", "all", "*"):
+        return None
+    return unit_pk_for(session, unit)
+
+
+def user_unit(session: Session, user: User) -> str | None:
+    """The code of the unit a user works in (``None``: the whole organisation)."""
+    from patron.collect.store.models import Unit
+
+    if user.unit_pk is None:
+        return None
+    return session.scalar(sa.select(Unit.code).where(Unit.id == user.unit_pk))
+
+
 def get_user(session: Session, username: str) -> User:
     user = session.scalar(sa.select(User).where(User.username == username))
     if user is None:
@@ -73,8 +91,10 @@ def create_user(
     email: str | None = None,
     full_name: str | None = None,
     language: str | None = None,
+    unit: str | None = None,
 ) -> User:
-    """Add a user with a hashed password."""
+    """Add a user with a hashed password; ``unit`` (a unit's code) bounds what they see to
+    that unit and everything below it (none: the whole organisation)."""
     _check_role(role)
     username = username.strip()
     _check_password(password, username)
@@ -91,10 +111,13 @@ def create_user(
         email=email,
         full_name=full_name,
         language=language,
+        unit_pk=_unit_pk(session, unit),
     )
     session.add(user)
     session.flush()
-    audit.record(session, actor, "create", "user", username, detail={"role": role})
+    audit.record(
+        session, actor, "create", "user", username, detail={"role": role, "unit": unit or None}
+    )
     session.commit()
     return user
 
@@ -110,10 +133,15 @@ def update_user(
     language: str | None = None,
     full_name: str | None = None,
     email: str | None = None,
+    unit: str | None = None,
 ) -> User:
-    """Change a user's role, state, password or language; unlocks on a new password."""
+    """Change a user's role, state, password, language or unit ("all" for the whole
+    organisation); unlocks on a new password."""
     user = get_user(session, username)
     changed: list[str] = []
+    if unit is not None:
+        user.unit_pk = _unit_pk(session, unit)
+        changed.append("unit")
     if role is not None:
         _check_role(role)
         user.role = role

@@ -25,10 +25,8 @@ from patron.collect.store.models import (
     Order,
     Preference,
     Task,
-    Unit,
-    User,
 )
-from patron.collect.units import EVERYTHING, Scope, customer_in_scope, subtree_pks
+from patron.collect.units import EVERYTHING, Scope, customer_in_scope
 
 #: A customer's Chinese name, once the store keeps one (else an empty column).
 NAME_ZH = (
@@ -51,18 +49,6 @@ class WorkList:
     arrivals: list[dict[str, Any]] = field(default_factory=list)
     birthdays: list[dict[str, Any]] = field(default_factory=list)
     tasks: list[dict[str, Any]] = field(default_factory=list)
-
-
-def user_scope(session: Session, username: str) -> Scope:
-    """The units a user works in (their unit and everything below), else everything."""
-    row = session.execute(
-        sa.select(Unit).join(User, User.unit_pk == Unit.id).where(User.username == username)
-    ).scalar_one_or_none()
-    if row is None:
-        return EVERYTHING
-    return Scope(
-        code=row.code, name=row.name, unit_pks=subtree_pks(session, row), name_zh=row.name_zh
-    )
 
 
 def _names(row: Any) -> dict[str, Any]:

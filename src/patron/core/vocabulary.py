@@ -22,6 +22,13 @@ TimeUnit = Literal["D", "W", "M", "Y"]
 #: Days in one time unit (a month is a twelfth of a Julian year, a year 365.25 days).
 UNIT_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0, "Y": 365.25}
 
+#: Net promoter score on the 0–10 "would you recommend" item (Reichheld 2003): promoters
+#: answer 9–10, detractors 0–6; NPS = % promoters − % detractors. CSAT counts the top two
+#: boxes (4–5 of 5). Every room (surveys, linkage, loyalty, the index programme) uses these.
+NPS_PROMOTER_MIN = 9
+NPS_DETRACTOR_MAX = 6
+CSAT_TOP_BOX_MIN = 4
+
 DEFAULT_NOT_SALE = ("returned", "refunded", "cancelled", "canceled", "void")
 DEFAULT_OPEN_COMPLAINT = ("open", "assigned")
 

@@ -23,7 +23,7 @@ from patron.report.sections import SECTIONS, summary_section
 
 STATIC = Path(__file__).resolve().parent / "static"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-VENDOR = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js")
+VENDOR = ("vega.min.js", "vega-lite.min.js", "vega-embed.min.js", "vega-locale.js")
 
 __all__ = ["ReportResult", "build_report", "render_html"]
 

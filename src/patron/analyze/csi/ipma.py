@@ -46,10 +46,10 @@ class IPMAResult:
         out = self.items.sort_values("rank")
         return out.head(n) if n else out
 
-    def chart(self, level: str = "constructs"):
+    def chart(self, level: str = "constructs", names: dict[str, str] | None = None):
         from patron.analyze.csi.plotting import plot_ipma
 
-        return plot_ipma(self, level=level)
+        return plot_ipma(self, level=level, names=names)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -9,6 +9,7 @@ spec; ``save_chart(chart, "x.html")`` writes a self-contained page (no network).
 from __future__ import annotations
 
 import html
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,15 +25,21 @@ if TYPE_CHECKING:
     from patron.analyze.csi.pls import PLSPathModel
 
 
-def plot_ipma(result: IPMAResult, *, level: str = "constructs") -> alt.LayerChart:
-    """Importance (x) against performance (y), with the means as cross-hairs."""
+def plot_ipma(
+    result: IPMAResult, *, level: str = "constructs", names: Mapping[str, str] | None = None
+) -> alt.LayerChart:
+    """Importance (x) against performance (y), with the means as cross-hairs; ``names``
+    gives the words to show for construct (or item) codes."""
+    names = names or {}
     frame = (result.constructs if level == "constructs" else result.items).reset_index()
     label = frame.columns[0]
+    frame[label] = [names.get(str(code), str(code)) for code in frame[label]]
+    target = names.get(result.target, result.target)
     base = alt.Chart(frame)
     points = base.mark_circle(size=120).encode(
         x=alt.X(
             "importance:Q",
-            title=_("Importance (total effect on {target})").format(target=result.target),
+            title=_("Importance (total effect on {target})").format(target=target),
         ),
         y=alt.Y("performance:Q", title=_("Performance (0–100)"), scale=alt.Scale(zero=False)),
         tooltip=[label, "importance", "performance", "rank"],
@@ -51,7 +58,7 @@ def plot_ipma(result: IPMAResult, *, level: str = "constructs") -> alt.LayerChar
         .encode(y="m:Q")
     )
     return (points + text + rule_x + rule_y).properties(
-        title=_("Importance–performance map: {target}").format(target=result.target),
+        title=_("Importance–performance map: {target}").format(target=target),
         width=480,
         height=360,
     )

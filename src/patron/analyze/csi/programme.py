@@ -57,6 +57,7 @@ from threadpoolctl import threadpool_limits
 
 from patron.core.i18n import N_, _
 from patron.core.printer import Printer
+from patron.core.vocabulary import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
 from patron.exceptions import InputError
 
 METRICS = ("csi", "nps", "csat", "ces")
@@ -143,7 +144,9 @@ def respondent_scores(
                     who=bad[bad].index[0], item=items.nps, value=v[bad].iloc[0]
                 )
             )
-        out["nps"] = np.where(v >= 9, 100.0, np.where(v <= 6, -100.0, 0.0))
+        out["nps"] = np.where(
+            v >= NPS_PROMOTER_MIN, 100.0, np.where(v <= NPS_DETRACTOR_MAX, -100.0, 0.0)
+        )
         out.loc[v.isna(), "nps"] = np.nan
     if items.csat and items.csat in answers.columns:
         v = pd.to_numeric(answers[items.csat], errors="coerce")

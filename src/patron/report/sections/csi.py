@@ -59,7 +59,11 @@ def csi_section(ctx: ReportContext) -> Section:
         (_("R² of satisfaction"), format_number(figures["r2_satisfaction"], decimals=3)),
         (_("SRMR"), format_number(figures["srmr"], decimals=3)),
     ]
-    index = result.tables["indices"]
+    # Constructs in words ("Perceived quality", 感知质量), not their model names.
+    names = {c: model.spec_.label(c) for c in model.index_.index}
+    index = result.tables["indices"].assign(
+        construct=lambda t: [names.get(c, c) for c in t["construct"]]
+    )
     section.charts.append(
         Chart(
             _("Index of every construct (0–100)"),
@@ -74,7 +78,7 @@ def csi_section(ctx: ReportContext) -> Section:
         )
     )
     section.charts.append(
-        Chart(_("Importance–performance map (IPMA)"), model.ipma_.chart().to_dict())
+        Chart(_("Importance–performance map (IPMA)"), model.ipma_.chart(names=names).to_dict())
     )
     from patron.collect.questions import item_questions
 
@@ -82,6 +86,7 @@ def csi_section(ctx: ReportContext) -> Section:
     # The question's words, not its code ("improve PQ1 first" says nothing to a manager).
     words = item_questions(ctx.workspace.database_url, plan["item"])
     plan["question"] = [words.get(code, code) for code in plan["item"]]
+    plan["construct"] = [names.get(c, c) for c in plan["construct"]]
     section.tables.append(
         (
             _("Improve first (importance × room to improve)"),

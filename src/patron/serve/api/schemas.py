@@ -527,6 +527,7 @@ class UserCreate(BaseModel):
     email: Text(254) | None = None
     full_name: Text(200) | None = None
     language: Literal["en", "zh_CN"] | None = None
+    unit: Text(64) | None = None
 
 
 class UserUpdate(BaseModel):
@@ -537,6 +538,7 @@ class UserUpdate(BaseModel):
     language: Literal["en", "zh_CN"] | None = None
     full_name: Text(200) | None = None
     email: Text(254) | None = None
+    unit: Text(64) | None = None
 
 
 class UserPublic(BaseModel):
@@ -546,6 +548,7 @@ class UserPublic(BaseModel):
     email: str | None
     full_name: str | None
     language: str | None
+    unit: str | None
     locked_until: datetime | None
 
 

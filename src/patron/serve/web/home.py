@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from patron.collect.units import resolve_scope
-from patron.collect.worklist import user_scope, worklist
+from patron.collect.units import resolve_scope, user_scope
+from patron.collect.worklist import worklist
 from patron.jobs.home import manager_home_for
 from patron.serve.api.deps import SessionDep, WebActor, WorkspaceDep
 from patron.serve.web.labels import labels

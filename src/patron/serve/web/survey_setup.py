@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from typing import Annotated, Any
+from urllib.parse import quote
 
 import segno
 from fastapi import APIRouter, Form, Path, Request
@@ -121,7 +122,10 @@ def survey_page(
 def survey_index(
     request: Request, code: Code, session: SessionDep, actor: WebAllowed("surveys:read")
 ) -> Response:
-    """The satisfaction index and its drivers, fitted on the answers now (loaded lazily)."""
+    """The satisfaction index and its drivers, fitted on the answers now (loaded lazily by
+    the survey's page; a person who opens this address is sent to that page)."""
+    if not request.headers.get("hx-request"):
+        return RedirectResponse(f"/surveys/{quote(code, safe='')}#survey-csi", status_code=303)
     result = survey_csi(session, code, lang=request_language(request, actor))
     return render(request, "_survey_csi.html", {"csi": result}, actor=actor)
 

@@ -38,6 +38,7 @@ def public(user, session) -> UserPublic:  # type: ignore[no-untyped-def]
         email=user.email,
         full_name=user.full_name,
         language=user.language,
+        unit=service.user_unit(session, user),
         locked_until=datetime.fromtimestamp(until, UTC) if until else None,
     )
 
