@@ -274,3 +274,28 @@ def test_required_column_absent_is_an_input_error(sqlite_workspace, tmp_path):
         progress=False,
     )
     assert summary.imported == 1
+
+
+def test_a_file_patron_exported_imports_as_the_values_it_held(sqlite_workspace, tmp_path):
+    """Patron writes "'+852 …" so a spreadsheet shows text; importing that file stores
+    the phone "+852 …" (not the apostrophe), and the next export neutralises it again."""
+    from patron.core.csvsafe import safe_frame
+
+    workspace = sqlite_workspace
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["P1", "P2", "P3"],
+            "name": ["Chen Wei", "=HYPERLINK(\"x\")", "it's me"],
+            "phone": ["+852 5550 0188", "-", "'plain"],
+        }
+    )
+    path = tmp_path / "customers.csv"
+    safe_frame(frame).to_csv(path, index=False)
+    assert "'+852 5550 0188" in path.read_text()
+    summary = import_file(workspace, "customers", path, progress=False)
+    assert summary.imported == 3 and summary.rejected == 0
+    with open_store(workspace.database_url).connect() as conn:
+        stored = dict(conn.execute(sa.text("SELECT customer_id, phone FROM customers")).all())
+        names = dict(conn.execute(sa.text("SELECT customer_id, name FROM customers")).all())
+    assert stored == {"P1": "+852 5550 0188", "P2": "-", "P3": "'plain"}
+    assert names["P2"] == '=HYPERLINK("x")' and names["P3"] == "it's me"

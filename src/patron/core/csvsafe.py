@@ -42,3 +42,14 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
             out[name] = column.map(neutralise, na_action="ignore")
     out.columns = [neutralise(c) for c in out.columns]
     return out
+
+
+#: A cell written by :func:`neutralise` (or typed as text in a spreadsheet): ``'`` + trigger.
+_NEUTRALISED = "^'(?=[" + re.escape("".join(TRIGGERS)) + "])"
+
+
+def restore_text(text: pd.Series) -> pd.Series:
+    """Text cells read back from a CSV with the apostrophe a spreadsheet (or
+    :func:`neutralise`) put before ``=``, ``+``, ``-``, ``@`` removed, so a file Patron
+    exported imports as the values it held: "'+86 139 …" is the phone "+86 139 …"."""
+    return text.str.replace(_NEUTRALISED, "", regex=True)

@@ -36,6 +36,7 @@ from patron.collect.importers.settings import (
     RETURN_STATUS,
     ImportSettings,
 )
+from patron.core.csvsafe import restore_text
 from patron.core.emails import email_problem, is_plain_email
 from patron.core.i18n import _
 from patron.exceptions import shown
@@ -254,7 +255,7 @@ def as_text(raw: pd.Series) -> pd.Series:
             raw = text.where(raw.notna(), None).astype(STRING)
         else:
             raw = raw.astype(object).where(raw.notna(), None).astype(STRING)
-    text = raw.str.strip()
+    text = restore_text(raw.str.strip())
     # One spelling per text: "CAFÉ" typed composed or decomposed is the same customer.
     ascii_only = pc.all(pc.string_is_ascii(pa.array(text, type=pa.string())), min_count=0)
     if not ascii_only.as_py():
