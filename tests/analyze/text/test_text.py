@@ -92,6 +92,9 @@ def test_zero_shot_words(text, label):
     assert default_lexicon().score(text).label == label
 
 
+_TAGGER = AspectTagger()
+
+
 @pytest.mark.parametrize(
     ("value", "reason", "language"),
     [
@@ -115,9 +118,11 @@ def test_bad_input_gets_a_reason(value, reason, language):
     assert sentiment.reason == reason
     if not comment.readable:
         assert sentiment.label == "" and comment.reason_text()
-
-
-_TAGGER = AspectTagger()
+        assert _TAGGER.tag(comment) == [] and _TAGGER.aspects(value) == set()
+    else:
+        assert sentiment.label in ("positive", "neutral", "negative")
+        tagged = {m.aspect for m in _TAGGER.tag(value)}
+        assert tagged == _TAGGER.aspects(value)
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -167,6 +172,13 @@ def test_learned_model_round_trip(tmp_path):
     again = TextSentimentModel.load(path)
     probe = ["房间很干净", "服务态度太差", "", "😀"]
     np.testing.assert_allclose(model.predict_proba(probe), again.predict_proba(probe))
+    # bad input through the learned model: a probability row each, never an error
+    odd = [None, "👍👍", "房间很好" * 25_000, "酒店不错".encode("gb18030"), b"\xff\xfe" * 40,
+           "The room was nice 但是早餐太差"]  # fmt: skip
+    proba = again.predict_proba(odd)
+    assert proba.shape == (len(odd), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_allclose(proba[[0, 1, 4]], 0.5)  # unreadable: the uninformed prior
     assert list(again.predict(probe[:2])) == ["positive", "negative"]
     np.testing.assert_allclose(again.predict_proba([""])[0], [0.5, 0.5])
     with pytest.raises(InputError, match="two labels"):
