@@ -241,3 +241,28 @@ def test_cli_aspects_on_a_file(tmp_path):
     assert matrix["food"]["negative"] == 1
     assert matrix["service"]["negative"] == 1
     assert payload["figures"]["comments"] == 4
+
+
+# The learned model's cross-validated accuracy on a documented subsample of the shared
+# data (the full 5-fold figures are in docs/text.md, from `patron text evaluate`): a
+# stratified, seeded sample keeps the test fast while a change in the model moves it.
+ZH_CV = (0.0, 0.0)
+EN_CV = (0.0, 0.0)
+SUBSAMPLE_CV = {
+    "zh": (2000, "reviews_zh/ChnSentiCorp_htl_all.csv.gz", "review", "label", ZH_CV),
+    "en": (3000, "reviews_en/airline_tweets.csv.gz", "text", "airline_sentiment", EN_CV),
+}
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_learned_model_cross_validated(language, shared_data):
+    from sklearn.model_selection import train_test_split
+
+    from patron.analyze.text.evaluation import evaluate_file
+
+    n, path, text, label, expected = SUBSAMPLE_CV[language]
+    frame = pd.read_csv(shared_data / path).dropna(subset=[text])
+    sample, _ = train_test_split(frame, train_size=n, stratify=frame[label], random_state=0)
+    result = evaluate_file(sample[text], sample[label], folds=3, seed=0)
+    got = (result["learned_accuracy"], result["learned_macro_f1"])
+    assert got == pytest.approx(expected, abs=2e-3)
