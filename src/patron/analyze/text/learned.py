@@ -169,7 +169,7 @@ class TextSentimentModel(PatronEstimator):
             )
         self.tfidf_ = {k: TfidfTransformer(sublinear_tf=True).fit(v) for k, v in views.text.items()}
         weighted = self._weighted(views)
-        _, counts = np.unique(y, return_counts=True)
+        counts = np.unique(y, return_counts=True)[1]
         inner = min(self.inner_folds, int(counts.min()))
         self.method_ = self.method if inner >= 2 else "single"
         if self.method_ == "single":
