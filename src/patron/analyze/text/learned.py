@@ -115,6 +115,8 @@ class TextSentimentModel(PatronEstimator):
         Use the view of the comment's last :data:`ENDING` characters (``stack`` only).
     inner_folds : int, default=4
         Folds of the training comments that give the stacking its held-out inputs.
+    char_ngrams : (int, int), default=(1, 3)
+        The lengths of the character n-grams of the characters view.
     """
 
     def __init__(
@@ -126,6 +128,7 @@ class TextSentimentModel(PatronEstimator):
         method: str = "stack",
         ending: bool = True,
         inner_folds: int = 4,
+        char_ngrams: tuple[int, int] = (1, 3),
     ):
         self.C = C
         self.words = words
@@ -134,11 +137,13 @@ class TextSentimentModel(PatronEstimator):
         self.method = method
         self.ending = ending
         self.inner_folds = inner_folds
+        self.char_ngrams = char_ngrams
 
     # -- views -------------------------------------------------------------------------
     def _views(self, comments: list[Comment]) -> _Views:
         texts = [c.text.lower() for c in comments]
-        text = {"characters": _hashing("char", (1, 3)).transform(texts).tocsr()}
+        chars = _hashing("char", tuple(self.char_ngrams))
+        text = {"characters": chars.transform(texts).tocsr()}
         if self.words:
             words = [_word_text(c) for c in comments]
             text["words"] = _hashing("word", (1, 2)).transform(words).tocsr()
