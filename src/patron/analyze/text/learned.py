@@ -106,8 +106,9 @@ class TextSentimentModel(PatronEstimator):
         Use the word view (jieba for Chinese; slower to score than characters alone).
     lexicon : bool, default=True
         Use the zero-shot lexicon's valences as features.
-    class_weight : "balanced" or None, default="balanced"
-        Weigh classes by their rarity (helps the macro-F1 of three classes).
+    class_weight : "balanced" or None, default=None
+        Weigh classes by their rarity: raises the macro-F1 of unequal classes at some
+        cost in accuracy (reviews_zh 5-fold: 0.9062 unweighted, 0.8988 balanced).
     method : "stack" or "single", default="stack"
         Views weighed by a logistic regression on held-out decision values, or one
         logistic regression on all views.
@@ -124,7 +125,7 @@ class TextSentimentModel(PatronEstimator):
         C: float = 1.0,
         words: bool = True,
         lexicon: bool = True,
-        class_weight: str | None = "balanced",
+        class_weight: str | None = None,
         method: str = "stack",
         ending: bool = True,
         inner_folds: int = 4,
