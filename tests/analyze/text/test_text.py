@@ -181,6 +181,15 @@ def test_learned_model_round_trip(tmp_path):
     np.testing.assert_allclose(proba[[0, 1, 4]], 0.5)  # unreadable: the uninformed prior
     assert list(again.predict(probe[:2])) == ["positive", "negative"]
     np.testing.assert_allclose(again.predict_proba([""])[0], [0.5, 0.5])
+    assert model.method_ == "stack"
+    views = ("characters", "words", "ending", "lexicon")
+    assert list(model.summary.index) == [f"positive: {v}" for v in views]
+    # one negative comment leaves no inner folds: the single regression stands in
+    few = TextSentimentModel().fit(texts[:6] + texts[20:21], ["positive"] * 6 + ["negative"])
+    assert few.method_ == "single" and list(few.predict(["房间又脏又旧"])) in (
+        ["positive"],
+        ["negative"],
+    )
     with pytest.raises(InputError, match="two labels"):
         TextSentimentModel().fit(["a b", "c d"], ["positive", "positive"])
 
