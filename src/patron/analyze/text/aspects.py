@@ -32,7 +32,8 @@ INDUSTRIES = ("hotel", "retail", "bank", "fuel")
 _CLAUSE_SEP = re.compile(
     r"[，。！？；,.!?;\n…~]+|\s(?:but|and|although|though|however|while)\s|但是|不过|可是|而且"
 )
-_LETTER = re.compile(r"[a-z0-9]")
+#: Characters that continue an English word (a whole-word match must not touch one).
+_LETTER = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
 
 
 @dataclass(frozen=True)
@@ -170,21 +171,22 @@ class AspectTagger:
             for word in aspect.blocked:
                 entries.setdefault(word, [])
         for key, targets in entries.items():
-            automaton.add_word(key, (key, tuple(targets)))
+            # what find() needs per hit, computed once: length, whether whole-word rules apply
+            automaton.add_word(key, (key, len(key), key.isascii(), tuple(targets)))
         automaton.make_automaton()
         self._automaton = automaton
 
     def find(self, text: str) -> list[tuple[int, int, str, str]]:
         """(start, end, aspect, word) of each aspect word in a (lower-cased) text."""
         out = []
-        for end, (key, targets) in self._automaton.iter_long(text):
-            start = end - len(key) + 1
-            ascii_word = key.isascii()
+        n = len(text)
+        for end, (key, size, ascii_word, targets) in self._automaton.iter_long(text):
+            start = end - size + 1
             for code, prefix in targets:
                 if ascii_word:
-                    if start > 0 and _LETTER.match(text[start - 1]):
+                    if start > 0 and text[start - 1] in _LETTER:
                         continue
-                    if not prefix and end + 1 < len(text) and _LETTER.match(text[end + 1]):
+                    if not prefix and end + 1 < n and text[end + 1] in _LETTER:
                         continue
                 out.append((start, end + 1, code, key))
         return out
@@ -194,7 +196,20 @@ class AspectTagger:
         comment = value if isinstance(value, Comment) else read_comment(value)
         if not comment.readable:
             return set()
-        return {code for _, _, code, _ in self.find(comment.text.lower())}
+        # find() without building tuples: this runs once per comment at scale
+        text = comment.text.lower()
+        n = len(text)
+        found: set[str] = set()
+        for end, (_key, size, ascii_word, targets) in self._automaton.iter_long(text):
+            if not ascii_word:
+                found.update(code for code, _prefix in targets)
+                continue
+            start = end - size + 1
+            if start > 0 and text[start - 1] in _LETTER:
+                continue
+            tail = end + 1 < n and text[end + 1] in _LETTER
+            found.update(code for code, prefix in targets if prefix or not tail)
+        return found
 
     def tag(self, value: Any) -> list[Mention]:
         """Each aspect the comment mentions, once, with its clause's sentiment."""

@@ -163,7 +163,8 @@ class LexiconSentiment:
         return total
 
     def _en(self, text: str, found: list[tuple[str, float]]) -> float:
-        tokens = [t.lower().replace("'", "") for t in _EN_TOKEN.findall(text)]
+        # apostrophes dropped before tokenising, as VADER's lexicon keys are (dont, cant)
+        tokens = _EN_TOKEN.findall(text.lower().replace("'", ""))
         total = 0.0
         but = tokens.index("but") if "but" in tokens else -1
         lexicon = self.en_
