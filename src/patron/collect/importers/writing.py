@@ -209,7 +209,8 @@ class StoreWriter:
                 cursor.execute(f"DROP TABLE {stage}")
                 return inserted
             marks = ", ".join("?" * len(columns))
-            rows = list(zip(*python_columns(arrow, frame), strict=True))
+            # Rows handed over as they are zipped: no list of 100,000 tuples is built first.
+            rows = zip(*python_columns(arrow, frame), strict=True)
             cursor.executemany(
                 f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING", rows
             )
