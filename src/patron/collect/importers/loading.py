@@ -17,6 +17,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from patron.collect.importers.keys import RowKeys, Sequence
 from patron.collect.importers.schemas import Kind
@@ -36,6 +38,38 @@ class Outcome:
     duplicates: int = 0
     customers_created: int = 0
     rejected: list[tuple[Any, str, str]] = field(default_factory=list)
+
+
+class KnownCustomers:
+    """``customer_id`` → ``customer_pk`` of the customers one import has met, as Arrow
+    arrays: a chunk's 100,000 ids are matched by one hash look-up in C (a Python dict
+    mapped through pandas took 1 s per chunk)."""
+
+    def __init__(self, limit: int = CACHE_LIMIT):
+        self.limit = limit
+        self.ids = pa.array([], type=pa.string())
+        self.pks = np.zeros(0, dtype=np.float64)
+
+    def resolve(self, writer: StoreWriter, ids: pd.Series) -> pd.Series:
+        values = pa.array(ids, type=pa.string(), from_pandas=True)
+        unique = pc.unique(values.drop_null())
+        unseen = unique.filter(pc.invert(pc.is_in(unique, value_set=self.ids)))
+        if len(self.ids) + len(unseen) > self.limit:
+            # bounded memory: start again rather than grow without end
+            self.ids, self.pks = pa.array([], type=pa.string()), np.zeros(0, dtype=np.float64)
+            unseen = unique
+        if len(unseen):
+            found = writer.lookup("customers", "customer_id", unseen.to_pylist())
+            if len(found):
+                self.ids = pa.concat_arrays(
+                    [self.ids, pa.array(found["customer_id"].tolist(), type=pa.string())]
+                )
+                self.pks = np.concatenate([self.pks, found["id"].to_numpy(dtype=np.float64)])
+        at = pc.index_in(values, value_set=self.ids).to_numpy(zero_copy_only=False)
+        out = np.full(len(values), np.nan)
+        hit = ~np.isnan(at)
+        out[hit] = self.pks[at[hit].astype(np.int64)]
+        return pd.Series(out, index=ids.index)
 
 
 class Loader:
@@ -60,7 +94,7 @@ class Loader:
         # customer_id → customer_pk of every customer this import has met. Customers are
         # never deleted (erasure anonymises), so a pk once seen stays valid; a file's
         # later chunks then ask the store only about ids it has not seen yet.
-        self.customer_pks: dict[str, int] = {}
+        self.known = KnownCustomers()
 
     def load(
         self, writer: StoreWriter, values: pd.DataFrame, extras: pd.DataFrame | None
@@ -113,18 +147,7 @@ class Loader:
     def _customer_pks(self, writer: StoreWriter, ids: pd.Series) -> pd.Series:
         """``customer_id`` → ``customer_pk`` (float, NaN where unknown), asking the store
         only about ids this import has not met (one query per chunk)."""
-        known = self.customer_pks
-        unique = pd.unique(ids.dropna().to_numpy(dtype=object))
-        unseen = [i for i in unique.tolist() if i not in known]
-        if len(known) + len(unseen) > CACHE_LIMIT:
-            known.clear()  # bounded memory: start again rather than grow without end
-            unseen = unique.tolist()
-        if unseen:
-            found = writer.lookup("customers", "customer_id", unseen)
-            known.update(zip(found["customer_id"].tolist(), found["id"].tolist(), strict=True))
-        if not unique.size:
-            return pd.Series(np.nan, index=ids.index)
-        return ids.map(known).astype("float64")
+        return self.known.resolve(writer, ids)
 
     def _units(self, values: pd.DataFrame, outcome: Outcome) -> tuple[pd.DataFrame, pd.Series]:
         """Rows whose ``unit`` code is known (or absent: the import's default unit) and

@@ -22,6 +22,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import sqlalchemy as sa
 
+from patron.collect.importers import postgres
+
 TS_FORMAT = "%Y-%m-%d %H:%M:%S"  # Arrow's %S carries the microseconds
 
 
@@ -32,6 +34,7 @@ class StoreWriter:
         self.connection = connection
         self.dialect = connection.dialect.name
         self.postgres = self.dialect == "postgresql"
+        self._unique_keys: dict[str, list[tuple[str, ...]] | None] = {}
 
     def _cursor(self) -> Any:
         return self.connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
@@ -130,6 +133,34 @@ class StoreWriter:
         for index in self.secondary_indexes(table):
             self.connection.execute(sa.schema.CreateIndex(index, if_not_exists=True))
 
+    def suspend_foreign_keys(self, table: str) -> list[tuple[str, str]]:
+        """PostgreSQL bulk load: drop the table's foreign keys in this transaction."""
+        if not self.postgres:
+            return []  # SQLite: the import turns its foreign-key checks off per connection
+        cursor = self._cursor()
+        try:
+            return postgres.suspend_foreign_keys(cursor, table)
+        finally:
+            cursor.close()
+
+    def resume_foreign_keys(self, table: str, found: list[tuple[str, str]]) -> None:
+        """Add back what :meth:`suspend_foreign_keys` dropped (``NOT VALID``)."""
+        if found:
+            cursor = self._cursor()
+            try:
+                postgres.resume_foreign_keys(cursor, table, found)
+            finally:
+                cursor.close()
+
+    def validate_foreign_keys(self, table: str) -> None:
+        """Check the rows against foreign keys a bulk load left unchecked (PostgreSQL)."""
+        if self.postgres:
+            cursor = self._cursor()
+            try:
+                postgres.validate_foreign_keys(cursor, table)
+            finally:
+                cursor.close()
+
     def max_id(self, table: str) -> int:
         cursor = self._cursor()
         try:
@@ -169,14 +200,17 @@ class StoreWriter:
                 )
                 with cursor.copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT csv)") as copy:
                     copy.write(buffer.getbuffer())
-                cursor.execute(
-                    f"INSERT INTO {table} ({names}) SELECT {names} FROM {stage} ON CONFLICT DO NOTHING"
-                )
-                inserted = cursor.rowcount
+                if table not in self._unique_keys:
+                    self._unique_keys[table] = postgres.unique_keys(cursor, table)
+                keys = self._unique_keys[table]
+                if keys is not None and postgres.repeats_within(frame, keys):
+                    keys = None  # a key twice in the chunk: ON CONFLICT decides which stays
+                inserted = postgres.insert_staged(cursor, table, stage, names, keys, columns)
                 cursor.execute(f"DROP TABLE {stage}")
                 return inserted
             marks = ", ".join("?" * len(columns))
-            rows = list(zip(*python_columns(arrow, frame), strict=True))
+            # Rows handed over as they are zipped: no list of 100,000 tuples is built first.
+            rows = zip(*python_columns(arrow, frame), strict=True)
             cursor.executemany(
                 f"INSERT INTO {table} ({names}) VALUES ({marks}) ON CONFLICT DO NOTHING", rows
             )
