@@ -205,7 +205,9 @@ class BTYDModel(PatronEstimator):
             )
         if self.covariates and not self._supports_covariates:
             raise InputError(
-                _("{model} does not take covariates (BG/NBD and Gamma-Gamma do)").format(model=name)
+                _(
+                    "{model} does not take covariates (BG/NBD, Pareto/NBD and Gamma-Gamma do)"
+                ).format(model=name)
             )
         if self.initial_params is not None:
             given = dict(self.initial_params)

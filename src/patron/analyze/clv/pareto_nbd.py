@@ -170,9 +170,13 @@ class ParetoNBDModel(PurchaseModel):
         r, s = float(params[0]), float(params[2])
         alpha, beta = self._row_scales(params, d)
         x, t_x, T = d["x"], d["t_x"], d["T"]
-        f_tx, g_tx = log_tail_rows(r, s, x, t_x, alpha, beta)
-        f_T, g_T = log_tail_rows(r, s, x, T, alpha, beta)
-        log_a, log_b = np.log(alpha + T), np.log(beta + T)
+        if "runs" in d:  # rows sorted by x (a fit): the series is shared per x
+            f_tx, g_tx, _la, _lb = log_tail_sorted(r, alpha, s, beta, t_x, x, d["runs"])
+            f_T, g_T, log_a, log_b = log_tail_sorted(r, alpha, s, beta, T, x, d["runs"])
+        else:
+            f_tx, g_tx = log_tail_rows(r, s, x, t_x, alpha, beta)
+            f_T, g_T = log_tail_rows(r, s, x, T, alpha, beta)
+            log_a, log_b = np.log(alpha + T), np.log(beta + T)
         rx = r + x
         total, w2, a_tx, a_T = _mix(s, -rx * log_a - s * log_b, f_tx, f_T)
         ll = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + total

@@ -243,42 +243,58 @@ def log_tail_rows(
 
 def log_tail_sorted(
     r: float,
-    alpha: float,
+    alpha: float | np.ndarray,
     s: float,
-    beta: float,
+    beta: float | np.ndarray,
     t: np.ndarray,
     x: np.ndarray,
     runs: list[tuple[float, int, int]],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """log F(t), its gradient (4, n), log(alpha + t) and log(beta + t) for rows sorted by x.
 
-    ``runs`` from :func:`runs_of` on ``x``. One alpha and beta for everyone (no
-    covariates), so the series coefficients are shared within each run.
+    ``runs`` from :func:`runs_of` on ``x``. ``alpha`` and ``beta`` are one value for
+    everyone (no covariates) or one per row; the series coefficients depend on x and
+    on which of alpha and beta is larger, so rows of a run share them.
     """
     n = len(t)
     at_a, at_b = t + alpha, t + beta
     log_a, log_b = np.log(at_a), np.log(at_b)
     inv_a = np.reciprocal(at_a, out=at_a)
     inv_b = np.reciprocal(at_b, out=at_b)
-    case_a = alpha >= beta
-    z = (alpha - beta) * inv_a if case_a else (beta - alpha) * inv_b
+    scalar = np.ndim(alpha) == 0 and np.ndim(beta) == 0
+    if scalar:
+        case_a: bool | np.ndarray = bool(alpha >= beta)
+        z = (alpha - beta) * inv_a if case_a else (beta - alpha) * inv_b
+    else:
+        case_a = np.broadcast_to(np.asarray(alpha) >= np.asarray(beta), (n,))
+        z = np.where(case_a, (alpha - beta) * inv_a, (beta - alpha) * inv_b)
+    z_cut = np.minimum(z, Z_SERIES)
     series = np.empty((4, n))
     short: list[np.ndarray] = []
     for x_value, lo, hi in runs:
         if hi - lo < _SHORT_RUN:
             short.append(np.arange(lo, hi))
             continue
-        c = r + x_value if case_a else s + 1.0
-        _series_matrix(np.minimum(z[lo:hi], Z_SERIES), c, r + s + x_value + 1.0, series[:, lo:hi])
+        d = r + s + x_value + 1.0
+        if scalar:
+            c = r + x_value if case_a else s + 1.0
+            _series_matrix(z_cut[lo:hi], c, d, series[:, lo:hi])
+            continue
+        in_a = case_a[lo:hi]
+        for rows, c in ((np.flatnonzero(in_a), r + x_value), (np.flatnonzero(~in_a), s + 1.0)):
+            if rows.size:
+                part = np.empty((4, rows.size))
+                _series_matrix(z_cut[lo + rows], c, d, part)
+                series[:, lo + rows] = part
     if short:
         i = np.concatenate(short)
         xi = x[i]
-        c = r + xi if case_a else np.full(len(i), s + 1.0)
-        series[:, i] = _series_rows(np.minimum(z[i], Z_SERIES), c, r + s + xi + 1.0)
+        c = np.where(case_a if scalar else case_a[i], r + xi, s + 1.0)
+        series[:, i] = _series_rows(z_cut[i], c, r + s + xi + 1.0)
     value, grad = _assemble(r, s, x, log_a, log_b, inv_a, inv_b, series, case_a)
     far = np.nonzero(z > Z_SERIES)[0]
     if far.size:
-        value[far], grad[:, far] = _fallback(
-            r, s, x[far], t[far], np.full(far.size, alpha), np.full(far.size, beta)
-        )
+        a_far = np.broadcast_to(alpha, (n,))[far]
+        b_far = np.broadcast_to(beta, (n,))[far]
+        value[far], grad[:, far] = _fallback(r, s, x[far], t[far], a_far, b_far)
     return value, grad, log_a, log_b
