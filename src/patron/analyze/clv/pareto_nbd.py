@@ -21,6 +21,19 @@ def _mix(
     gradients of F(t_x) and F(T) in it (second = log s + log(F(t_x) - F(T)))."""
     gap = f_T - f_tx  # <= 0; 0 when t_x = T
     left = gap < -1e-300
+    spread = f_tx - first
+    if left.all() and float(spread.max()) < 700.0:
+        # No customer with t_x = T (continuous times) and no overflow: the odds of
+        # "left" against "alive" as one exponential, log1p for the total.
+        one_minus_q = -np.expm1(gap)
+        odds = np.exp(spread, out=spread)
+        odds *= one_minus_q
+        odds *= s
+        total = np.log1p(odds)
+        total += first
+        w2 = odds / (1.0 + odds)
+        a_tx = w2 / one_minus_q
+        return total, w2, a_tx, a_tx * (one_minus_q - 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         one_minus_q = -np.expm1(np.where(left, gap, -1.0))
         second = np.where(left, np.log(s) + f_tx + np.log(one_minus_q), -np.inf)
@@ -121,13 +134,14 @@ class ParetoNBDModel(PurchaseModel):
         start[:4] = [1.0, scale, 1.0, max(mean_T, 1e-3)]
         return start
 
-    def _tails(
-        self, params: np.ndarray, d: dict[str, Any]
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """log F(t_x), log F(T), their gradients, log(alpha + T), log(beta + T) (no covariates)."""
+    def _tails(self, params: np.ndarray, d: dict[str, Any]) -> tuple[np.ndarray, ...]:
+        """log F(t_x), log F(T), their gradients, log(alpha + T), log(beta + T) and their
+        inverses (no covariates)."""
         r, alpha, s, beta = (float(v) for v in params[:4])
         x, n_zero = d["x"], d["n_zero"]
-        f_T, g_T, log_a, log_b = log_tail_sorted(r, alpha, s, beta, d["T"], x, d["runs"])
+        f_T, g_T, log_a, log_b, inv_a, inv_b = log_tail_sorted(
+            r, alpha, s, beta, d["T"], x, d["runs"]
+        )
         n = len(x)
         f_tx = np.empty(n)
         g_tx = np.empty((4, n))
@@ -137,18 +151,18 @@ class ParetoNBDModel(PurchaseModel):
             f_tx[:n_zero] = v0[0]
             g_tx[:, :n_zero] = g0
         if n > n_zero:
-            f_tx[n_zero:], g_tx[:, n_zero:], _la, _lb = log_tail_sorted(
+            f_tx[n_zero:], g_tx[:, n_zero:], *_logs = log_tail_sorted(
                 r, alpha, s, beta, d["t_x"][n_zero:], x[n_zero:], d["rep_runs"]
             )
-        return f_tx, f_T, g_tx, g_T, log_a, log_b
+        return f_tx, f_T, g_tx, g_T, log_a, log_b, inv_a, inv_b
 
     def _total(self, params: np.ndarray, d: dict[str, Any]) -> tuple[float, np.ndarray]:
         if "X" in d:
             return self._total_covariates(params, d)
         r, alpha, s, beta = (float(v) for v in params)
-        x, T, w = d["x"], d["T"], d["weight"]
+        x, w = d["x"], d["weight"]
         ux, w_by_x = d["ux"], d["w_by_x"]
-        f_tx, f_T, g_tx, g_T, log_a, log_b = self._tails(params, d)
+        f_tx, f_T, g_tx, g_T, log_a, log_b, inv_a, inv_b = self._tails(params, d)
         rx = r + x
         first = -rx * log_a - s * log_b
         total, w2, a_tx, a_T = _mix(s, first, f_tx, f_T)
@@ -160,9 +174,9 @@ class ParetoNBDModel(PurchaseModel):
         grad = g_tx @ (w * a_tx) + g_T @ (w * a_T)
         grad[0] += float(w_by_x @ (digamma(r + ux) - digamma(r))) + float(w.sum()) * np.log(alpha)
         grad[0] -= float(v @ log_a)
-        grad[1] += float(w.sum()) * r / alpha - float((v * rx) @ (1.0 / (alpha + T)))
+        grad[1] += float(w.sum()) * r / alpha - float((v * rx) @ inv_a)
         grad[2] += float(w.sum()) * np.log(beta) - float(v @ log_b) + float(w @ w2) / s
-        grad[3] += float(w.sum()) * s / beta - s * float(v @ (1.0 / (beta + T)))
+        grad[3] += float(w.sum()) * s / beta - s * float(v @ inv_b)
         return ll, grad
 
     def _loglik(self, params: np.ndarray, d: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
@@ -171,8 +185,8 @@ class ParetoNBDModel(PurchaseModel):
         alpha, beta = self._row_scales(params, d)
         x, t_x, T = d["x"], d["t_x"], d["T"]
         if "runs" in d:  # rows sorted by x (a fit): the series is shared per x
-            f_tx, g_tx, _la, _lb = log_tail_sorted(r, alpha, s, beta, t_x, x, d["runs"])
-            f_T, g_T, log_a, log_b = log_tail_sorted(r, alpha, s, beta, T, x, d["runs"])
+            f_tx, g_tx, *_logs = log_tail_sorted(r, alpha, s, beta, t_x, x, d["runs"])
+            f_T, g_T, log_a, log_b, _ia, _ib = log_tail_sorted(r, alpha, s, beta, T, x, d["runs"])
         else:
             f_tx, g_tx = log_tail_rows(r, s, x, t_x, alpha, beta)
             f_T, g_T = log_tail_rows(r, s, x, T, alpha, beta)
