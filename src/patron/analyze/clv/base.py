@@ -277,12 +277,10 @@ class BTYDModel(PatronEstimator):
     ) -> Any:
         """The optimum for many patterns: fit a sample, then Newton steps on all patterns.
 
-        The sample's Hessian (of the mean) is close to the full one, so a Newton step
-        from the sample's optimum lands near the full optimum; there the full Hessian
-        (forward differences of the analytic gradient) makes the next steps quadratic,
-        and it is returned (``hessian``) to serve the standard errors too: a few
-        evaluations of the full likelihood where L-BFGS-B from afar takes thirty. None
-        when a step fails (the caller then runs L-BFGS-B on all patterns).
+        A Newton step with the sample's Hessian lands near the full optimum; there the
+        full Hessian (forward differences of the gradient) speeds the next steps and is
+        returned (``hessian``) for the standard errors. None when a step fails (the
+        caller then runs L-BFGS-B on all patterns).
         """
         sub = self._subsample(d, _SAMPLE_SIZE)
         positive = self._positive_mask(d)
@@ -315,8 +313,6 @@ class BTYDModel(PatronEstimator):
                 return None
             theta, value, gradient = candidate, new_value, new_gradient
             if full is None and np.max(np.abs(gradient)) >= 1e-9:
-                # One step from the sample's optimum, the full Hessian (forward
-                # differences of the analytic gradient) makes the next steps fast.
                 full = self._hessian_log(
                     theta, d, float(np.sum(d["weight"])), float(self.penalizer), gradient, step
                 )
@@ -349,15 +345,9 @@ class BTYDModel(PatronEstimator):
                     "Check the data (units of recency and T) or pass initial_params."
                 ).format(model=type(self).__name__)
             )
-        # Newton polish on the log scale: L-BFGS-B stops near, not at, the optimum. One
-        # Hessian (central differences of the analytic gradient) serves the polish and
-        # the standard errors; the polish moves by ~1e-6, far below the Hessian's scale.
+        # Newton polish (L-BFGS-B stops near the optimum); one Hessian serves it and the SEs.
         value, gradient = float(result.fun), np.asarray(result.jac, dtype=float)
-        # Many patterns: forward differences from the known gradient (half the work;
-        # the Hessian is then accurate to ~1e-5 relative, ample for standard errors).
-        # After the warm start, the full Hessian taken at the sample's optimum, a few
-        # Newton steps away (~1e-3 on the log scale: the standard errors change by as
-        # little).
+        # After a warm start, its full Hessian; many patterns: forward differences.
         hessian = result.get("hessian")
         if hessian is None:
             hessian = self._hessian_log(
