@@ -1,24 +1,28 @@
 """Benchmark: Patron's BTYD models vs ``lifetimes`` and PyMC-Marketing on the same data.
 
 Simulates 1M BG/NBD customers with Gamma-Gamma spend in two shapes (daily resolution,
-times in weeks, and continuous times, where no two customers share a pattern), 100k and
-1M Pareto/NBD customers, 1M BG/NBD customers with covariates (satisfaction and channel)
-and 10M transactions, writes them as Parquet to ``benchmarks/out/clv/``, times Patron in
-this process and the peers in their own venvs (subprocesses):
+times in weeks, and continuous times, where no two customers share a pattern), Pareto/NBD
+customers in the same two shapes (1M, and 100k for lifetimes, whose Pareto/NBD is slow),
+1M BG/NBD customers with covariates (satisfaction and channel) and 10M transactions,
+writes them as Parquet to ``benchmarks/out/clv/``, and times Patron in this process and
+the peers in their own venvs (one subprocess per task, taking turns with Patron, so that
+a change in the machine's load falls on both):
 
 * ``lifetimes`` 0.11.3 in ``benchmarks/.venv-lifetimes`` (``python3.11 -m venv
   benchmarks/.venv-lifetimes && benchmarks/.venv-lifetimes/bin/pip install
   numpy==1.23.5 pandas==1.5.3 scipy==1.10.1 pyarrow==14.0.2 lifetimes==0.11.3``), at its
-  best: the daily data as distinct patterns with ``weights``;
+  best: the daily data as distinct patterns with ``weights`` (see ``_lifetimes_peer.py``);
 * ``pymc-marketing`` 1.3.0 in ``benchmarks/.venv-pymc`` (``python3.12 -m venv
   benchmarks/.venv-pymc && benchmarks/.venv-pymc/bin/pip install pymc-marketing
   pyarrow``): BG/NBD with covariates by MAP with flat priors (= maximum likelihood) on
   the first ``--pymc-customers`` (default 100,000) of the covariate data.
 
-Prints wall and CPU seconds, ratios, parameter differences, peak memory, the load
-average and the CPU count.
+Prints wall and CPU seconds (CPU: ``time.process_time``, the figure to trust on a shared
+machine), the ratio of CPU times, whether the two answers agree (log-likelihood to 1e-6
+relative and parameters to 1e-3 relative), peak memory, the load average before and after
+each task and the CPU count.
 
-Run: ``.venv/bin/python benchmarks/clv.py [--skip-lifetimes] [--skip-pymc]``
+Run: ``PYTHONPATH=src .venv/bin/python benchmarks/clv.py [--skip-lifetimes] [--skip-pymc]``
 """
 
 from __future__ import annotations
@@ -111,22 +115,50 @@ def timed(fn):
     return value, (time.perf_counter() - start, time.process_time() - cpu)
 
 
+def lifetimes(task: str) -> dict:
+    """One task of ``_lifetimes_peer.py`` in lifetimes' venv."""
+    done = subprocess.run(
+        [str(PEER), str(HERE / "_lifetimes_peer.py"), str(OUT), task],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout)
+
+
+def agree(ours: dict, theirs: dict) -> str:
+    """Whether both found the same optimum: parameters to 1e-3 relative, and Patron's
+    log-likelihood at lifetimes' estimates (lifetimes rescales time, so its own figure
+    differs by a constant) no higher than at Patron's, within 1e-6 relative."""
+    if not theirs or "params" not in theirs:
+        return "–"
+    mine, peer = np.array(ours["params"]), np.array(theirs["params"])
+    rel = float(np.max(np.abs(mine - peer) / np.abs(peer)))
+    text = f"params max rel diff {rel:.1e}"
+    same = rel < 1e-3
+    if "model" in ours:
+        model = ours["model"]
+        at_theirs = model._total(peer, model._d)[0]
+        gap = model.log_likelihood_ - at_theirs
+        text += f", loglik at patron's - at lifetimes' {gap:+.2e}"
+        same = same and gap >= -1e-6 * abs(model.log_likelihood_)
+    return ("equal: " if same else "DIFFER: ") + text
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-pymc", action="store_true", help="do not run PyMC-Marketing")
     parser.add_argument("--pymc-customers", type=int, default=100_000)
-    parser.add_argument(
-        "--skip-lifetimes",
-        action="store_true",
-        help="time Patron only; reuse lifetimes' figures from the last results.json",
-    )
+    parser.add_argument("--skip-lifetimes", action="store_true", help="time Patron only")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
+    if not args.skip_lifetimes and not PEER.exists():
+        sys.exit(f"{PEER} missing: see this file's docstring to create it")
 
     bg_data = simulate_bg_nbd(*BG_TRUTH, ages(1_000_000, 1), 1_000_000, seed=2, time_step=1 / 7)
     spend = simulate_gamma_gamma(*GG_TRUTH, bg_data["frequency"].to_numpy(), seed=3)
     bg_data["monetary_value"] = spend["monetary_value"]
-    pareto_100k = simulate_pareto_nbd(
+    pareto_daily = simulate_pareto_nbd(
         *PARETO_TRUTH, ages(100_000, 4), 100_000, seed=5, time_step=1 / 7
     )
     pareto_1m = simulate_pareto_nbd(
@@ -135,70 +167,96 @@ def main() -> None:
     continuous = np.random.default_rng(8).uniform(1.0, 78.0, 1_000_000)
     bg_cont = simulate_bg_nbd(*BG_TRUTH, continuous, 1_000_000, seed=9)
     pareto_cont = simulate_pareto_nbd(*PARETO_TRUTH, continuous, 1_000_000, seed=10)
+    pareto_cont_100k = pareto_cont.head(100_000)
     cov_data = covariate_data(1_000_000, 11)
     tx = transactions(10_000_000, 1_000_000)
     bg_data.to_parquet(OUT / "bgnbd_1m.parquet", index=False)
     bg_cont.to_parquet(OUT / "bgnbd_1m_continuous.parquet", index=False)
+    pareto_daily.to_parquet(OUT / "pareto_daily_100k.parquet", index=False)
+    pareto_cont_100k.to_parquet(OUT / "pareto_continuous_100k.parquet", index=False)
+    tx.to_parquet(OUT / "transactions_10m.parquet", index=False)
     design = CovariateDesign(["satisfaction", "channel"]).fit(cov_data)
     matrix = design.transform(cov_data)
     peer_cov = cov_data[["customer_id", "frequency", "recency", "T"]].copy()
     for j, name in enumerate(["satisfaction", "channel_phone", "channel_web"]):
         peer_cov[name] = matrix[:, j]  # the same design Patron builds
-    peer_cov.to_parquet(OUT / "bgnbd_covariates_1m.parquet", index=False)
-    pareto_100k.to_parquet(OUT / "pareto_100k.parquet", index=False)
-    tx.to_parquet(OUT / "transactions_10m.parquet", index=False)
 
-    ours: dict = {}
-    bg, ours["bgnbd_1m_s"] = timed(lambda: BetaGeoModel().fit(bg_data))
-    ours["bgnbd_params"] = bg.params_.tolist()
-    gg, ours["gg_1m_s"] = timed(lambda: GammaGammaModel().fit(bg_data))
-    ours["gg_params"] = gg.params_.tolist()
-    clv, ours["clv_1m_s"] = timed(lambda: gg.customer_lifetime_value(bg, bg_data, months=12))
-    ours["clv_1m_total"] = float(clv.sum())
-    bg_c, ours["bgnbd_1m_continuous_s"] = timed(lambda: BetaGeoModel().fit(bg_cont))
-    ours["bgnbd_continuous_params"] = bg_c.params_.tolist()
-    cov_model, ours["bgnbd_covariates_1m_s"] = timed(
-        lambda: BetaGeoModel(covariates=["satisfaction", "channel"]).fit(cov_data)
-    )
-    ours["covariate_params"] = cov_model.params_.tolist()
-    ours["covariate_se"] = cov_model.standard_errors_.tolist()
-    ours["covariate_names"] = list(cov_model.params_.index)
-    sub = peer_cov.head(args.pymc_customers)
-    cov_sub = BetaGeoModel(covariates=["satisfaction", "channel_phone", "channel_web"])
-    cov_sub, ours["bgnbd_covariates_sub_s"] = timed(lambda: cov_sub.fit(sub))
-    ours["covariate_sub_params"] = cov_sub.params_.tolist()
-    ours["covariate_sub_se"] = cov_sub.standard_errors_.tolist()
-    sub.to_parquet(OUT / "bgnbd_covariates_sub.parquet", index=False)
-    pareto_c, ours["pareto_1m_continuous_s"] = timed(lambda: ParetoNBDModel().fit(pareto_cont))
-    ours["pareto_continuous_params"] = pareto_c.params_.tolist()
-    pareto, ours["pareto_100k_s"] = timed(lambda: ParetoNBDModel().fit(pareto_100k))
-    ours["pareto_params"] = pareto.params_.tolist()
-    pareto_big, ours["pareto_1m_s"] = timed(lambda: ParetoNBDModel().fit(pareto_1m))
-    summary, ours["summary_10m_s"] = timed(
-        lambda: summarize_transactions(tx, observation_end="2025-12-31", time_unit="W")
-    )
-    ours["summary_10m_customers"] = len(summary)
-    ours["summary_10m_frequency_total"] = int(summary["frequency"].sum())
+    def fitted(model, data) -> dict:
+        return {
+            "params": model.params_.tolist(),
+            "names": list(model.params_.index),
+            "log_likelihood": model.log_likelihood_,
+            "model": model,
+        }
 
-    peer: dict = {}
-    previous = OUT / "results.json"
-    if args.skip_lifetimes and previous.exists():
-        # lifetimes is slow and its answer does not change: reuse the last run's figures.
-        peer = json.loads(previous.read_text()).get("lifetimes", {})
-        print("(lifetimes figures from the previous run)")
-    if not args.skip_lifetimes:
-        if not PEER.exists():
-            sys.exit(f"{PEER} missing: see this file's docstring to create it")
-        done = subprocess.run(
-            [str(PEER), str(HERE / "_lifetimes_peer.py"), str(OUT)],
-            capture_output=True,
-            text=True,
-            check=True,
+    def gg_clv() -> dict:
+        bg = BetaGeoModel().fit(bg_data)
+        (gg, clv), seconds = timed(
+            lambda: (
+                (g := GammaGammaModel().fit(bg_data)),
+                g.customer_lifetime_value(bg, bg_data, months=12),
+            )
         )
-        peer = json.loads(done.stdout)
+        return {"params": gg.params_.tolist(), "clv_total": float(clv.sum()), "seconds": seconds}
+
+    def summary() -> dict:
+        table, seconds = timed(
+            lambda: summarize_transactions(tx, observation_end="2025-12-31", time_unit="W")
+        )
+        return {
+            "customers": len(table),
+            "frequency_total": int(table["frequency"].sum()),
+            "seconds": seconds,
+        }
+
+    def fit_task(model_class, data):
+        def run() -> dict:
+            model, seconds = timed(lambda: model_class().fit(data))
+            return {**fitted(model, data), "seconds": seconds}
+
+        return run
+
+    # (label, Patron's task, lifetimes' task or None, goal in Patron CPU-s or None)
+    tasks = [
+        ("BG/NBD, 1M daily (lt: weights)", fit_task(BetaGeoModel, bg_data), "bgnbd_daily", None),
+        ("BG/NBD, 1M continuous", fit_task(BetaGeoModel, bg_cont), "bgnbd_continuous", 1.0),
+        (
+            "Pareto/NBD, 100k daily (lt: weights)",
+            fit_task(ParetoNBDModel, pareto_daily),
+            "pareto_daily",
+            None,
+        ),
+        (
+            "Pareto/NBD, 100k continuous",
+            fit_task(ParetoNBDModel, pareto_cont_100k),
+            "pareto_continuous",
+            None,
+        ),
+        ("Pareto/NBD, 1M continuous", fit_task(ParetoNBDModel, pareto_cont), None, 2.0),
+        ("Pareto/NBD, 1M daily", fit_task(ParetoNBDModel, pareto_1m), None, None),
+        ("Gamma-Gamma + 12-month CLV, 1M", gg_clv, "gg_clv", None),
+        (
+            "BG/NBD + covariates, 1M",
+            fit_task(lambda: BetaGeoModel(covariates=["satisfaction", "channel"]), cov_data),
+            None,
+            None,
+        ),
+        ("Summary of 10M transactions", summary, "summary", 5.0),
+    ]
+    rows = []
+    for label, ours_task, peer_task, goal in tasks:
+        load_before = os.getloadavg()[0]
+        ours = ours_task()
+        theirs = lifetimes(peer_task) if peer_task and not args.skip_lifetimes else {}
+        rows.append((label, ours, theirs, goal, load_before, os.getloadavg()[0]))
+        print(f"  done: {label} (load {load_before:.1f} -> {os.getloadavg()[0]:.1f})", flush=True)
 
     pymc: dict = {}
+    sub = peer_cov.head(args.pymc_customers)
+    cov_sub = BetaGeoModel(covariates=["satisfaction", "channel_phone", "channel_web"])
     if not args.skip_pymc and PYMC.exists():
+        sub.to_parquet(OUT / "bgnbd_covariates_sub.parquet", index=False)
+        cov_sub, sub_seconds = timed(lambda: cov_sub.fit(sub))
         done = subprocess.run(
             [str(PYMC), str(HERE / "_pymc_peer.py"), str(OUT / "bgnbd_covariates_sub.parquet")],
             capture_output=True,
@@ -210,62 +268,44 @@ def main() -> None:
         print(f"({PYMC} missing: PyMC-Marketing not compared; see this file's docstring)")
 
     print(f"CPUs {os.cpu_count()}, load average {os.getloadavg()}, peak memory {peak_mb():,.0f} MB")
-    print("Patron vs lifetimes 0.11.3 on the same simulated data, seconds.")
-    print("Wall clock and CPU time of the process: the machine is shared and loaded, so the")
-    print("CPU time (summed over threads) is the better guide to an idle machine.")
-    rows = [
-        ("BG/NBD fit, 1M daily (lt: weights)", "bgnbd_1m_s", 0.5),
-        ("BG/NBD fit, 1M continuous", "bgnbd_1m_continuous_s", 1.0),
-        ("BG/NBD + covariates, 1M", "bgnbd_covariates_1m_s", None),
-        ("Gamma-Gamma fit, 1M customers", "gg_1m_s", 0.5),
-        ("12-month CLV, 1M customers", "clv_1m_s", 1.0),
-        ("Pareto/NBD fit, 100k customers", "pareto_100k_s", None),
-        ("Pareto/NBD fit, 1M customers", "pareto_1m_s", 10.0),
-        ("Pareto/NBD fit, 1M continuous", "pareto_1m_continuous_s", 2.0),
-        ("Summary of 10M transactions", "summary_10m_s", 5.0),
-    ]
-    header = f"{'task':32} {'patron wall/cpu':>16} {'lifetimes wall/cpu':>19} {'ratio cpu':>10} {'goal':>5}"
-    print(header)
-    for label, key, goal in rows:
-        wall, cpu = ours[key]
-        theirs = peer.get(key)
-        their_text = f"{theirs[0]:8.2f} /{theirs[1]:8.2f}" if theirs else f"{'–':>18}"
-        ratio = f"{theirs[1] / cpu:9.1f}x" if theirs else f"{'–':>10}"
+    print("Patron vs lifetimes 0.11.3 on the same simulated data, taking turns task by task.")
+    print("Wall and CPU seconds of each process; the machine is shared, so CPU time is the")
+    print("figure to compare; 'load' is the 1-minute load average before and after the task.")
+    print(
+        f"{'task':38} {'patron wall/cpu':>16} {'lifetimes wall/cpu':>19} {'ratio cpu':>10} "
+        f"{'goal':>5} {'load':>10}  agreement (lifetimes peak MB)"
+    )
+    for label, ours, theirs, goal, before, after in rows:
+        wall, cpu = ours["seconds"]
+        their_text = (
+            f"{theirs['seconds'][0]:8.2f} /{theirs['seconds'][1]:8.2f}" if theirs else f"{'–':>18}"
+        )
+        ratio = f"{theirs['seconds'][1] / cpu:9.1f}x" if theirs else f"{'–':>10}"
         goal_text = f"{goal:5.1f}" if goal else f"{'–':>5}"
-        print(f"{label:32} {wall:7.2f} /{cpu:7.2f} {their_text} {ratio} {goal_text}")
+        check = agree(ours, theirs)
+        if "clv_total" in theirs:
+            check += f"; CLV total {ours['clv_total']:,.2f} | {theirs['clv_total']:,.2f}"
+        if "customers" in theirs:
+            same = (ours["customers"], ours["frequency_total"]) == (
+                theirs["customers"],
+                theirs["frequency_total"],
+            )
+            check = f"{'equal' if same else 'DIFFER'}: {ours['customers']:,} customers"
+        peak = f" ({theirs['peak_mb']:,.0f})" if theirs else ""
+        print(
+            f"{label:38} {wall:7.2f} /{cpu:7.2f} {their_text} {ratio} {goal_text} "
+            f"{before:4.1f}-{after:4.1f}  {check}{peak}"
+        )
     print()
-    print("Parameters (patron | lifetimes | truth):")
-    for name, key, truth in (
-        ("BG/NBD r, alpha, a, b", "bgnbd_params", BG_TRUTH),
-        ("Gamma-Gamma p, q, gamma", "gg_params", GG_TRUTH),
-        ("Pareto/NBD r, alpha, s, beta (100k)", "pareto_params", PARETO_TRUTH),
-    ):
-        mine = np.round(ours[key], 4).tolist()
-        theirs = np.round(peer[key], 4).tolist() if key in peer else "–"
-        diff = (
-            f"max |diff| {np.max(np.abs(np.array(ours[key]) - np.array(peer[key]))):.2e}"
-            if key in peer
-            else ""
-        )
-        print(f"  {name}: {mine} | {theirs} | {list(truth)}  {diff}")
-    print(f"  Pareto/NBD (1M): {np.round(pareto_big.params_.tolist(), 4).tolist()}")
-    if peer:
-        print(
-            f"  CLV total: patron {ours['clv_1m_total']:,.2f} | lifetimes {peer['clv_1m_total']:,.2f}"
-        )
-        print(
-            f"  10M summary: customers {ours['summary_10m_customers']:,} | "
-            f"{peer['summary_10m_customers']:,}; repeat purchases "
-            f"{ours['summary_10m_frequency_total']:,} | {peer['summary_10m_frequency_total']:,}"
-        )
-    if "bgnbd_continuous_params" in peer:
-        diff = np.max(
-            np.abs(np.array(ours["bgnbd_continuous_params"]) - peer["bgnbd_continuous_params"])
-        )
-        print(f"  BG/NBD continuous: max |diff| vs lifetimes {diff:.2e}")
-    truth = np.array([COVARIATE_TRUTH.get(n, 0.0) for n in ours["covariate_names"]])
-    z = (np.array(ours["covariate_params"]) - truth) / np.array(ours["covariate_se"])
-    print(f"  BG/NBD covariates (1M): max |estimate - truth| / SE = {np.max(np.abs(z)):.2f}")
+    print("Parameters (Patron; the first four):")
+    for label, ours, _theirs, _goal, _b, _a in rows:
+        if "params" in ours:
+            print(f"  {label}: {np.round(ours['params'][:4], 4).tolist()}")
+    cov_row = next(r for r in rows if r[0].startswith("BG/NBD + covariates"))
+    names = cov_row[1]["names"]
+    truth = np.array([COVARIATE_TRUTH.get(n, 0.0) for n in names])
+    print(f"  BG/NBD covariates truth: {np.round(truth, 4).tolist()}")
+    print(f"  BG/NBD covariates (1M):  {np.round(cov_row[1]['params'], 4).tolist()}")
     if pymc:
         theirs = np.array(
             [pymc["r"], pymc["alpha"], pymc["a"], pymc["b"]]
@@ -273,9 +313,9 @@ def main() -> None:
             + pymc["a_effects"]
             + pymc["b_effects"]
         )
-        mine = np.array(ours["covariate_sub_params"])
-        gap = np.abs(mine - theirs) / np.array(ours["covariate_sub_se"])
-        wall, cpu = ours["bgnbd_covariates_sub_s"]
+        mine = cov_sub.params_.to_numpy()
+        gap = np.abs(mine - theirs) / cov_sub.standard_errors_.to_numpy()
+        wall, cpu = sub_seconds
         print(
             f"BG/NBD with covariates, {args.pymc_customers:,} customers: Patron {wall:.2f} / "
             f"{cpu:.2f} s, PyMC-Marketing {pymc['version']} MAP {pymc['seconds'][0]:.1f} / "
@@ -283,7 +323,16 @@ def main() -> None:
             f"largest difference {gap.max():.3f} SE"
         )
     (OUT / "results.json").write_text(
-        json.dumps({"patron": ours, "lifetimes": peer, "pymc": pymc}, indent=2)
+        json.dumps(
+            {
+                "rows": [
+                    [r[0], {k: v for k, v in r[1].items() if k != "model"}, *r[2:]] for r in rows
+                ],
+                "pymc": pymc,
+            },
+            indent=2,
+            default=float,
+        )
     )
 
 

@@ -214,10 +214,20 @@ def mga(
     permutations: Annotated[
         int, typer.Option("--permutations", help=_("Permutations of the group labels."))
     ] = 1000,
+    invariance: Annotated[
+        bool,
+        typer.Option(
+            "--micom/--no-micom",
+            help=_("Check measurement invariance (MICOM) before comparing paths."),
+        ),
+    ] = True,
     seed: SeedOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Permutation multigroup analysis of path coefficients between two groups.
+    """Permutation multigroup analysis of path coefficients between two groups, after MICOM.
+
+    MICOM's verdict is printed first; when the groups fail compositional invariance the
+    path differences are shown but not interpreted.
 
     Example: patron csi mga answers.csv --model ecsi --group gender --permutations 1000 --seed 1
     """
@@ -232,7 +242,10 @@ def mga(
         groups=tuple(compare) if compare else None,
         n_permutations=permutations,
         seed=seed,
+        invariance=invariance,
     ).fit(answers)
+    if result.micom_ is not None and not as_json:
+        result.micom_._printer().print(console)
     _show(result, as_json)
 
 

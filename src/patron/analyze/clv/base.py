@@ -205,7 +205,9 @@ class BTYDModel(PatronEstimator):
             )
         if self.covariates and not self._supports_covariates:
             raise InputError(
-                _("{model} does not take covariates (BG/NBD and Gamma-Gamma do)").format(model=name)
+                _(
+                    "{model} does not take covariates (BG/NBD, Pareto/NBD and Gamma-Gamma do)"
+                ).format(model=name)
             )
         if self.initial_params is not None:
             given = dict(self.initial_params)
@@ -270,13 +272,15 @@ class BTYDModel(PatronEstimator):
             sub["base_keys"] = d["base_keys"]
         return self._derive(sub)
 
-    def _warm_newton(self, d: dict[str, Any], objective: Any, start: np.ndarray) -> Any:
+    def _warm_newton(
+        self, d: dict[str, Any], objective: Any, start: np.ndarray, step: float = 1e-6
+    ) -> Any:
         """The optimum for many patterns: fit a sample, then Newton steps on all patterns.
 
-        The sample's Hessian (of the mean) is close to the full one, so fixed-Hessian
-        Newton steps from the sample's optimum converge in a few evaluations of the
-        full likelihood where L-BFGS-B from afar takes thirty. None when a step fails
-        (the caller then runs L-BFGS-B on all patterns).
+        A Newton step with the sample's Hessian lands near the full optimum; there the
+        full Hessian (forward differences of the gradient) speeds the next steps and is
+        returned (``hessian``) for the standard errors. None when a step fails (the
+        caller then runs L-BFGS-B on all patterns).
         """
         sub = self._subsample(d, _SAMPLE_SIZE)
         positive = self._positive_mask(d)
@@ -288,6 +292,7 @@ class BTYDModel(PatronEstimator):
         value, gradient = objective(theta)
         if not np.isfinite(value):
             return None
+        full = None
         steps = 0
         while np.max(np.abs(gradient)) >= 1e-9:
             steps += 1
@@ -307,7 +312,12 @@ class BTYDModel(PatronEstimator):
             else:
                 return None
             theta, value, gradient = candidate, new_value, new_gradient
-        return optimize.OptimizeResult(x=theta, fun=value, jac=gradient, nit=steps)
+            if full is None and np.max(np.abs(gradient)) >= 1e-9:
+                full = self._hessian_log(
+                    theta, d, float(np.sum(d["weight"])), float(self.penalizer), gradient, step
+                )
+                hessian = full
+        return optimize.OptimizeResult(x=theta, fun=value, jac=gradient, nit=steps, hessian=full)
 
     def _fit_prepared(self, d: dict[str, Any]) -> None:
         names = self._names(d)
@@ -335,19 +345,18 @@ class BTYDModel(PatronEstimator):
                     "Check the data (units of recency and T) or pass initial_params."
                 ).format(model=type(self).__name__)
             )
-        # Newton polish on the log scale: L-BFGS-B stops near, not at, the optimum. One
-        # Hessian (central differences of the analytic gradient) serves the polish and
-        # the standard errors; the polish moves by ~1e-6, far below the Hessian's scale.
+        # Newton polish (L-BFGS-B stops near the optimum); one Hessian serves it and the SEs.
         value, gradient = float(result.fun), np.asarray(result.jac, dtype=float)
-        # Many patterns: forward differences from the known gradient (half the work;
-        # the Hessian is then accurate to ~1e-5 relative, ample for standard errors).
-        hessian = self._hessian_log(
-            theta,
-            d,
-            total_weight,
-            penalizer,
-            gradient if len(d["weight"]) > _WARM_START_PATTERNS else None,
-        )
+        # After a warm start, its full Hessian; many patterns: forward differences.
+        hessian = result.get("hessian")
+        if hessian is None:
+            hessian = self._hessian_log(
+                theta,
+                d,
+                total_weight,
+                penalizer,
+                gradient if len(d["weight"]) > _WARM_START_PATTERNS else None,
+            )
         for _step in range(3):
             if np.max(np.abs(gradient)) < 1e-13:
                 break
@@ -414,6 +423,7 @@ class BTYDModel(PatronEstimator):
         total_weight: float,
         penalizer: float,
         gradient: np.ndarray | None = None,
+        step: float = 1e-5,
     ) -> np.ndarray:
         """Hessian of the mean negative log-likelihood in log-parameters.
 
@@ -422,7 +432,6 @@ class BTYDModel(PatronEstimator):
         """
         k = len(theta)
         hess = np.empty((k, k))
-        step = 1e-5
 
         objective = self._objective(d)
 

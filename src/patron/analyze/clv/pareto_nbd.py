@@ -5,49 +5,43 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.special import digamma, expit, gammaln
+from scipy.special import digamma, gammaln
 
-from patron.analyze.clv._hyp2f1 import log_hyp2f1_ab1
-from patron.analyze.clv.base import PurchaseModel, factorize_pairs
+from patron.analyze.clv.base import PurchaseModel
+from patron.analyze.clv.pareto_nbd_tail import log_tail_rows, log_tail_sorted, runs_of
 from patron.core.i18n import N_
 
 __all__ = ["ParetoNBDModel"]
 
 
-def _log_tail(params: np.ndarray, x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    r"""log F(t) and its gradient in (r, alpha, s, beta), where
-
-    .. math:: F(t) = \int_t^\infty (\alpha+\tau)^{-(r+x)} (\beta+\tau)^{-(s+1)} d\tau
-              = \frac{{}_2F_1(a, b; a+1; z)}{a \, (m + t)^a}
-
-    with ``a = r+s+x`` and, as in Fader & Hardie's note, ``m = alpha``, ``b = s+1``,
-    ``z = (alpha-beta)/(alpha+t)`` when alpha >= beta, else ``m = beta``, ``b = r+x``,
-    ``z = (beta-alpha)/(beta+t)`` (so that 0 <= z < 1).
-    """
-    r, alpha, s, beta = (float(v) for v in params)
-    a = r + s + x
-    if alpha >= beta:
-        m, b = alpha, s + 1.0 + 0.0 * x
-        z = (alpha - beta) / (alpha + t)
-    else:
-        m, b = beta, r + x
-        z = (beta - alpha) / (beta + t)
-    log_h, h_a, h_b, h_z = log_hyp2f1_ab1(a, b, z)
-    log_mt = np.log(m + t)
-    value = log_h - a * log_mt - np.log(a)
-    grad = np.empty((4, len(x)))
-    common = -log_mt + h_a - 1.0 / a  # d/da of the value
-    if alpha >= beta:
-        grad[0] = common
-        grad[2] = common + h_b
-        grad[1] = -a / (alpha + t) + h_z * (beta + t) / (alpha + t) ** 2
-        grad[3] = -h_z / (alpha + t)
-    else:
-        grad[0] = common + h_b
-        grad[2] = common
-        grad[1] = -h_z / (beta + t)
-        grad[3] = -a / (beta + t) + h_z * (alpha + t) / (beta + t) ** 2
-    return value, grad
+def _mix(
+    s: float, first: np.ndarray, f_tx: np.ndarray, f_T: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """log(e^first + e^second), the weight of the second part, and the factors of the
+    gradients of F(t_x) and F(T) in it (second = log s + log(F(t_x) - F(T)))."""
+    gap = f_T - f_tx  # <= 0; 0 when t_x = T
+    left = gap < -1e-300
+    spread = f_tx - first
+    if left.all() and float(spread.max()) < 700.0:
+        # No customer with t_x = T (continuous times) and no overflow: the odds of
+        # "left" against "alive" as one exponential, log1p for the total.
+        one_minus_q = -np.expm1(gap)
+        odds = np.exp(spread, out=spread)
+        odds *= one_minus_q
+        odds *= s
+        total = np.log1p(odds)
+        total += first
+        w2 = odds / (1.0 + odds)
+        a_tx = w2 / one_minus_q
+        return total, w2, a_tx, a_tx * (one_minus_q - 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        one_minus_q = -np.expm1(np.where(left, gap, -1.0))
+        second = np.where(left, np.log(s) + f_tx + np.log(one_minus_q), -np.inf)
+        total = np.logaddexp(first, second)
+        w2 = np.where(left, np.exp(second - total), 0.0)
+        a_tx = np.where(left, w2 / one_minus_q, 0.0)
+        a_T = a_tx * (one_minus_q - 1.0)  # -w2 q / (1 - q)
+    return total, w2, a_tx, a_T
 
 
 class ParetoNBDModel(PurchaseModel):
@@ -61,17 +55,26 @@ class ParetoNBDModel(PurchaseModel):
 
     While active, a customer buys at Poisson rate λ ~ Gamma(r, α); their lifetime is
     exponential with rate μ ~ Gamma(s, β). The integral is Fader & Hardie's difference
-    of Gauss hypergeometric terms, evaluated in log space by
-    :mod:`patron.analyze.clv._hyp2f1` (finite for any x, t_x = T, T = 0), with an
-    analytic gradient.
+    of Gauss hypergeometric terms, evaluated by an Euler-transformed series shared by
+    all customers with the same x (:mod:`patron.analyze.clv.pareto_nbd_tail`; finite
+    for any x, t_x = T, T = 0), with an analytic gradient.
+
+    With ``covariates=[...]`` (Fader & Hardie 2007), each customer's scales are
+    ``alpha_i = alpha exp(-g_alpha' x_i)`` (a positive effect raises the purchase rate,
+    whose mean is r / alpha_i) and ``beta_i = beta exp(-g_beta' x_i)`` (a positive
+    effect raises the drop-out rate, mean s / beta_i), the signs PyMC-Marketing's
+    ``ParetoNBDModel`` uses; numeric covariates are centred, categories one-hot
+    (:class:`~patron.analyze.clv.covariates.CovariateDesign`). The summary then has
+    rows ``alpha: <term>`` and ``beta: <term>``, and the predictions use each
+    customer's own scales.
 
     Data: as :class:`~patron.analyze.clv.bg_nbd.BetaGeoModel` (``frequency``,
-    ``recency``, ``T``).
+    ``recency``, ``T``, and the covariate columns).
 
     Attributes
     ----------
     params_ : pandas.Series
-        ``r, alpha, s, beta``.
+        ``r, alpha, s, beta`` (and the covariate effects).
 
     References
     ----------
@@ -79,21 +82,47 @@ class ParetoNBDModel(PurchaseModel):
        customers: who are they and what will they do next?", Management Science 33(1).
     .. [2] Fader, P. S. & Hardie, B. G. S. (2005), "A note on deriving the Pareto/NBD
        model and related expressions", http://www.brucehardie.com/notes/009/.
+    .. [3] Fader, P. S. & Hardie, B. G. S. (2007), "Incorporating time-invariant
+       covariates into the Pareto/NBD and BG/NBD models",
+       http://www.brucehardie.com/notes/019/.
     """
 
     _param_names: ClassVar[tuple[str, ...]] = ("r", "alpha", "s", "beta")
     _default_initial: ClassVar[tuple[float, ...]] = (1.0, 1.0, 1.0, 1.0)
     _title: ClassVar[str] = N_("Pareto/NBD model")
+    _supports_covariates: ClassVar[bool] = True
+
+    def _names(self, d: dict[str, Any]) -> list[str]:
+        if "X" not in d:
+            return list(self._param_names)
+        terms = self.design_.terms
+        return [*self._param_names, *(f"alpha: {t}" for t in terms), *(f"beta: {t}" for t in terms)]
+
+    def _positive_mask(self, d: dict[str, Any]) -> np.ndarray:
+        mask = np.zeros(len(self._names(d)), dtype=bool)
+        mask[:4] = True
+        return mask
+
+    def _params_from(self, params: np.ndarray, matrix: np.ndarray) -> tuple[Any, ...]:
+        p = np.asarray(params, dtype=float)
+        k = matrix.shape[1]
+        g_alpha, g_beta = p[4 : 4 + k], p[4 + k : 4 + 2 * k]
+        return (p[0], p[1] * np.exp(-(matrix @ g_alpha)), p[2], p[3] * np.exp(-(matrix @ g_beta)))
 
     def _derive(self, d: dict[str, Any]) -> dict[str, Any]:
+        # Rows sorted by x: the tail's series coefficients depend on x only, so each run
+        # of equal x is one matrix product (pareto_nbd_tail.log_tail_sorted).
+        order = np.argsort(d["x"], kind="stable")
+        if np.any(order[1:] < order[:-1]):
+            for key in (*d.get("base_keys", self._base_keys), "weight"):
+                d[key] = d[key][order]
         d = super()._derive(d)
-        # F(t) depends on a customer only through (x, t): computed once per pair.
-        ux, ut, codes = factorize_pairs(
-            np.concatenate([d["x"], d["x"]]), np.concatenate([d["t_x"], d["T"]])
-        )
-        n = len(d["x"])
-        d["pair_x"], d["pair_t"] = ux, ut
-        d["code_tx"], d["code_T"] = codes[:n], codes[n:]
+        x = d["x"]
+        d["w_by_x"] = np.bincount(d["ix"], weights=d["weight"], minlength=len(d["ux"]))
+        d["runs"] = runs_of(x)
+        n_zero = int(np.searchsorted(x, 0.0, side="right"))
+        d["n_zero"] = n_zero
+        d["rep_runs"] = [(v, lo - n_zero, hi - n_zero) for v, lo, hi in d["runs"] if v > 0]
         return d
 
     def _initial(self, d: dict[str, Any]) -> np.ndarray:
@@ -101,59 +130,118 @@ class ParetoNBDModel(PurchaseModel):
         mean_T = float(d["T"] @ w / w.sum())
         mean_x = float(d["x"] @ w / w.sum())
         scale = max(mean_T / (mean_x + 1.0), 1e-3)
-        return np.array([1.0, scale, 1.0, max(mean_T, 1e-3)])
+        start = np.zeros(len(self._names(d)))
+        start[:4] = [1.0, scale, 1.0, max(mean_T, 1e-3)]
+        return start
 
-    def _split(
-        self, params: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, d: dict | None
-    ) -> tuple[np.ndarray, ...]:
-        """Log of the 'alive at T' and 'left in (t_x, T]' parts, with their gradients."""
+    def _tails(self, params: np.ndarray, d: dict[str, Any]) -> tuple[np.ndarray, ...]:
+        """log F(t_x), log F(T), their gradients, log(alpha + T), log(beta + T) and their
+        inverses (no covariates)."""
+        r, alpha, s, beta = (float(v) for v in params[:4])
+        x, n_zero = d["x"], d["n_zero"]
+        f_T, g_T, log_a, log_b, inv_a, inv_b = log_tail_sorted(
+            r, alpha, s, beta, d["T"], x, d["runs"]
+        )
+        n = len(x)
+        f_tx = np.empty(n)
+        g_tx = np.empty((4, n))
+        if n_zero:
+            # one-time buyers: t_x = 0 and x = 0, one value for all
+            v0, g0 = log_tail_rows(r, s, np.zeros(1), np.zeros(1), alpha, beta)
+            f_tx[:n_zero] = v0[0]
+            g_tx[:, :n_zero] = g0
+        if n > n_zero:
+            f_tx[n_zero:], g_tx[:, n_zero:], *_logs = log_tail_sorted(
+                r, alpha, s, beta, d["t_x"][n_zero:], x[n_zero:], d["rep_runs"]
+            )
+        return f_tx, f_T, g_tx, g_T, log_a, log_b, inv_a, inv_b
+
+    def _total(self, params: np.ndarray, d: dict[str, Any]) -> tuple[float, np.ndarray]:
+        if "X" in d:
+            return self._total_covariates(params, d)
         r, alpha, s, beta = (float(v) for v in params)
-        if d is not None:
-            log_f, grad_f = _log_tail(params, d["pair_x"], d["pair_t"])
-            f_tx, g_tx = log_f[d["code_tx"]], grad_f[:, d["code_tx"]]
-            f_T, g_T = log_f[d["code_T"]], grad_f[:, d["code_T"]]
-        else:
-            ux, ut, codes = factorize_pairs(np.concatenate([x, x]), np.concatenate([t_x, T]))
-            log_f, grad_f = _log_tail(params, ux, ut)
-            n = len(x)
-            f_tx, g_tx = log_f[codes[:n]], grad_f[:, codes[:n]]
-            f_T, g_T = log_f[codes[n:]], grad_f[:, codes[n:]]
-        log_T_a = np.log(alpha + T)
-        log_T_b = np.log(beta + T)
-        first = -(r + x) * log_T_a - s * log_T_b
-        gap = f_T - f_tx  # <= 0; 0 when t_x = T
-        left = gap < -1e-300
-        with np.errstate(divide="ignore", invalid="ignore"):
-            log1m = np.where(left, np.log(-np.expm1(np.where(left, gap, -1.0))), -np.inf)
-            second = np.log(s) + f_tx + log1m
-            q = np.exp(gap)
-            g_second = np.where(left, (g_tx - q * g_T) / np.where(left, -np.expm1(gap), 1.0), 0.0)
-        g_second[2] += 1.0 / s
-        g_first = np.vstack([-log_T_a, -(r + x) / (alpha + T), -log_T_b, -s / (beta + T)])
-        return first, second, g_first, g_second
+        x, w = d["x"], d["weight"]
+        ux, w_by_x = d["ux"], d["w_by_x"]
+        f_tx, f_T, g_tx, g_T, log_a, log_b, inv_a, inv_b = self._tails(params, d)
+        rx = r + x
+        first = -rx * log_a - s * log_b
+        total, w2, a_tx, a_T = _mix(s, first, f_tx, f_T)
+        ll = float(w_by_x @ (gammaln(r + ux) - gammaln(r))) + float(w.sum()) * (
+            r * np.log(alpha) + s * np.log(beta)
+        )
+        ll += float(w @ total)
+        v = w * (1.0 - w2)
+        grad = g_tx @ (w * a_tx) + g_T @ (w * a_T)
+        grad[0] += float(w_by_x @ (digamma(r + ux) - digamma(r))) + float(w.sum()) * np.log(alpha)
+        grad[0] -= float(v @ log_a)
+        grad[1] += float(w.sum()) * r / alpha - float((v * rx) @ inv_a)
+        grad[2] += float(w.sum()) * np.log(beta) - float(v @ log_b) + float(w @ w2) / s
+        grad[3] += float(w.sum()) * s / beta - s * float(v @ inv_b)
+        return ll, grad
 
     def _loglik(self, params: np.ndarray, d: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
-        r, alpha, s, beta = (float(v) for v in params)
-        x, ux, ix = d["x"], d["ux"], d["ix"]
-        first, second, g_first, g_second = self._split(params, x, d["t_x"], d["T"], d)
-        head = gammaln(r + ux) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
-        ll = head[ix] + np.logaddexp(first, second)
-        w2 = expit(second - first)
-        grad = (1.0 - w2) * g_first + w2 * g_second
-        grad[0] += (digamma(r + ux) - digamma(r))[ix] + np.log(alpha)
-        grad[1] += r / alpha
-        grad[2] += np.log(beta)
-        grad[3] += s / beta
+        """Per-row log-likelihood and gradient in (r, alpha_i, s, beta_i)."""
+        r, s = float(params[0]), float(params[2])
+        alpha, beta = self._row_scales(params, d)
+        x, t_x, T = d["x"], d["t_x"], d["T"]
+        if "runs" in d:  # rows sorted by x (a fit): the series is shared per x
+            f_tx, g_tx, *_logs = log_tail_sorted(r, alpha, s, beta, t_x, x, d["runs"])
+            f_T, g_T, log_a, log_b, _ia, _ib = log_tail_sorted(r, alpha, s, beta, T, x, d["runs"])
+        else:
+            f_tx, g_tx = log_tail_rows(r, s, x, t_x, alpha, beta)
+            f_T, g_T = log_tail_rows(r, s, x, T, alpha, beta)
+            log_a, log_b = np.log(alpha + T), np.log(beta + T)
+        rx = r + x
+        total, w2, a_tx, a_T = _mix(s, -rx * log_a - s * log_b, f_tx, f_T)
+        ll = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta) + total
+        grad = g_tx * a_tx + g_T * a_T
+        v = 1.0 - w2
+        grad[0] += digamma(r + x) - digamma(r) + np.log(alpha) - v * log_a
+        grad[1] += r / alpha - v * rx / (alpha + T)
+        grad[2] += np.log(beta) - v * log_b + w2 / s
+        grad[3] += s / beta - v * s / (beta + T)
         return ll, grad
+
+    def _row_scales(self, params: np.ndarray, d: dict[str, Any]) -> tuple[Any, Any]:
+        if "X" not in d:
+            return float(params[1]), float(params[3])
+        _r, alpha, _s, beta = self._params_from(params, d["X"])
+        return alpha, beta
+
+    def _total_covariates(self, params: np.ndarray, d: dict[str, Any]) -> tuple[float, np.ndarray]:
+        """Weighted log-likelihood and gradient in (r, alpha, s, beta, effects)."""
+        X, w = d["X"], d["weight"]
+        alpha, beta = self._row_scales(params, d)
+        ll, grad = self._loglik(params, d)
+        # d ll / d log alpha_i and d log beta_i, weighted
+        d_log_alpha = w * grad[1] * alpha
+        d_log_beta = w * grad[3] * beta
+        out = np.concatenate(
+            [
+                [
+                    float(w @ grad[0]),
+                    float(d_log_alpha.sum()) / float(params[1]),
+                    float(w @ grad[2]),
+                    float(d_log_beta.sum()) / float(params[3]),
+                ],
+                -(X.T @ d_log_alpha),
+                -(X.T @ d_log_beta),
+            ]
+        )
+        return float(w @ ll), out
 
     # -- predictions -----------------------------------------------------------------
 
     def _p_alive(
         self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, params: Any = None
     ) -> np.ndarray:
-        values = np.asarray(self._param_values() if params is None else params, dtype=float)
-        first, second, _g1, _g2 = self._split(values, x, t_x, T, None)
-        return expit(first - second)
+        r, alpha, s, beta = self._param_values() if params is None else params
+        x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
+        f_tx, _g = log_tail_rows(float(r), float(s), x, t_x, alpha, beta)
+        f_T, _g = log_tail_rows(float(r), float(s), x, T, alpha, beta)
+        first = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+        total, w2, _a, _b = _mix(float(s), first, f_tx, f_T)
+        return np.exp(first - total)
 
     def _expected_if_alive(
         self, t: float, x: np.ndarray, T: np.ndarray, params: Any = None

@@ -15,6 +15,7 @@ __all__ = [
     "simulate_bg_nbd",
     "simulate_bg_nbd_covariates",
     "simulate_gamma_gamma_covariates",
+    "simulate_pareto_nbd_covariates",
     "simulate_gamma_gamma",
     "simulate_mbg_nbd",
     "simulate_pareto_nbd",
@@ -223,3 +224,34 @@ def simulate_gamma_gamma_covariates(
     matrix = design.fit_transform(covariates)
     gamma = params["gamma"] * np.exp(matrix @ _effects(params, "gamma", design.terms))
     return simulate_gamma_gamma(params["p"], params["q"], gamma, frequency, seed=seed)
+
+
+def simulate_pareto_nbd_covariates(
+    params: dict[str, float],
+    covariates: pd.DataFrame,
+    T: float | np.ndarray,
+    *,
+    seed: int = 0,
+    time_step: float | None = None,
+) -> pd.DataFrame:
+    """Pareto/NBD customers whose alpha and beta depend on their covariates.
+
+    ``params`` uses the summary's names of
+    :class:`~patron.analyze.clv.pareto_nbd.ParetoNBDModel` with covariates:
+    ``r, alpha, s, beta`` and effects such as ``"alpha: satisfaction"`` or
+    ``"beta: channel: web (vs store)"`` (``alpha_i = alpha exp(-effects' x_i)``, likewise
+    beta). Returns the summary columns and the covariates.
+    """
+    from patron.analyze.clv.covariates import CovariateDesign
+
+    design = CovariateDesign(list(covariates.columns))
+    matrix = design.fit_transform(covariates)
+    terms = design.terms
+    alpha = params["alpha"] * np.exp(-(matrix @ _effects(params, "alpha", terms)))
+    beta = params["beta"] * np.exp(-(matrix @ _effects(params, "beta", terms)))
+    frame = simulate_pareto_nbd(
+        params["r"], alpha, params["s"], beta, T, len(covariates), seed=seed, time_step=time_step
+    )
+    for column in covariates.columns:
+        frame[column] = covariates[column].to_numpy()
+    return frame

@@ -9,8 +9,11 @@ observed one:
 
 Each shuffle is a 0/1 weight vector over the pooled respondents, so all 2B group
 models are estimated at once from one cross-product table (as the bootstrap does).
-Measurement invariance (MICOM) should be established first (Henseler, Ringle &
-Sarstedt 2016); its test lives in :mod:`patron.analyze.csi.micom`.
+Measurement invariance comes first (Henseler, Ringle & Sarstedt 2016): ``fit`` runs
+MICOM (:mod:`patron.analyze.csi.micom`) on the same two groups before the path test,
+and when compositional (or configural) invariance fails the result refuses to
+interpret the path differences: the composites are not the same variables in both
+groups, so a difference in paths may only be a difference in measurement.
 
 References
 ----------
@@ -55,6 +58,9 @@ class PermutationMGA(PatronEstimator):
     seed : int or None
     n_jobs : int, default=2
     min_group_size : int, default=10
+    invariance : bool, default=True
+        Run MICOM first (with the same permutations and seed); False skips it (the
+        path differences are then shown without that check, and say so).
     scheme, missing
         As :class:`~patron.analyze.csi.pls.PLSPathModel`.
 
@@ -67,6 +73,11 @@ class PermutationMGA(PatronEstimator):
         97.5 % quantiles of the permutation distribution, p.
     n_valid_ : int
         Permutations in which both group models converged.
+    micom_ : MICOMResult or None
+        Measurement invariance of the two groups (None with ``invariance=False``).
+    interpretable_ : bool
+        Whether the path differences may be read: MICOM found at least partial
+        invariance (configural and compositional).
 
     Examples
     --------
@@ -90,6 +101,7 @@ class PermutationMGA(PatronEstimator):
         min_group_size: int = 10,
         scheme: str = "path",
         missing: str = "mean",
+        invariance: bool = True,
     ) -> None:
         self.spec = spec
         self.group = group
@@ -100,6 +112,7 @@ class PermutationMGA(PatronEstimator):
         self.min_group_size = min_group_size
         self.scheme = scheme
         self.missing = missing
+        self.invariance = invariance
 
     _fitted_attr = "tests_"
 
@@ -192,6 +205,20 @@ class PermutationMGA(PatronEstimator):
         self.group_names_ = (first, second)
         self.sizes_ = (int(in_first.sum()), int((~in_first).sum()))
         self.n_obs_ = int(len(in_first))
+        self.micom_ = None
+        if self.invariance:
+            from patron.analyze.csi.micom import micom
+
+            self.micom_ = micom(
+                pooled,
+                pooled[self.group].astype("string"),
+                spec=self.spec,
+                groups=(first, second),
+                n_permutations=int(self.n_permutations),
+                seed=self.seed,
+                scheme=self.scheme,
+            )
+        self.interpretable_ = self.micom_ is None or self.micom_.verdict != "none"
         return self
 
     @property
@@ -211,6 +238,18 @@ class PermutationMGA(PatronEstimator):
             for name, row in self.tests_.iterrows()
             if row["p"] < 0.05
         ] or [_("No path differs significantly between the groups at the 5% level.")]
+        if self.micom_ is None:
+            notes.insert(0, _("Measurement invariance was not checked (MICOM skipped)."))
+        elif not self.interpretable_:
+            notes = [
+                _(
+                    "Path differences are not interpreted: MICOM finds no measurement "
+                    "invariance between {first} and {second} ({verdict}), so the composites "
+                    "are not the same variables in both groups."
+                ).format(first=first, second=second, verdict=self.micom_.verdict_text)
+            ]
+        else:
+            notes.insert(0, _("MICOM: {verdict}.").format(verdict=self.micom_.verdict_text))
         table = self.summary.rename(columns={"first": first, "second": second})
         return Printer(
             title=_("Permutation multigroup analysis"),
@@ -229,5 +268,7 @@ class PermutationMGA(PatronEstimator):
         return {
             "groups": dict(zip(self.group_names_, self.sizes_, strict=True)),
             "permutations": self.n_valid_,
+            "micom": None if self.micom_ is None else self.micom_.to_dict(),
+            "interpretable": self.interpretable_,
             "tests": self.summary.reset_index().to_dict(orient="records"),
         }
