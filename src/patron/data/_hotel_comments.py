@@ -33,7 +33,7 @@ VALUE = M.CONSTRUCTS.index("value")
 PHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
     "room": (
         ("The room was spacious and the bed very comfortable", "Lovely room with a great view"),
-        ("The room was cramped and the mattress too soft", "Our room was tired and the bed sagged"),
+        ("The room was cramped and the mattress uncomfortable", "Our room was tired and the bed sagged"),
         ("房间很宽敞，床也很舒服", "房间景观非常好"),
         ("房间太小，床垫很不舒服", "房间陈旧，床很差"),
     ),
@@ -45,7 +45,7 @@ PHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
     "food": (
         ("Breakfast was excellent with lots of choice", "Great coffee at breakfast"),
-        ("Breakfast was cold and boring", "The restaurant food was poor"),
+        ("Disappointing breakfast, cold and boring", "The restaurant food was poor"),
         ("早餐很丰富，品种多", "早餐味道不错"),
         ("早餐太差了，品种很少", "餐厅的饭菜很难吃"),
     ),
@@ -56,14 +56,14 @@ PHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
         ("前台态度很差", "服务太慢，员工不耐烦"),
     ),
     "checkin": (
-        ("Check-in was quick and easy", "Smooth check-out, no queue"),
-        ("We waited forty minutes to check in", "Check-out was a mess, long queue"),
-        ("办理入住很快，很方便", "退房手续简单快捷"),
-        ("办理入住等了很久", "退房排队太慢"),
+        ("Check-in was easy and the receptionist friendly", "Great, efficient check-out"),
+        ("Terrible check-in, we waited forty minutes", "Check-out was a mess, long queue"),
+        ("办理入住手续很顺利", "退房手续简单快捷"),
+        ("办理入住太慢，等了很久", "退房排队太慢"),
     ),
     "location": (
         ("Great location near the station", "Perfect location, close to everything"),
-        ("The location is far from everything", "Hard to find, far from the metro"),
+        ("Bad location, far from everything", "Awful location, far from the metro"),
         ("位置很好，交通方便", "离地铁站很近，很方便"),
         ("位置偏僻，打车很难", "交通不方便，离市中心太远"),
     ),
@@ -74,15 +74,15 @@ PHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
         ("价格太贵，不值", "房价偏高，性价比很差"),
     ),
     "noise": (
-        ("Very quiet at night", "Peaceful and quiet, slept well"),
-        ("Very noisy at night, thin walls", "Loud music from the bar until late"),
+        ("Wonderfully quiet at night", "Peaceful and quiet, slept well"),
+        ("Very noisy at night, thin walls", "Annoying loud music from the bar until late"),
         ("晚上很安静", "隔音很好，睡得很好"),
         ("晚上太吵了，隔音很差", "噪音很大，根本睡不着"),
     ),
     "wifi": (
-        ("The Wi-Fi was fast", "Good internet connection in the room"),
-        ("The Wi-Fi kept dropping", "The internet was too slow to work"),
-        ("网络很快", "无线网速不错"),
+        ("The Wi-Fi was great", "Good internet connection in the room"),
+        ("The Wi-Fi was terrible, it kept dropping", "The internet was too slow to work"),
+        ("网络很好，很稳定", "网速不错"),
         ("网络太差，经常断线", "网速很慢，无法工作"),
     ),
 }
