@@ -33,7 +33,10 @@ VALUE = M.CONSTRUCTS.index("value")
 PHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
     "room": (
         ("The room was spacious and the bed very comfortable", "Lovely room with a great view"),
-        ("The room was cramped and the mattress uncomfortable", "Our room was tired and the bed sagged"),
+        (
+            "The room was cramped and the mattress uncomfortable",
+            "Our room was tired and the bed sagged",
+        ),
         ("房间很宽敞，床也很舒服", "房间景观非常好"),
         ("房间太小，床垫很不舒服", "房间陈旧，床很差"),
     ),

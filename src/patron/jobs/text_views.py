@@ -15,6 +15,9 @@ Built on :mod:`patron.jobs.text` (the comments, their aspect mentions, the indic
 from __future__ import annotations
 
 import re
+import threading
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -30,6 +33,8 @@ from patron.jobs.context import AnalysisContext
 from patron.jobs.result import JobResult
 
 PERIODS = ("M", "Q", "Y")
+#: What customers wrote themselves (interaction notes are the staff's words).
+CUSTOMER_SOURCES = ("survey", "complaint")
 #: An aspect's rise counts only with this many mentions in each of the two periods.
 MIN_MENTIONS = 5
 EXAMPLE_COLUMNS = ["comment", "source", "customer_id", "unit", "period", "at", "aspect",
@@ -41,6 +46,11 @@ def _period_labels(at: pd.Series, period: str) -> tuple[pd.Series, pd.Series]:
     stamps = pd.to_datetime(at, utc=True).dt.tz_localize(None)
     codes = stamps.dt.to_period({"M": "M", "Q": "Q", "Y": "Y"}[period])
     return codes.astype(str), codes.dt.start_time.dt.date
+
+
+def customer_comments(ctx: AnalysisContext) -> pd.DataFrame:
+    """The comments customers wrote themselves (:data:`CUSTOMER_SOURCES`), in scope."""
+    return text_jobs.comments(ctx, CUSTOMER_SOURCES)
 
 
 def unit_names(ctx: AnalysisContext) -> dict[Any, str]:
@@ -59,6 +69,16 @@ def unit_names(ctx: AnalysisContext) -> dict[Any, str]:
     }
 
 
+def _unit_name(names: dict[Any, str], unit: Any) -> str:
+    """A unit's name; a file's own unit value as it is; "" for none."""
+    if unit is None or (isinstance(unit, float) and np.isnan(unit)):
+        return ""
+    try:
+        return names.get(int(unit), str(int(unit)))
+    except (TypeError, ValueError):
+        return str(unit)
+
+
 def mentions_frame(ctx: AnalysisContext, *, taxonomy: str | None = None,
                    frame: pd.DataFrame | None = None) -> tuple[pd.DataFrame, JobResult]:  # fmt: skip
     """Every aspect mention joined to its comment (source, customer, unit, at, text), and
@@ -71,7 +91,9 @@ def mentions_frame(ctx: AnalysisContext, *, taxonomy: str | None = None,
         ),
         left_on="id", right_index=True,
     )  # fmt: skip
-    names = dict(zip(result.tables["matrix"]["aspect"], result.tables["matrix"]["name"], strict=True))
+    names = dict(
+        zip(result.tables["matrix"]["aspect"], result.tables["matrix"]["name"], strict=True)
+    )
     mentions["name"] = mentions["aspect"].map(names)
     return mentions.reset_index(drop=True), result
 
@@ -105,8 +127,7 @@ def trend(
     names = unit_names(ctx)
     data = mentions.assign(
         period=label, negative=(mentions["label"] == "negative").astype(int),
-        unit=[names.get(int(u), str(int(u))) if pd.notna(u) else _("no unit")
-              for u in mentions["unit_pk"]],
+        unit=[_unit_name(names, u) or _("no unit") for u in mentions["unit_pk"]],
     )[complete]  # fmt: skip
     by_period = _shares(data, ["period"])
     by_unit = _shares(data, ["period", "unit"])
@@ -167,7 +188,7 @@ def examples(
         data = data[data["label"] == label]
     names = names or {}
     units = pd.Series(
-        [names.get(int(u), str(int(u))) if pd.notna(u) else "" for u in data["unit_pk"]],
+        [_unit_name(names, u) for u in data["unit_pk"]],
         index=data.index, dtype=object,
     )  # fmt: skip
     if unit:
@@ -219,3 +240,85 @@ def aspect_ipma(indicators: pd.DataFrame) -> pd.DataFrame:
         "importance", ascending=False, na_position="last", ignore_index=True
     )
 
+
+@dataclass
+class CommentsView:
+    """What the comments page shows for one scope: the comments' aspect mentions, the
+    aspects job (matrix), the trend job, and the choices of its filters."""
+
+    mentions: pd.DataFrame
+    aspects: JobResult
+    trend: JobResult
+    names: dict[Any, str]
+    period: str = "M"
+
+    @property
+    def aspect_choices(self) -> list[tuple[str, str]]:
+        """(code, name) of every aspect of the taxonomy, in its order."""
+        m = self.aspects.tables["matrix"]
+        return list(zip(m["aspect"], m["name"], strict=True))
+
+    @property
+    def period_choices(self) -> list[str]:
+        """The complete periods, latest first."""
+        return sorted(self.trend.tables["by_period"]["period"], reverse=True)
+
+    @property
+    def unit_choices(self) -> list[str]:
+        """The units that have aspect mentions, by name."""
+        return sorted(self.trend.tables["by_unit"]["unit"].astype(str).unique())
+
+    def examples(
+        self,
+        *,
+        aspect: str | None = None,
+        label: str | None = None,
+        unit: str | None = None,
+        period: str | None = None,
+        limit: int = 20,
+    ) -> pd.DataFrame:
+        """The examples matching the filters; a filter value the view does not offer is
+        refused with the filter's name."""
+        from patron.analyze.text.lexicon import LABELS
+        from patron.exceptions import InputError
+
+        checks = (
+            ("aspect", aspect, [c for c, _n in self.aspect_choices]),
+            ("sentiment", label, list(LABELS)),
+            ("unit", unit, self.unit_choices),
+            ("period", period, self.period_choices),
+        )
+        for name, value, allowed in checks:
+            if value and value not in allowed:
+                raise InputError(
+                    _("{name}: {value} is not one of {allowed}").format(
+                        name=name, value=str(value)[:60], allowed=", ".join(map(str, allowed[:20]))
+                    )
+                )
+        return examples(self.mentions, aspect=aspect, label=label, unit=unit, period=period,
+                        period_kind=self.period, names=self.names, limit=limit)  # fmt: skip
+
+
+_VIEWS: dict[tuple[Any, ...], tuple[float, CommentsView]] = {}
+_VIEWS_LOCK = threading.Lock()
+CACHE_SECONDS = 600.0
+
+
+def comments_view(workspace: Any, unit: str | None, *, lang: str | None = None) -> CommentsView:
+    """The comments page's view of ``unit`` (customers' own comments up to the latest
+    data), kept for a while per process: tagging thousands of comments takes seconds."""
+    from patron.core.i18n import language
+
+    key = (str(workspace.root), unit, lang)
+    with _VIEWS_LOCK:
+        hit = _VIEWS.get(key)
+        if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+            return hit[1]
+    with language(lang):
+        ctx = AnalysisContext.open(workspace, unit=unit)
+        data = customer_comments(ctx)
+        mentions, aspects = mentions_frame(ctx, frame=data)
+        view = CommentsView(mentions, aspects, trend(ctx, frame=data), unit_names(ctx))
+    with _VIEWS_LOCK:
+        _VIEWS[key] = (time.monotonic(), view)
+    return view
