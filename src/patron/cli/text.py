@@ -70,8 +70,8 @@ def _sources(source: str | None) -> tuple[str, ...] | None:
 
 
 def _frame(path: Path | None, ctx=None, source: str | None = None):
+    sources = _sources(source)
     if path is None:
-        sources = _sources(source)
         if sources is None:
             return None
         from patron.jobs.text import comments

@@ -9,8 +9,9 @@ Two stories are planted for the text analytics to find:
 
 - **Wi-Fi trouble in the last four months**: the share of negative Wi-Fi clauses rises
   (the "trend of negative share" should show it);
-- **the kids' club**, an aspect no taxonomy lists, is talked about only in the last two
-  months (the "emerging topics" should find it).
+- **the kids' club**, an aspect no taxonomy lists, is talked about only in the last
+  month (the "emerging topics" should find it as new); a few comments name no aspect
+  at all ("Thank you, we will come back").
 
 The draws come from a generator of their own (spawned from the world's seed), so adding
 comments changes no other figure of the world.
@@ -90,8 +91,12 @@ PHRASES: dict[str, tuple[tuple[str, ...], ...]] = {
     ),
 }
 KIDS_CLUB = (
-    ("The kids club closed early every day", "Our children missed the kids club activities"),
-    ("儿童乐园每天很早就关门了", "孩子们没能参加儿童乐园的活动"),
+    ("The kids club closed early every day.", "Our children missed the kids club activities."),
+    ("儿童乐园每天很早就关门了。", "孩子们没能参加儿童乐园的活动。"),
+)
+GENERIC = (
+    ("Thank you, we will come back.", "Nothing to add.", "See you next year!"),
+    ("谢谢，下次还会再来。", "没有其他意见。", "明年见！"),
 )
 ASPECTS = tuple(PHRASES)
 # How often each aspect is raised (room and staff most, Wi-Fi least).
@@ -114,19 +119,22 @@ def comments(
     at = pd.to_datetime(first["responded_at"], utc=True)
     day = ((at - pd.Timestamp(M.EPOCH, tz="UTC")).dt.days).to_numpy()
     recent = day > end_day - 122
-    latest = day > end_day - 61
+    latest = day > end_day - 31
     texts = []
     for i in np.flatnonzero(has):
+        language = 1 if chinese[i] else 0
+        if latest[i] and rng.random() < 0.4:  # the new topic, in a comment of its own
+            texts.append(_pick(rng, KIDS_CLUB[language]))
+            continue
+        if rng.random() < 0.12:  # a comment that names no aspect at all
+            texts.append(_pick(rng, GENERIC[language]))
+            continue
         clauses = []
         for aspect in rng.choice(ASPECTS, size=1 + (rng.random() < 0.45), replace=False, p=WEIGHTS):
             driver = eta[i, VALUE] if aspect == "value" else eta[i, M.QUAL]
             bias = BIAS.get(aspect, 0.0) - (1.6 if aspect == "wifi" and recent[i] else 0.0)
             good = rng.random() < M.sigmoid(0.4 + bias + 1.4 * driver)
-            variants = PHRASES[aspect][(2 if chinese[i] else 0) + (0 if good else 1)]
-            clauses.append(variants[rng.integers(len(variants))])
-        if latest[i] and rng.random() < 0.35:
-            variants = KIDS_CLUB[1 if chinese[i] else 0]
-            clauses.append(variants[rng.integers(len(variants))])
+            clauses.append(_pick(rng, PHRASES[aspect][2 * language + (0 if good else 1)]))
         texts.append(("，" if chinese[i] else ". ").join(clauses) + ("。" if chinese[i] else "."))
     rows = first.iloc[np.flatnonzero(has)]
     return pd.DataFrame(
@@ -141,6 +149,10 @@ def comments(
             "source": rows["source"].to_numpy(),
         }
     )
+
+
+def _pick(rng: np.random.Generator, variants: tuple[str, ...]) -> str:
+    return variants[rng.integers(len(variants))]
 
 
 def chinese_guests(g: dict[str, Any], guests: np.ndarray) -> np.ndarray:

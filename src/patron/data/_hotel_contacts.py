@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from patron.data import _hotel_model as M
-from patron.data._hotel_comments import chinese_guests, comments
 from patron.data import hotel_vocab as V
+from patron.data._hotel_comments import chinese_guests, comments
 
 
 def interactions(

@@ -148,7 +148,7 @@ def trend(
             )
             enough = (both["mentions"].fillna(0) >= MIN_MENTIONS).all(axis=1)
             rise = (both["share_negative"][order[-1]] - both["share_negative"][order[-2]])[enough]
-            if len(rise.dropna()):
+            if len(rise.dropna()) and rise.max() > 0:
                 figures["rising_aspect"] = str(rise.idxmax())
                 figures["rising_change"] = float(rise.max())
     printer = Printer(
@@ -250,7 +250,7 @@ class CommentsView:
     aspects: JobResult
     trend: JobResult
     names: dict[Any, str]
-    period: str = "M"
+    period: str = "Q"
 
     @property
     def aspect_choices(self) -> list[tuple[str, str]]:
@@ -304,12 +304,14 @@ _VIEWS_LOCK = threading.Lock()
 CACHE_SECONDS = 600.0
 
 
-def comments_view(workspace: Any, unit: str | None, *, lang: str | None = None) -> CommentsView:
+def comments_view(
+    workspace: Any, unit: str | None, *, period: str = "Q", lang: str | None = None
+) -> CommentsView:
     """The comments page's view of ``unit`` (customers' own comments up to the latest
     data), kept for a while per process: tagging thousands of comments takes seconds."""
     from patron.core.i18n import language
 
-    key = (str(workspace.root), unit, lang)
+    key = (str(workspace.root), unit, period, lang)
     with _VIEWS_LOCK:
         hit = _VIEWS.get(key)
         if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
@@ -318,7 +320,8 @@ def comments_view(workspace: Any, unit: str | None, *, lang: str | None = None) 
         ctx = AnalysisContext.open(workspace, unit=unit)
         data = customer_comments(ctx)
         mentions, aspects = mentions_frame(ctx, frame=data)
-        view = CommentsView(mentions, aspects, trend(ctx, frame=data), unit_names(ctx))
+        view = CommentsView(mentions, aspects, trend(ctx, period=period, frame=data),
+                            unit_names(ctx), period)  # fmt: skip
     with _VIEWS_LOCK:
         _VIEWS[key] = (time.monotonic(), view)
     return view

@@ -24,8 +24,8 @@ from patron.report.section import (
 )
 
 #: The report reads the comments customers wrote (survey comments, complaint descriptions)
-#: month by month; the commands beside it say the same.
-SOURCE, PERIOD, TREND_PERIODS, EXAMPLES = "survey,complaint", "M", 12, 3
+#: quarter by quarter (a month holds too few comments per aspect); the commands say the same.
+SOURCE, PERIOD, TREND_PERIODS, EXAMPLES = "survey,complaint", "Q", 8, 3
 SENTIMENT_ORDER = ("positive", "neutral", "negative")
 SENTIMENT_COLOURS = ("#4c9a5f", "#b0b0b0", "#c44e52")
 
@@ -97,7 +97,7 @@ def trend_chart(by_unit: pd.DataFrame, last: list[str]) -> dict[str, Any]:
         alt.Chart(charts._records(data[["period", "unit", "share", "mentions"]]))
         .mark_line(point=True)
         .encode(
-            x=alt.X("period:O", title=_("month"), axis=alt.Axis(labelAngle=-30)),
+            x=alt.X("period:O", title=_("quarter"), axis=alt.Axis(labelAngle=-30)),
             y=alt.Y(
                 "share:Q", title=_("share of mentions that are negative"), axis=alt.Axis(format="%")
             ),  # fmt: skip
@@ -134,7 +134,7 @@ def ipma_chart(ipma: pd.DataFrame) -> dict[str, Any]:
 
 
 def examples_table(examples: pd.DataFrame) -> str:
-    """Escaped examples: aspect, sentiment, unit, month and the comment, deciding words marked."""
+    """Escaped examples: aspect, sentiment, unit, quarter and the comment, deciding words marked."""
     head = "".join(
         f"<th>{html.escape(h)}</th>"
         for h in (
@@ -142,7 +142,7 @@ def examples_table(examples: pd.DataFrame) -> str:
             _("sentiment"),
             _("where it came from"),
             _("unit"),
-            _("month"),
+            _("quarter"),
             _("comment (the words that decided are marked)"),
         )  # fmt: skip
     )
@@ -177,7 +177,7 @@ def comments_section(ctx: ReportContext) -> Section:
         intro=_(
             "Survey comments and complaint descriptions, in Chinese and English, read for the "
             "aspects of the stay they talk about and how they feel about each (praised, neutral, "
-            "criticised). The trend counts whole months only. Importance is how many points of "
+            "criticised). The trend counts whole quarters only. Importance is how many points of "
             "the survey score (0–10) a praised rather than an unmentioned aspect goes with; "
             "improve first what matters much and is seldom praised."
         ),
@@ -245,7 +245,7 @@ def comments_section(ctx: ReportContext) -> Section:
     if last:
         section.charts.append(
             Chart(
-                _("Share of mentions that are negative, by unit, last {n} whole months").format(
+                _("Share of mentions that are negative, by unit, last {n} whole quarters").format(
                     n=len(last)
                 ),
                 trend_chart(by_unit, last),
@@ -253,9 +253,9 @@ def comments_section(ctx: ReportContext) -> Section:
             )  # fmt: skip
         )
         recent = by_unit[by_unit["period"].isin(last[-2:])].sort_values(["unit", "period"])
-        section.tables.append((_("Negative share by unit, last two whole months"), html_table(
+        section.tables.append((_("Negative share by unit, last two whole quarters"), html_table(
             pd.DataFrame({
-                _("unit"): recent["unit"], _("month"): recent["period"],
+                _("unit"): recent["unit"], _("quarter"): recent["period"],
                 _("mentions"): recent["mentions"].astype(int),
                 _("negative"): recent["negative"].astype(int),
                 _("share negative"): recent["share_negative"].map(pct),
@@ -273,7 +273,7 @@ def comments_section(ctx: ReportContext) -> Section:
                                topics_table(topics.tables["topics"], topics.tables["alerts"])))  # fmt: skip
     shown = pd.concat(
         [text_views.examples(mentions, label=s, names=text_views.unit_names(analysis),
-                             limit=EXAMPLES) for s in ("negative", "positive")],
+                             period_kind=PERIOD, limit=EXAMPLES) for s in ("negative", "positive")],
         ignore_index=True,
     )  # fmt: skip
     section.tables.append((_("Example comments"), examples_table(shown)))
@@ -290,7 +290,7 @@ def comments_section(ctx: ReportContext) -> Section:
             )  # fmt: skip
         )
     section.notes.append(
-        _("Read on {date}; a month counts once it has ended.").format(date=format_date(ctx.as_of))
+        _("Read on {date}; a quarter counts once it has ended.").format(date=format_date(ctx.as_of))
     )
     return section
 

@@ -1,4 +1,4 @@
-"""The comments page: what the customers of a manager's units say, aspect by aspect, month by month, with the comments themselves."""
+"""The comments page: what the customers of a manager's units say, aspect by aspect, quarter by quarter, with the comments themselves."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from patron.collect.worklist import user_scope
 from patron.core.i18n import _, current_language
 from patron.jobs.text_views import comments_view, segments
 from patron.report.sections.comments import (
+    PERIOD,
     SOURCE,
     TREND_PERIODS,
     matrix_chart,
@@ -57,7 +58,7 @@ def comments_page(
     where: str | None = None,
     period: str | None = None,
 ) -> Response:
-    """The aspect × sentiment matrix, the negative share by month and unit, and example
+    """The aspect × sentiment matrix, the negative share by quarter and unit, and example
     comments with the words that decided, filtered; within the user's units."""
     units, own = _allowed_units(session, workspace, actor.username)
     if unit in (None, "") and own is not None:
@@ -66,7 +67,7 @@ def comments_page(
         raise PermissionDeniedError(_("your units do not include {unit}").format(unit=unit))
     scope = resolve_scope(workspace, unit)
     unit_code = scope.code or "all"
-    view = comments_view(workspace, unit_code, lang=current_language())
+    view = comments_view(workspace, unit_code, period=PERIOD, lang=current_language())
     shown = view.examples(
         aspect=aspect or None, label=sentiment or None, unit=where or None, period=period or None
     )
@@ -89,7 +90,7 @@ def comments_page(
                _chart_json(matrix_chart(matrix)))]  # fmt: skip
     if last:
         charts.append(
-            (_("Share of mentions that are negative, by unit, last {n} whole months").format(
+            (_("Share of mentions that are negative, by unit, last {n} whole quarters").format(
                 n=len(last)), _chart_json(trend_chart(view.trend.tables["by_unit"], last)))
         )  # fmt: skip
     tail = f"--source {SOURCE} --unit {unit_code}"
@@ -115,7 +116,10 @@ def comments_page(
                 "period": period or "",
             },  # fmt: skip
             "rows": rows,
-            "commands": [f"patron text aspects {tail}", f"patron text trend --period M {tail}"],
+            "commands": [
+                f"patron text aspects {tail}",
+                f"patron text trend --period {PERIOD} {tail}",
+            ],
         },
         actor=actor,
     )
