@@ -1,14 +1,14 @@
 """What the synthetic guests wrote in the survey's comment box, in their own language.
 
-About a third of the survey answers carry a comment of one or two clauses, each about
+About three in five survey answers carry a comment of one or two clauses, each about
 one aspect of the stay (room, cleanliness, breakfast, staff, check-in, location, price,
 noise, Wi-Fi), in Chinese for guests whose language is Chinese and in English otherwise.
 A clause praises its aspect with probability ``σ(0.4 + 1.4·driver)`` where the driver is
 the guest's latent quality (value for price): comments follow the scores, as real ones do.
 Two stories are planted for the text analytics to find:
 
-- **Wi-Fi trouble in the last four months**: the share of negative Wi-Fi clauses rises
-  (the "trend of negative share" should show it);
+- **Wi-Fi trouble in the last four months**: Wi-Fi is raised four times as often and
+  mostly criticised (the "trend of negative share" should show it);
 - **the kids' club**, an aspect no taxonomy lists, is talked about only in the last
   month (the "emerging topics" should find it as new); a few comments name no aspect
   at all ("Thank you, we will come back").
@@ -27,7 +27,7 @@ import pandas as pd
 from patron.data import _hotel_model as M
 
 COMMENT_ITEM = "comment"
-COMMENT_RATE = 0.35
+COMMENT_RATE = 0.6
 VALUE = M.CONSTRUCTS.index("value")
 
 # aspect -> (positive en, negative en, positive zh, negative zh), two variants each.
@@ -101,6 +101,8 @@ GENERIC = (
 ASPECTS = tuple(PHRASES)
 # How often each aspect is raised (room and staff most, Wi-Fi least).
 WEIGHTS = np.array([0.18, 0.14, 0.14, 0.16, 0.09, 0.08, 0.09, 0.07, 0.05])
+# In the last four months the Wi-Fi fails: guests raise it four times as often.
+RECENT_WEIGHTS = np.append(WEIGHTS[:-1] * 0.8 / WEIGHTS[:-1].sum(), 0.2)
 BIAS = {"wifi": -0.3, "noise": -0.2, "value": -0.1}
 
 
@@ -123,14 +125,15 @@ def comments(
     texts = []
     for i in np.flatnonzero(has):
         language = 1 if chinese[i] else 0
-        if latest[i] and rng.random() < 0.4:  # the new topic, in a comment of its own
+        if latest[i] and rng.random() < 0.6:  # the new topic, in a comment of its own
             texts.append(_pick(rng, KIDS_CLUB[language]))
             continue
         if rng.random() < 0.12:  # a comment that names no aspect at all
             texts.append(_pick(rng, GENERIC[language]))
             continue
         clauses = []
-        for aspect in rng.choice(ASPECTS, size=1 + (rng.random() < 0.45), replace=False, p=WEIGHTS):
+        weights = RECENT_WEIGHTS if recent[i] else WEIGHTS
+        for aspect in rng.choice(ASPECTS, size=1 + (rng.random() < 0.45), replace=False, p=weights):
             driver = eta[i, VALUE] if aspect == "value" else eta[i, M.QUAL]
             bias = BIAS.get(aspect, 0.0) - (1.6 if aspect == "wifi" and recent[i] else 0.0)
             good = rng.random() < M.sigmoid(0.4 + bias + 1.4 * driver)
