@@ -178,9 +178,11 @@ def examples(
     period_kind: str = "M",
     names: dict[Any, str] | None = None,
     limit: int = 20,
+    latest: bool = False,
 ) -> pd.DataFrame:
-    """Comments matching the filters (columns :data:`EXAMPLE_COLUMNS`), the strongest
-    opinions first; ``words`` lists the sentiment words and the aspect word that decided."""
+    """Comments matching the filters (columns :data:`EXAMPLE_COLUMNS`), each text once:
+    the strongest opinions first, or the latest first (``latest``); ``words`` lists the
+    sentiment words and the aspect word that decided."""
     data = mentions
     if aspect:
         data = data[data["aspect"] == aspect]
@@ -197,7 +199,11 @@ def examples(
     if period:
         keep = labels == period
         data, units, labels = data[keep], units[keep], labels[keep]
-    order = data["score"].abs().sort_values(ascending=False, kind="stable").index[:limit]
+    ranked = data.assign(_strength=data["score"].abs(), _at=pd.to_datetime(data["at"], utc=True))
+    ranked = ranked.sort_values(["_at", "_strength"] if latest else ["_strength", "_at"],
+                                ascending=False, kind="stable")  # fmt: skip
+    # a comment about three aspects is shown once (by its strongest mention)
+    order = ranked.drop_duplicates("text").index[:limit]
     data = data.loc[order]
     words = [[*_words(c), w] for c, w in zip(data["clause"], data["word"], strict=True)]
     return pd.DataFrame({
@@ -296,7 +302,7 @@ class CommentsView:
                     )
                 )
         return examples(self.mentions, aspect=aspect, label=label, unit=unit, period=period,
-                        period_kind=self.period, names=self.names, limit=limit)  # fmt: skip
+                        period_kind=self.period, names=self.names, limit=limit, latest=True)  # fmt: skip
 
 
 _VIEWS: dict[tuple[Any, ...], tuple[float, CommentsView]] = {}
