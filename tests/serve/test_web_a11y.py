@@ -33,6 +33,8 @@ PAGES = (
     "/analytics",
     "/analytics/section/loyalty",
     "/analytics/section/cohorts",
+    "/analytics/section/comments",
+    "/comments",
     "/campaigns",
     "/tokens",
     "/login",

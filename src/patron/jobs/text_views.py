@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from datetime import date
 from dataclasses import dataclass
 from typing import Any
 
@@ -322,8 +323,14 @@ def comments_view(
         hit = _VIEWS.get(key)
         if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
             return hit[1]
+    from patron.exceptions import InputError
+
     with language(lang):
         ctx = AnalysisContext.open(workspace, unit=unit)
+        try:
+            ctx.as_of  # noqa: B018 - the last sale; comments without sales are read up to today
+        except InputError:
+            ctx = AnalysisContext.open(workspace, unit=unit, as_of=date.today())
         data = customer_comments(ctx)
         mentions, aspects = mentions_frame(ctx, frame=data)
         view = CommentsView(mentions, aspects, trend(ctx, period=period, frame=data),
