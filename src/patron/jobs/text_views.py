@@ -17,8 +17,8 @@ from __future__ import annotations
 import re
 import threading
 import time
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
