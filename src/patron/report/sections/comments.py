@@ -8,7 +8,7 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-from patron.core.i18n import _, format_date
+from patron.core.i18n import _, format_date, format_number
 from patron.exceptions import PatronError
 from patron.report import charts
 from patron.report.labels import label
@@ -19,7 +19,6 @@ from patron.report.section import (
     Section,
     count,
     html_table,
-    num,
     pct,
 )
 
@@ -319,5 +318,7 @@ def indicators_table(ranked: pd.DataFrame) -> str:
             lambda v: "–" if pd.isna(v) else f"{v:+.2f}"),
         _("effect on return (share)"): ranked["effect_return"].map(
             lambda v: "–" if pd.isna(v) else f"{v:+.2f}"),
-        _("priority"): ranked["priority"].map(lambda v: "–" if pd.isna(v) else num(v)),
+        _("priority"): ranked["priority"].map(
+            lambda v: "–" if pd.isna(v) else format_number(v, decimals=3)
+        ),
     }))  # fmt: skip
