@@ -65,9 +65,13 @@ def test_trend_counts_whole_months_only(ctx) -> None:
 def test_examples_filter_and_name_the_deciding_words(ctx) -> None:
     mentions, _aspects = mentions_frame(ctx, frame=_frame())
     shown = examples(mentions, label="negative", period="2026-01")
-    assert sorted(shown["aspect"]) == ["cleanliness", "room"]
-    assert all("dirty" in words for words in shown["words"])
-    assert set(shown["customer_id"]) == {"H000000"}
+    # one comment criticising two aspects is shown once
+    assert list(shown["text"]) == ["The room was dirty."]
+    assert "dirty" in shown["words"][0] and shown["customer_id"][0] == "H000000"
+    by_aspect = examples(mentions, aspect="room", label="negative")
+    assert list(by_aspect["aspect"]) == ["room"] and by_aspect["words"][0][-1] == "room"
+    latest = examples(mentions, label="positive", latest=True)
+    assert list(latest["text"]) == ["Lovely room with a great view.", "Great breakfast."]
     assert examples(mentions, aspect="food", label="negative").empty
 
 
