@@ -285,7 +285,7 @@ def test_a_file_patron_exported_imports_as_the_values_it_held(sqlite_workspace, 
     frame = pd.DataFrame(
         {
             "customer_id": ["P1", "P2", "P3"],
-            "name": ["Chen Wei", "=HYPERLINK(\"x\")", "it's me"],
+            "name": ["Chen Wei", '=HYPERLINK("x")', "it's me"],
             "phone": ["+852 5550 0188", "-", "'plain"],
         }
     )

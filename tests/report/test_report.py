@@ -15,6 +15,7 @@ SECTION_KEYS = [
     "summary",
     "csi",
     "csi_programme",
+    "comments",
     "loyalty",
     "segments",
     "lifecycle",

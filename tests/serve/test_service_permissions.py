@@ -166,6 +166,7 @@ WEB_PAGES = {
     "/surveys": "surveys:read",
     "/analytics": "analytics:read",
     "/campaigns": "analytics:read",
+    "/comments": "analytics:read",
     "/tokens": "users:manage",
 }
 

@@ -31,7 +31,7 @@ pytestmark = [
 ]
 
 #: Live analytics sections visited besides the one the router's example value names.
-MORE_SECTIONS = ("/analytics/section/cohorts",)
+MORE_SECTIONS = ("/analytics/section/cohorts", "/analytics/section/comments")
 # What shows that a page which draws itself in the browser has finished drawing.
 READY = {"/docs": ".swagger-ui .info .title", "/redoc": ".api-content h1"}
 # Screenshots on a desktop and a phone only when asked (PATRON_SCREENSHOTS=1): the

@@ -26,6 +26,13 @@ TaxonomyOption = Annotated[
         ),
     ),
 ]
+SourceOption = Annotated[
+    str | None,
+    typer.Option(
+        "--source",
+        help=_("Which comments, comma-separated: survey, complaint, interaction (default: all)."),
+    ),
+]
 FileOption = Annotated[
     Path | None,
     typer.Option(
@@ -46,9 +53,30 @@ def _context(file: Path | None, workspace, engine, unit, as_of):
     return open_context(None, workspace, None, None, engine, unit, as_of)
 
 
-def _frame(path: Path | None):
-    if path is None:
+def _sources(source: str | None) -> tuple[str, ...] | None:
+    from patron.jobs.text import SOURCES
+
+    if source is None:
         return None
+    chosen = tuple(s.strip() for s in source.split(",") if s.strip())
+    wrong = [s for s in chosen if s not in SOURCES]
+    if wrong or not chosen:
+        raise InputError(
+            _("--source: {wrong} is not one of {choices}").format(
+                wrong=", ".join(wrong) or repr(source), choices=", ".join(SOURCES)
+            )
+        )
+    return chosen
+
+
+def _frame(path: Path | None, ctx=None, source: str | None = None):
+    sources = _sources(source)
+    if path is None:
+        if sources is None:
+            return None
+        from patron.jobs.text import comments
+
+        return comments(ctx, sources)
     import pandas as pd
 
     from patron.jobs.text import COMMENT_COLUMNS
@@ -106,6 +134,7 @@ def score(
 )
 def aspects(
     taxonomy: TaxonomyOption = None,
+    source: SourceOption = None,
     file: FileOption = None,
     as_of: AsOfOption = None,
     unit: UnitOption = None,
@@ -119,7 +148,7 @@ def aspects(
 
     ctx = _context(file, workspace, engine, unit, as_of)
     with computing(ctx):
-        result = jobs.aspects(ctx, taxonomy=taxonomy, frame=_frame(file))
+        result = jobs.aspects(ctx, taxonomy=taxonomy, frame=_frame(file, ctx, source))
     emit(result, json=as_json, csv=csv, csv_frame=result.tables["matrix"])
 
 
@@ -134,6 +163,7 @@ def topics(
         int, typer.Option("--topics", min=1, max=50, help=_("Most topics to find."))
     ] = 8,
     taxonomy: TaxonomyOption = None,
+    source: SourceOption = None,
     file: FileOption = None,
     as_of: AsOfOption = None,
     unit: UnitOption = None,
@@ -147,7 +177,9 @@ def topics(
 
     ctx = _context(file, workspace, engine, unit, as_of)
     with computing(ctx):
-        result = jobs.topics(ctx, taxonomy=taxonomy, n_topics=n_topics, frame=_frame(file))
+        result = jobs.topics(
+            ctx, taxonomy=taxonomy, n_topics=n_topics, frame=_frame(file, ctx, source)
+        )
     emit(result, json=as_json, csv=csv, csv_frame=result.tables["topics"])
 
 
@@ -159,6 +191,7 @@ def topics(
 )
 def indicators(
     taxonomy: TaxonomyOption = None,
+    source: SourceOption = None,
     file: FileOption = None,
     as_of: AsOfOption = None,
     unit: UnitOption = None,
@@ -172,8 +205,39 @@ def indicators(
 
     ctx = _context(file, workspace, engine, unit, as_of)
     with computing(ctx):
-        result = jobs.indicators(ctx, taxonomy=taxonomy, frame=_frame(file))
+        result = jobs.indicators(ctx, taxonomy=taxonomy, frame=_frame(file, ctx, source))
     emit(result, json=as_json, csv=csv, csv_frame=result.tables["indicators"])
+
+
+@app.command(
+    "trend",
+    help=_(
+        "Share of negative aspect mentions per complete period, by unit and aspect. Example: patron text trend -w demo-workspace"
+    ),
+)
+def trend(
+    period: Annotated[
+        str, typer.Option("--period", help=_("M (month), Q (quarter) or Y (year)."))
+    ] = "M",
+    taxonomy: TaxonomyOption = None,
+    source: SourceOption = None,
+    file: FileOption = None,
+    as_of: AsOfOption = None,
+    unit: UnitOption = None,
+    workspace: WorkspaceOption = None,
+    engine: EngineOption = None,
+    as_json: JsonOption = False,
+    csv: CsvOption = False,
+) -> None:
+    """Share of negative aspect mentions per complete period, by unit and aspect. Example: patron text trend -w demo-workspace"""
+    from patron.jobs import text_views
+
+    ctx = _context(file, workspace, engine, unit, as_of)
+    with computing(ctx):
+        result = text_views.trend(
+            ctx, period=period, taxonomy=taxonomy, frame=_frame(file, ctx, source)
+        )
+    emit(result, json=as_json, csv=csv, csv_frame=result.tables["by_unit"])
 
 
 @app.command(

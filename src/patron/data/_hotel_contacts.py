@@ -9,6 +9,7 @@ import pandas as pd
 
 from patron.data import _hotel_model as M
 from patron.data import hotel_vocab as V
+from patron.data._hotel_comments import chinese_guests, comments
 
 
 def interactions(
@@ -156,7 +157,11 @@ def complaints(
 
 
 def responses(
-    rng: np.random.Generator, s: dict[str, Any], g: dict[str, Any], end_day: int
+    rng: np.random.Generator,
+    s: dict[str, Any],
+    g: dict[str, Any],
+    end_day: int,
+    comment_rng: np.random.Generator | None = None,
 ) -> pd.DataFrame:
     k = s["guest"].size
     asked = rng.random(k) < M.SURVEY_RATE
@@ -182,17 +187,26 @@ def responses(
     response_id = M.make_ids("R", m, 6).astype(object)
     rows, cols = np.nonzero(answered)
     codes = np.array([item[0] for item in items] + [V.NPS_ITEM[0]], dtype=object)
-    return pd.DataFrame(
+    answers = pd.DataFrame(
         {
             "response_id": response_id[rows],
             "customer_id": g["customer_id"][s["guest"][which[rows]]],
             "survey_code": V.SURVEY_CODE,
             "item_code": codes[cols],
             "value": values[rows, cols],
+            "text_value": None,
             "responded_at": M.to_utc(when[which[rows]]),
             "source": "email",
         }
     )
+    if comment_rng is None:
+        return answers
+    # one row per response, in response order: the guest's latent scores and language
+    first = np.unique(rows, return_index=True)[1]
+    guests = s["guest"][which[rows[first]]]
+    notes = comments(comment_rng, answers.iloc[first], g["eta"][guests],
+                     chinese_guests(g, guests), end_day)  # fmt: skip
+    return pd.concat([answers, notes[answers.columns]], ignore_index=True)
 
 
 def survey_items() -> pd.DataFrame:

@@ -28,7 +28,9 @@ def build(rng: np.random.Generator, n: int, as_of: date) -> dict[str, pd.DataFra
     stays, stay_lines, stay_truth = S.stay_frames(s, g, end_day)
     interactions = C.interactions(rng, s, g, end_day)
     complaints = C.complaints(rng, s, g, stays, end_day)
-    responses = C.responses(rng, s, g, end_day)
+    # The comments draw from a generator of their own: adding them moves no other draw.
+    comment_rng = np.random.default_rng(rng.bit_generator.seed_seq.spawn(1)[0])
+    responses = C.responses(rng, s, g, end_day, comment_rng)
     guests, latent = G.guest_frames(g)
     preferences = G.preferences(rng, s, g, n)
     important_dates = G.important_dates(rng, g, end_day)

@@ -130,7 +130,7 @@ IMPORT_FILES: dict[str, tuple[str, list[str]]] = {
         "responses.csv",
         [
             "response_id", "customer_id", "survey_code", "item_code", "value",
-            "responded_at", "source",
+            "text_value", "responded_at", "source",
         ],
     ),
 }  # fmt: skip

@@ -56,12 +56,13 @@ def comments(ctx: AnalysisContext, sources: tuple[str, ...] = SOURCES) -> pd.Dat
             "score": texts["response_id"].map(mean),
         }))  # fmt: skip
     if "complaint" in sources and (t := reader.table("complaints", required=False)) is not None:
-        f = ctx.run(
-            t.select("complaint_id", "id", "customer_id", "unit_pk", "opened_at", "description")
-        )
+        # The store's row id where the warehouse keeps it (one per complaint, even when
+        # no complaint number was imported), else the complaint number.
+        key = "id" if "id" in t.columns else "complaint_id"
+        f = ctx.run(t.select(key, "customer_id", "unit_pk", "opened_at", "description"))
         f = f[f["description"].notna()]
         parts.append(pd.DataFrame({
-            "source": "complaint", "id": "C" + f["id"].astype(str), "customer_id": f["customer_id"],
+            "source": "complaint", "id": "C" + f[key].astype(str), "customer_id": f["customer_id"],
             "unit_pk": f["unit_pk"], "at": f["opened_at"], "text": f["description"], "score": np.nan,
         }))  # fmt: skip
     if "interaction" in sources and (t := reader.table("interactions", required=False)) is not None:

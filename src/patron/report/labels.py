@@ -105,6 +105,21 @@ DATE_KINDS = {
     "anniversary": N_("anniversary"),
     "custom": N_("other date"),
 }
+#: How a comment or an aspect mention feels (``patron.analyze.text``).
+SENTIMENTS = {
+    "positive": N_("positive"),
+    "neutral": N_("neutral"),
+    "negative": N_("negative"),
+    "unread": N_("could not be read"),
+}
+#: Where a comment was written (``patron.jobs.text.SOURCES``).
+COMMENT_SOURCES = {
+    "survey": N_("survey comment"),
+    "complaint": N_("complaint"),
+    "interaction": N_("interaction note"),
+}
+#: A topic's alert (``patron.analyze.text.topics.topic_alerts``).
+TOPIC_ALERTS = {"new": N_("new this month"), "growing": N_("growing fast")}
 #: Deciles of churn risk grouped into words (decile 1 = the riskiest tenth).
 RISK_LEVELS = {"high": N_("high"), "medium": N_("medium"), "low": N_("low")}
 
@@ -138,6 +153,9 @@ def _tables() -> dict[str, dict[str, str]]:
         "role": ROLE_LABELS,
         "unit_kind": UNIT_KINDS,
         "risk_level": RISK_LEVELS,
+        "sentiment": SENTIMENTS,
+        "comment_source": COMMENT_SOURCES,
+        "topic_alert": TOPIC_ALERTS,
     }
 
 

@@ -185,7 +185,7 @@ class SecurityHeadersMiddleware:
     ]
 
     # Vega compiles chart expressions with Function(): the pages with charts (campaigns,
-    # analytics sections; scripts still only from this site) need 'unsafe-eval', no other.
+    # comments, analytics sections; scripts still only from this site) need 'unsafe-eval', no other.
     CHART_HEADERS = [
         *HEADERS[:3],
         (
@@ -206,7 +206,9 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
 
-        charts = scope["path"] == "/campaigns" or scope["path"].startswith("/analytics/section/")
+        charts = scope["path"] in ("/campaigns", "/comments") or scope["path"].startswith(
+            "/analytics/section/"
+        )
         extra = self.CHART_HEADERS if charts else self.HEADERS
 
         async def send_with_headers(message) -> None:  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from patron.report.section import ReportContext, Section
 from patron.report.sections.campaigns import campaigns_section, summary_section
 from patron.report.sections.churn import churn_section
 from patron.report.sections.clv import clv_satisfaction_section, clv_section
+from patron.report.sections.comments import comments_section
 from patron.report.sections.csi import csi_section
 from patron.report.sections.csi_programme import csi_programme_section
 from patron.report.sections.lifecycle import cohort_section, lifecycle_section
@@ -23,6 +24,7 @@ from patron.report.sections.segments import segments_section
 SECTIONS: list[tuple[str, Callable[[ReportContext], Section], str]] = [
     ("csi", csi_section, N_("Customer satisfaction index and its drivers")),
     ("csi_programme", csi_programme_section, N_("Satisfaction by unit, period after period")),
+    ("comments", comments_section, N_("What customers say")),
     ("loyalty", loyalty_section, N_("Loyalty scorecard")),
     ("segments", segments_section, N_("Segments and the 20/80 curve")),
     ("lifecycle", lifecycle_section, N_("Lifecycle funnel and transitions")),
