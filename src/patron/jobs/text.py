@@ -31,14 +31,25 @@ COMMENT_COLUMNS = ["source", "id", "customer_id", "unit_pk", "at", "text", "scor
 MODEL_FILE = "models/text_sentiment.joblib"
 
 
+def _select(ctx: AnalysisContext, table: Any, *columns: str) -> pd.DataFrame:
+    """``columns`` of a warehouse table; a warehouse written before units has no
+    ``unit_pk``: its records belong to the whole organisation (missing unit)."""
+    present = [c for c in columns if c in table.columns]
+    frame = ctx.run(table.select(*present))
+    for column in columns:
+        if column not in frame.columns:
+            frame[column] = None
+    return frame
+
+
 def comments(ctx: AnalysisContext, sources: tuple[str, ...] = SOURCES) -> pd.DataFrame:
     """Every comment in scope, one row each (columns :data:`COMMENT_COLUMNS`); ``score``
     is the survey response's mean answer on 0–10 (missing for complaints and notes)."""
     parts = []
     reader = ctx.reader
     if "survey" in sources and (t := reader.table("survey_responses", required=False)) is not None:
-        frame = ctx.run(t.select("response_id", "customer_id", "unit_pk", "responded_at",
-                                 "item_code", "value", "text_value", "survey_code"))  # fmt: skip
+        frame = _select(ctx, t, "response_id", "customer_id", "unit_pk", "responded_at",
+                        "item_code", "value", "text_value", "survey_code")  # fmt: skip
         scale = _scales(ctx)
         values = frame[frame["value"].notna()].merge(
             scale, how="left", on=["survey_code", "item_code"]
@@ -59,14 +70,14 @@ def comments(ctx: AnalysisContext, sources: tuple[str, ...] = SOURCES) -> pd.Dat
         # The store's row id where the warehouse keeps it (one per complaint, even when
         # no complaint number was imported), else the complaint number.
         key = "id" if "id" in t.columns else "complaint_id"
-        f = ctx.run(t.select(key, "customer_id", "unit_pk", "opened_at", "description"))
+        f = _select(ctx, t, key, "customer_id", "unit_pk", "opened_at", "description")
         f = f[f["description"].notna()]
         parts.append(pd.DataFrame({
             "source": "complaint", "id": "C" + f[key].astype(str), "customer_id": f["customer_id"],
             "unit_pk": f["unit_pk"], "at": f["opened_at"], "text": f["description"], "score": np.nan,
         }))  # fmt: skip
     if "interaction" in sources and (t := reader.table("interactions", required=False)) is not None:
-        f = ctx.run(t.select("id", "customer_id", "unit_pk", "occurred_at", "summary"))
+        f = _select(ctx, t, "id", "customer_id", "unit_pk", "occurred_at", "summary")
         f = f[f["summary"].notna()]
         parts.append(pd.DataFrame({
             "source": "interaction", "id": "I" + f["id"].astype(str), "customer_id": f["customer_id"],

@@ -4,6 +4,8 @@ document.addEventListener("DOMContentLoaded", function () {
   document.querySelectorAll(".chart[data-spec]").forEach(function (target) {
     var source = document.getElementById(target.getAttribute("data-spec"));
     if (!source) { return; }
-    vegaEmbed(target, JSON.parse(source.textContent), patronChartOptions());
+    var options = typeof patronChartOptions === "function"
+      ? patronChartOptions() : { actions: false, renderer: "svg" };
+    vegaEmbed(target, JSON.parse(source.textContent), options);
   });
 });
