@@ -3,7 +3,6 @@ unit and a period, with the command that recomputes it."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from fastapi import APIRouter, Request
@@ -17,7 +16,7 @@ from patron.exceptions import InputError
 from patron.report.live import live_section, period_choices, section_titles
 from patron.serve.api.deps import SessionDep, WebAllowed, WorkspaceDep
 from patron.serve.web.labels import labels
-from patron.serve.web.render import render
+from patron.serve.web.render import chart_json, render
 
 router = APIRouter(prefix="/analytics")
 
@@ -84,11 +83,6 @@ def overview_page(
     )
 
 
-def _chart_json(spec: dict) -> str:
-    # "<" could end the <script> element early: JSON may write it as \u003c.
-    return json.dumps(spec, ensure_ascii=False).replace("<", "\\u003c")
-
-
 @router.get("/section/{key}")
 def section_page(
     request: Request,
@@ -123,7 +117,7 @@ def section_page(
             **context,
             "key": key,
             "section": section,
-            "charts": [(c.title, _chart_json(c.spec)) for c in section.charts],
+            "charts": [(c.title, chart_json(c.spec)) for c in section.charts],
             "sections": section_titles(),
             "as_of": day,
             "choices": period_choices(date.today()),

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from patron.act import results
 from patron.serve.api.deps import WebAllowed, WorkspaceDep
-from patron.serve.web.render import render
+from patron.serve.web.render import chart_json, render
 
 router = APIRouter(prefix="/campaigns")
 
@@ -19,10 +17,7 @@ SHOWN = (("retained", "rate"), ("spend", "money"))
 
 def _chart_spec(estimate) -> str:  # type: ignore[no-untyped-def]
     """The estimate's Vega-Lite chart as JSON safe inside a <script type=application/json>."""
-    spec = estimate.chart().to_dict()
-    # A "<" could end the script element early (a campaign name is typed by a person):
-    # JSON allows writing it as \u003c, which no HTML parser reads as markup.
-    return json.dumps(spec, ensure_ascii=False).replace("<", "\\u003c")
+    return chart_json(estimate.chart().to_dict())
 
 
 @router.get("")

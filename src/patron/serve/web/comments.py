@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -20,14 +18,9 @@ from patron.report.sections.comments import (
 )
 from patron.serve.api.deps import SessionDep, WebAllowed, WorkspaceDep
 from patron.serve.web.labels import label
-from patron.serve.web.render import render
+from patron.serve.web.render import chart_json, render
 
 router = APIRouter()
-
-
-def _chart_json(spec: dict) -> str:
-    # "<" could end the <script> element early: JSON may write it as \u003c.
-    return json.dumps(spec, ensure_ascii=False).replace("<", "\\u003c")
 
 
 def _allowed_units(session, workspace, username: str) -> tuple[list[dict], str | None]:  # type: ignore[no-untyped-def]
@@ -86,11 +79,11 @@ def comments_page(
     matrix = view.aspects.tables["matrix"]
     last = sorted(view.trend.tables["by_period"]["period"])[-TREND_PERIODS:]
     charts = [(_("What each aspect gets: praised, neutral, criticised"),
-               _chart_json(matrix_chart(matrix)))]  # fmt: skip
+               chart_json(matrix_chart(matrix)))]  # fmt: skip
     if last:
         charts.append(
             (_("Share of mentions that are negative, by unit, last {n} whole quarters").format(
-                n=len(last)), _chart_json(trend_chart(view.trend.tables["by_unit"], last)))
+                n=len(last)), chart_json(trend_chart(view.trend.tables["by_unit"], last)))
         )  # fmt: skip
     tail = f"--source {SOURCE} --unit {unit_code}"
     return render(

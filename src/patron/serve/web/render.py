@@ -8,6 +8,7 @@ complaint texts typed by anyone are shown as text, never run as markup.
 from __future__ import annotations
 
 import html
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -174,3 +175,10 @@ def render_error(request: Request, status: int, message: str) -> HTMLResponse:
         {"status": status, "message": message, "title": _("Something went wrong")},
         status_code=status,
     )
+
+
+def chart_json(spec: dict[str, Any]) -> str:
+    """A Vega-Lite spec as JSON safe inside ``<script type="application/json">``: a "<"
+    (in a campaign or unit name a person typed) could end the element early, so it is
+    written as ``\\u003c``, which no HTML parser reads as markup."""
+    return json.dumps(spec, ensure_ascii=False).replace("<", "\\u003c")
