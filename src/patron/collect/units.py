@@ -77,8 +77,9 @@ class Scope:
 EVERYTHING = Scope()
 
 #: The facts that make a customer part of a unit (besides being assigned to it): an
-#: order, a contact, a complaint or a survey answer there. The store's
-#: :func:`customer_in_scope` and the warehouse reader's ``customer_ids`` both use it.
+#: order, a contact, a complaint or a survey answer there. The warehouse reader's
+#: ``customer_ids`` uses it; in the store, the triggers of migration ``0005_customer_units``
+#: (which name the same tables) keep ``customer_units`` for :func:`customer_in_scope`.
 MEMBERSHIP_TABLES = ("orders", "interactions", "complaints", "survey_responses")
 
 
@@ -175,25 +176,20 @@ def resolve_scope(workspace: Any, unit: str | None = None) -> Scope:
 def customer_in_scope(scope: Scope, customer_pk: Any) -> Any:
     """SQL condition: the customer (column ``customer_pk``) belongs to ``scope`` — assigned
     to a unit in it, or with an order, contact, complaint or answer there (the store's
-    twin of :meth:`patron.analyze.reader.WarehouseReader.customer_ids`)."""
-    from patron.collect.store.models import (
-        Complaint,
-        Customer,
-        Interaction,
-        Order,
-        SurveyResponse,
-    )
+    twin of :meth:`patron.analyze.reader.WarehouseReader.customer_ids`).
+
+    Asked of ``customer_units``, which the database keeps from those tables (migration
+    ``0005_customer_units``): one index probe per customer instead of a union over every
+    order of the unit on each page.
+    """
+    from patron.collect.store.models import CustomerUnit
 
     if scope.is_everything:
         return sa.true()
-    pks = list(scope.unit_pks or ())
-    models = {m.__tablename__: m for m in (Order, Interaction, Complaint, SurveyResponse)}
-    facts = [
-        sa.select(models[name].customer_pk).where(models[name].unit_pk.in_(pks))
-        for name in MEMBERSHIP_TABLES
-    ]
-    own = sa.select(Customer.id).where(Customer.unit_pk.in_(pks))
-    return customer_pk.in_(sa.union(own, *facts))
+    return sa.exists().where(
+        CustomerUnit.customer_pk == customer_pk,
+        CustomerUnit.unit_pk.in_(list(scope.unit_pks or ())),
+    )
 
 
 def user_scope(session: Session, username: str) -> Scope:

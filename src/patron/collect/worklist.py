@@ -147,29 +147,43 @@ def worklist(
             }
         )
 
-    week_end = today + timedelta(days=7)
-    born = session.execute(
-        sa.select(cu.customer_id, cu.name, NAME_ZH, cu.birthday).where(
-            cu.birthday.is_not(None),
-            cu.merged_into_id.is_(None),
-            cu.erased_at.is_(None),
-            customer_in_scope(scope, cu.id),
-        )
-    ).all()
-    dated = session.execute(
-        sa.select(cu.customer_id, cu.name, NAME_ZH, ImportantDate.date, ImportantDate.kind)
-        .join(cu, cu.id == ImportantDate.customer_pk)
-        .where(ImportantDate.kind == "birthday", customer_in_scope(scope, cu.id))
-    ).all()
-    seen = set()
-    for row, day in [(r, r.birthday) for r in born] + [(r, r.date) for r in dated]:
-        upcoming = next_occurrence(day, today)
-        if today <= upcoming < week_end and row.customer_id not in seen:
-            seen.add(row.customer_id)
-            out.birthdays.append(
-                {**_names(row), "date": upcoming, "in_days": (upcoming - today).days}
+    # Day by day from today, each day's birthdays by customer id, until the list is full:
+    # a unit of 100,000 customers has hundreds of birthdays a week, the page shows `limit`.
+    seen: set[str] = set()
+    for offset in range(7):
+        wanted = limit - len(out.birthdays)
+        if wanted <= 0:
+            break
+        day = today + timedelta(days=offset)
+        on_day = birthday_on(day)
+        born = session.execute(
+            sa.select(cu.customer_id, cu.name, NAME_ZH, cu.birthday.label("born"))
+            .where(
+                cu.birthday.is_not(None),
+                month_day(cu.birthday).in_(on_day),
+                cu.merged_into_id.is_(None),
+                cu.erased_at.is_(None),
+                customer_in_scope(scope, cu.id),
             )
-    out.birthdays.sort(key=lambda r: (r["in_days"], r["customer_id"]))
+            .order_by(cu.customer_id)
+            .limit(wanted + len(seen))
+        ).all()
+        dated = session.execute(
+            sa.select(cu.customer_id, cu.name, NAME_ZH, ImportantDate.date.label("born"))
+            .join(cu, cu.id == ImportantDate.customer_pk)
+            .where(
+                ImportantDate.kind == "birthday",
+                month_day(ImportantDate.date).in_(on_day),
+                customer_in_scope(scope, cu.id),
+            )
+            .order_by(cu.customer_id)
+            .limit(wanted + len(seen))
+        ).all()
+        for row in sorted([*born, *dated], key=lambda r: r.customer_id):
+            if row.customer_id in seen or next_occurrence(row.born, today) != day:
+                continue
+            seen.add(row.customer_id)
+            out.birthdays.append({**_names(row), "date": day, "in_days": offset})
     out.birthdays = out.birthdays[:limit]
 
     tasks = session.execute(
@@ -201,6 +215,21 @@ def worklist(
             }
         )
     return out
+
+
+def month_day(column: Any) -> Any:
+    """SQL: a date's month and day as one number (``1203`` for 3 December); PostgreSQL
+    serves it from an expression index (migration ``0005_customer_units``)."""
+    # literal 100 (not a bound parameter), so the expression is the indexed one
+    return sa.extract("month", column) * sa.literal_column("100") + sa.extract("day", column)
+
+
+def birthday_on(day: date) -> list[int]:
+    """The month-and-day numbers whose next birthday falls on ``day``: its own, and 29
+    February on 28 February of a year without one (as :func:`next_occurrence` moves it)."""
+    own = [day.month * 100 + day.day]
+    leap = day.year % 4 == 0 and (day.year % 100 != 0 or day.year % 400 == 0)
+    return own + [229] if (day.month, day.day) == (2, 28) and not leap else own
 
 
 def _aware(value: datetime) -> datetime:

@@ -32,6 +32,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     func,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -106,7 +107,33 @@ class Customer(TimestampMixin, Base):
     preferences: Mapped[list[Preference]] = relationship(back_populates="customer")
     important_dates: Mapped[list[ImportantDate]] = relationship(back_populates="customer")
 
-    __table_args__ = (Index("ix_customers_created_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_customers_created_at", "created_at"),
+        # live customers' ids: bounded list counts read the index alone (0005_customer_units)
+        Index(
+            "ix_customers_live",
+            "id",
+            postgresql_where=text("merged_into_id IS NULL AND erased_at IS NULL"),
+            sqlite_where=text("merged_into_id IS NULL AND erased_at IS NULL"),
+        ),
+    )
+
+
+class CustomerUnit(Base):
+    """A unit a customer belongs to: assigned there, or served there (an order, contact,
+    complaint or answer). Kept by database triggers (migration ``0005_customer_units``);
+    never written by the application."""
+
+    __tablename__ = "customer_units"
+
+    customer_pk: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    unit_pk: Mapped[int] = mapped_column(
+        ForeignKey("units.id", ondelete="CASCADE"), primary_key=True
+    )
+
+    __table_args__ = (Index("ix_customer_units_unit", "unit_pk", "customer_pk"),)
 
 
 class CustomerTag(Base):
