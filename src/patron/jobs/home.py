@@ -309,23 +309,31 @@ def campaign_effects(workspace: Any, *, limit: int = 3) -> list[dict[str, Any]]:
     return out
 
 
-_CACHE: dict[tuple[str, str | None, date, str], tuple[float, ManagerHome]] = {}
 CACHE_SECONDS = 600.0
 
 
-def manager_home_for(workspace: Any, unit: str | None, *, today: date | None = None) -> ManagerHome:
-    """:func:`manager_home` for a unit's scope, kept for ``CACHE_SECONDS`` per process
-    (the CSI fits take seconds; the figures only change when the warehouse is synced)."""
-    import time as clock
+def manager_home_for(
+    workspace: Any, unit: str | None, *, today: date | None = None, wait: bool = True
+) -> ManagerHome | str | None:
+    """:func:`manager_home` for a unit's scope, computed by one request at a time and
+    shared by every worker for ``CACHE_SECONDS`` (the CSI fits take seconds; the figures
+    only change when the warehouse is synced).
 
+    Returns the figures, or a sentence saying why there are none (no warehouse yet …),
+    or — with ``wait=False`` while the first computation runs in the background — None.
+    """
+    from patron.core.computed import computed_once
     from patron.core.i18n import current_language
+    from patron.exceptions import PatronError
+
+    def compute() -> ManagerHome | str:
+        try:
+            return manager_home(AnalysisContext.open(workspace, unit=unit))
+        except PatronError as error:  # e.g. the warehouse was never synced
+            return str(error)
 
     today = today or date.today()
     # Campaign verdicts and reasons are words: one entry per language.
-    key = (str(workspace.root), unit, today, current_language())
-    hit = _CACHE.get(key)
-    if hit is not None and clock.monotonic() - hit[0] < CACHE_SECONDS:
-        return hit[1]
-    home = manager_home(AnalysisContext.open(workspace, unit=unit))
-    _CACHE[key] = (clock.monotonic(), home)
-    return home
+    key = ("manager_home", str(workspace.root), unit, today, current_language())
+    kept = computed_once(workspace.root / "cache", key, compute, max_age=CACHE_SECONDS, wait=wait)
+    return kept.value

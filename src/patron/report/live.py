@@ -2,23 +2,23 @@
 
 The pages show the very sections the report writes (same figures, charts, tables and
 the command that recomputes them), for the unit and the as-of date a person picks; a
-result is kept for a while per process, since some analyses take seconds.
+result is computed by one request at a time and kept for every worker for a while
+(:mod:`patron.core.computed`), since some analyses take seconds.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from typing import Any
 
 from patron.analyze import periods
+from patron.core.computed import computed_once
 from patron.core.i18n import _, language
 from patron.exceptions import InputError
 from patron.report.section import ReportContext, Section, run_section
 from patron.report.sections import SECTIONS
 
 CACHE_SECONDS = 600.0
-_CACHE: dict[tuple[Any, ...], tuple[float, Section]] = {}
 
 
 def section_titles() -> list[tuple[str, str]]:
@@ -48,14 +48,14 @@ def live_section(
         raise InputError(
             _("unknown section {key}: use one of {keys}").format(key=key, keys=", ".join(known))
         )
-    cache_key = (str(workspace.root), key, unit, as_of, lang)
-    hit = _CACHE.get(cache_key)
-    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
-        return hit[1]
     build, title = known[key]
-    with language(lang):
-        analysis = AnalysisContext.open(workspace, unit=unit, as_of=as_of)
-        ctx = ReportContext(analysis=analysis, currency=workspace.config.locale.currency)
-        section = run_section(key, build, title, ctx)
-    _CACHE[cache_key] = (time.monotonic(), section)
-    return section
+
+    def compute() -> Section:
+        with language(lang):
+            analysis = AnalysisContext.open(workspace, unit=unit, as_of=as_of)
+            ctx = ReportContext(analysis=analysis, currency=workspace.config.locale.currency)
+            return run_section(key, build, title, ctx)
+
+    cache_key = ("live_section", str(workspace.root), key, unit, as_of, lang)
+    kept = computed_once(workspace.root / "cache", cache_key, compute, max_age=CACHE_SECONDS)
+    return kept.value  # type: ignore[return-value]  # wait=True: always ready

@@ -33,12 +33,24 @@ def home(
     work = None
     if actor.can("customers:read") or actor.can("complaints:read"):
         work = worklist(session, actor.username, scope=scope, moment=datetime.now(UTC))
-    manager = None
+    manager, preparing, unavailable = None, False, None
     if actor.can("analytics:read"):
-        manager = manager_home_for(workspace, scope.code or "all")
+        # Never hold the page while another request computes the figures (seconds at a
+        # million customers): say they are on their way and refresh.
+        manager = manager_home_for(workspace, scope.code or "all", wait=False)
+        preparing = manager is None
+        if isinstance(manager, str):  # why there are no figures, in words
+            unavailable, manager = manager, None
     return render(
         request,
         "home.html",
-        {"work": work, "manager": manager, "scope": scope, "labels": labels()},
+        {
+            "work": work,
+            "manager": manager,
+            "preparing": preparing,
+            "unavailable": unavailable,
+            "scope": scope,
+            "labels": labels(),
+        },
         actor=actor,
     )
