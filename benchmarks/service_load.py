@@ -119,11 +119,21 @@ def bulk_load(url: str, n_customers: int, n_orders: int, seed: int = 7) -> None:
             # orders and complaints belong to a property (the staff lists filter by it).
             units = [(1, "group", "Group", "集团", "group", None, "/1/")]
             for b in (1, 2):
-                units.append((1 + b, f"brand{b}", f"Brand {b}", f"品牌{b}", "brand", 1, f"/1/{1 + b}/"))
+                units.append(
+                    (1 + b, f"brand{b}", f"Brand {b}", f"品牌{b}", "brand", 1, f"/1/{1 + b}/")
+                )
             for k in range(10):
                 brand = 2 + k % 2
                 units.append(
-                    (4 + k, f"p{k}", f"Property {k}", f"酒店{k}", "property", brand, f"/1/{brand}/{4 + k}/")
+                    (
+                        4 + k,
+                        f"p{k}",
+                        f"Property {k}",
+                        f"酒店{k}",
+                        "property",
+                        brand,
+                        f"/1/{brand}/{4 + k}/",
+                    )
                 )
             cur.executemany(
                 "INSERT INTO units (id, code, name, name_zh, kind, parent_pk, path, created_at, "
@@ -248,9 +258,7 @@ def bulk_load(url: str, n_customers: int, n_orders: int, seed: int = 7) -> None:
             ids = np.arange(start + 1, min(start + CHUNK, n_customers // 5) + 1)
             k = len(ids)
             customer = ids * 5
-            opened = pd.to_datetime(
-                start_day + rng.integers(0, span, k), unit="s", utc=True
-            )
+            opened = pd.to_datetime(start_day + rng.integers(0, span, k), unit="s", utc=True)
             is_open = rng.random(k) < 0.1
             frame = pd.DataFrame(
                 {
@@ -267,7 +275,9 @@ def bulk_load(url: str, n_customers: int, n_orders: int, seed: int = 7) -> None:
                     "description": "Guest reported a problem",
                     "sla_due_at": (opened + pd.Timedelta(days=3)).strftime("%Y-%m-%d %H:%M:%S+00"),
                     "resolved_at": np.where(
-                        is_open, None, (opened + pd.Timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S+00")
+                        is_open,
+                        None,
+                        (opened + pd.Timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S+00"),
                     ),
                     "outcome": np.where(is_open, None, "resolved"),
                     "created_at": opened.strftime("%Y-%m-%d %H:%M:%S+00"),
@@ -802,6 +812,12 @@ def main() -> None:
     parser.add_argument("--database-url", default=os.environ.get("PATRON_TEST_POSTGRES_URL"))
     parser.add_argument("--database", default="patron_bench_service")
     parser.add_argument("--skip-load", action="store_true", help="reuse the loaded database")
+    parser.add_argument(
+        "--workspace",
+        type=Path,
+        default=None,
+        help="workspace folder to (re)use (default: a new one)",
+    )
     args = parser.parse_args()
     if not args.database_url:
         sys.exit('set PATRON_TEST_POSTGRES_URL (eval "$(bash .ci/postgres.sh)") or --database-url')
@@ -821,7 +837,9 @@ def main() -> None:
     from patron.collect.store.db import session_scope
     from patron.collect.workspace_setup import init_workspace
 
-    root = Path(tempfile.mkdtemp(prefix="patron-bench-")) / "ws"
+    # A kept workspace (--workspace) keeps its synced warehouse between runs: the sync
+    # of ten million orders takes minutes and only the first run needs it.
+    root = args.workspace or Path(tempfile.mkdtemp(prefix="patron-bench-")) / "ws"
     workspace = init_workspace(root)
     if not args.skip_load:
         log(f"loading {args.customers:,} customers and {args.orders:,} orders with COPY")
@@ -849,7 +867,11 @@ def main() -> None:
             unit="p3",
         )
         users.create_user(
-            session, users.SYSTEM, username="bench-manager", password="load test pass 7", role="admin"
+            session,
+            users.SYSTEM,
+            username="bench-manager",
+            password="load test pass 7",
+            role="admin",
         )
         token = users.create_api_token(session, users.SYSTEM, "bench", "load")
     log(f"store holds {n_customers:,} customers and {n_orders:,} orders")
