@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from patron.collect.errors import NotFoundError
 from patron.collect.store.db import session_scope
@@ -193,16 +193,24 @@ def customer_in_scope(scope: Scope, customer_pk: Any) -> Any:
 
 
 def user_scope(session: Session, username: str) -> Scope:
-    """The units a user works in (their unit and everything below), else everything."""
+    """The units a user works in (their unit and everything below), else everything.
+
+    One round trip (the user's unit joined with its subtree): every staff page asks it.
+    """
     from patron.collect.store.models import User
 
-    row = session.execute(
-        sa.select(Unit).join(User, User.unit_pk == Unit.id).where(User.username == username)
-    ).scalar_one_or_none()
-    if row is None:
+    top, below = aliased(Unit), aliased(Unit)
+    rows = session.execute(
+        sa.select(top.code, top.name, top.name_zh, below.id)
+        .join(User, User.unit_pk == top.id)
+        .join(below, below.path.startswith(top.path))
+        .where(User.username == username)
+    ).all()
+    if not rows:
         return EVERYTHING
+    code, name, name_zh = rows[0][:3]
     return Scope(
-        code=row.code, name=row.name, unit_pks=subtree_pks(session, row), name_zh=row.name_zh
+        code=code, name=name, unit_pks=tuple(sorted(int(r[3]) for r in rows)), name_zh=name_zh
     )
 
 
