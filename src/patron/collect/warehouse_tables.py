@@ -34,6 +34,17 @@ class TableCopy:
         return pa.schema([pa.field(n, t) for n, t in self.columns])
 
 
+def _exact_sum(column: str, places: int) -> str:
+    """SQL: the sum of a float column as an integer of ``places`` decimals.
+
+    A float sum depends on the order it is added in, and PostgreSQL's parallel plans add
+    in varying order: the signature changed with nothing changed, and each sync copied
+    ten million orders afresh. Rounded to integers first, the sum is exact; a change
+    smaller than the last place (for money, a cent) goes unseen.
+    """
+    return f"sum(CAST(round(coalesce({column}, 0) * {10**places}) AS BIGINT))"
+
+
 def _copy(
     name: str, select: str, columns: list[tuple[str, pa.DataType]], signature: str, mutable: bool
 ) -> TableCopy:
@@ -172,7 +183,8 @@ TABLES: tuple[TableCopy, ...] = (
             ("status", STR),
             ("unit_pk", I64),
         ],
-        "count(*), max(t.id), sum(t.amount), count(t.status), sum(length(coalesce(t.status, ''))),"
+        f"count(*), max(t.id), {_exact_sum('t.amount', 2)}, count(t.status),"
+        " sum(length(coalesce(t.status, ''))),"
         " sum(coalesce(t.unit_pk, 0))",
         False,
     ),
@@ -198,7 +210,7 @@ TABLES: tuple[TableCopy, ...] = (
             ("discount", F64),
             ("unit_pk", I64),
         ],
-        "count(*), max(t.id), sum(coalesce(t.amount, 0)), sum(coalesce(t.quantity, 0))",
+        f"count(*), max(t.id), {_exact_sum('t.amount', 2)}, {_exact_sum('t.quantity', 4)}",
         False,
     ),
     _copy(
@@ -278,7 +290,7 @@ TABLES: tuple[TableCopy, ...] = (
             ("source", STR),
             ("unit_pk", I64),
         ],
-        "count(*), max(t.id), sum(coalesce(t.value, 0)), sum(length(coalesce(t.text_value, ''))),"
+        f"count(*), max(t.id), {_exact_sum('t.value', 6)}, sum(length(coalesce(t.text_value, ''))),"
         " sum(coalesce(t.unit_pk, 0))",
         False,
     ),
@@ -299,7 +311,7 @@ TABLES: tuple[TableCopy, ...] = (
             ("detail", STR),
             ("computed_at", TS),
         ],
-        "count(*), max(t.id), max(t.computed_at), sum(coalesce(t.value, 0)),"
+        f"count(*), max(t.id), max(t.computed_at), {_exact_sum('t.value', 6)},"
         " sum(length(coalesce(t.label, '')))",
         True,
     ),
