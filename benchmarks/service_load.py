@@ -86,6 +86,28 @@ SURNAMES = np.array(list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何林
 GIVEN = np.array(list("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"))
 
 
+FIRST_NAMES = np.array(
+    "Maria Anna James John Robert Linda Michael Sarah David Laura Daniel Emma Thomas Julia "
+    "Peter Sophie Paul Clara Mark Alice Lucas Eva Hugo Marie Louis Nina Oscar Lena Felix Rosa "
+    "Victor Helen Adam Irene Leo Olga Max Vera Simon Chloe Pablo Elena Omar Lucia Ivan Sara "
+    "Noah Mia Ethan Zoe".split()
+)
+LAST_NAMES = np.array(
+    "Chen Smith Martin Bernard Dubois Muller Schmidt Wang Li Zhang Liu Garcia Lopez Rossi "
+    "Russo Novak Kowalski Johnson Brown Taylor Wilson Davies Evans Thomas Roberts Walker "
+    "Wright Green Hall Wood Moreau Laurent Simon Michel Lefebvre Leroy Roux David Bertrand "
+    "Morel Fournier Girard Bonnet Dupont Lambert Fontaine Rousseau Vincent Muller Weber "
+    "Fischer Meyer Wagner Becker Hoffmann Koch Richter Klein Wolf Schulz".split()
+)
+
+
+def latin_names(ids: np.ndarray) -> np.ndarray:
+    """A first and last name per customer (3,000 pairs: many share one, as in life)."""
+    first = FIRST_NAMES[ids % len(FIRST_NAMES)]
+    last = LAST_NAMES[(ids // len(FIRST_NAMES)) % len(LAST_NAMES)]
+    return np.char.add(np.char.add(first, " "), last)
+
+
 def chinese_names(ids: np.ndarray) -> np.ndarray:
     """A Chinese name per customer: surname + one or two given characters (many share one)."""
     surname = SURNAMES[ids % len(SURNAMES)]
@@ -180,7 +202,7 @@ def bulk_load(url: str, n_customers: int, n_orders: int, seed: int = 7) -> None:
                     "id": ids,
                     "unit_pk": unit_of(ids),
                     "customer_id": "C" + text_ids,
-                    "name": "Guest " + text_ids,
+                    "name": latin_names(ids),
                     "name_zh": chinese_names(ids),
                     "email": "guest" + text_ids + "@example.com",
                     "phone": "+1 555 " + text_ids,
@@ -799,7 +821,7 @@ def main() -> None:
         "--pages",
         default=(
             "/,/customers,/customers?page=2,/complaints,/complaints?page=2,"
-            "/customers?q=Guest+0004217,/customers?q=%E9%99%88%E4%BC%9F"
+            "/customers?q=maria+chen,/customers?q=C0004217,/customers?q=%E9%99%88%E4%BC%9F"
         ),
         help="staff pages measured at --rate-pages (pages this branch lacks are reported, not run)",
     )
