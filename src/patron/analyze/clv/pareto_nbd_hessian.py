@@ -1,0 +1,262 @@
+r"""How the Pareto/NBD log-likelihood's Hessian is computed exactly, with its gradient, in one pass.
+
+A Newton step with the exact Hessian converges quadratically, so a fit on a million
+customers needs three or four passes over them instead of ten (a Hessian by finite
+differences of the gradient costs four more passes, and one taken far from the optimum
+slows Newton down to linear convergence).
+
+The tail integral ``F(t) = G(c, d, z) / (a (m + t)^a)`` of
+:mod:`patron.analyze.clv.pareto_nbd_tail` is a power series in z whose coefficients
+``e_n = prod_{k<n} (c+k)/(d+k)`` depend on the customer only through x. Their first and
+second derivatives in c and d are ``e_n`` times sums of ``1/(c+k)``, ``1/(d+k)`` and their
+squares, and the derivatives in z shift the series; so each run of customers with the
+same x gets G and its nine first and second derivatives in (c, d, z) from one matrix
+product (ten rows of coefficients times the powers of z). The chain rule through
+``c, d = r + s + x + 1`` (linear in r and s) and z (a ratio of the two ages) gives the
+Hessian of log F in (r, alpha, s, beta); rows whose z exceeds 0.7 (the general 2F1
+routine) take it by central differences of their analytic gradient.
+
+The likelihood mixes three exponentials, ``log(e^u1 + e^u2 - e^u3)``; with their shares
+``pi_k`` (summing to 1) its Hessian is ``sum_k pi_k (H u_k + g u_k g u_k') - g g'``,
+weighted and summed over customers as a few matrix products.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.special import digamma, gammaln, polygamma
+
+from patron.analyze.clv.pareto_nbd_tail import _CHUNK, Z_SERIES, _fallback, _terms_for
+
+__all__ = ["PAIRS", "log_tail_hessian", "total_hessian"]
+
+#: The (i, j) entries of a symmetric 4 x 4 Hessian in (r, alpha, s, beta), as stored.
+PAIRS = ((0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3))
+
+
+def _coefficients(c: float, d: float, n_terms: int) -> np.ndarray:
+    """Rows (n < n_terms): the coefficients of z^n in G, G_c, G_d, G_z, G_cc, G_cd,
+    G_dd, G_cz, G_dz, G_zz."""
+    k = np.arange(n_terms + 2, dtype=float)
+    inv_c = 1.0 / (c + k)
+    inv_d = 1.0 / (d + k)
+    e = np.empty(n_terms + 2)
+    e[0] = 1.0
+    np.cumprod((c + k[:-1]) * inv_d[:-1], out=e[1:])
+    s_c = np.concatenate([[0.0], np.cumsum(inv_c[:-1])])  # sum_{k<n} 1/(c+k)
+    s_d = np.concatenate([[0.0], np.cumsum(inv_d[:-1])])
+    q_c = np.concatenate([[0.0], np.cumsum(inv_c[:-1] ** 2)])
+    q_d = np.concatenate([[0.0], np.cumsum(inv_d[:-1] ** 2)])
+    n = slice(0, n_terms)
+    up = slice(1, n_terms + 1)  # e_{n+1}: the z-derivative's coefficient of z^n
+    grow = k[1 : n_terms + 1]  # n + 1
+    out = np.empty((10, n_terms))
+    out[0] = e[n]
+    out[1] = e[n] * s_c[n]
+    out[2] = -e[n] * s_d[n]
+    out[3] = grow * e[up]
+    out[4] = e[n] * (s_c[n] ** 2 - q_c[n])
+    out[5] = -e[n] * s_c[n] * s_d[n]
+    out[6] = e[n] * (s_d[n] ** 2 + q_d[n])
+    out[7] = grow * e[up] * s_c[up]
+    out[8] = -grow * e[up] * s_d[up]
+    out[9] = grow * k[2 : n_terms + 2] * e[2 : n_terms + 2]
+    return out
+
+
+def _series(z: np.ndarray, c: float, d: float, out: np.ndarray) -> None:
+    """log G and its derivatives (rows: L, L_c, L_d, L_z, L_cc, L_cd, L_dd, L_cz, L_dz,
+    L_zz with L = log G) for one run of x, written to ``out`` (10, n)."""
+    # two terms more than the value needs: the second z-derivative's tail is longer
+    most = _terms_for(float(z.max())) + 2
+    coefficients = _coefficients(c, d, most)
+    buffer = np.empty((most, min(len(z), _CHUNK)))
+    for lo in range(0, len(z), _CHUNK):
+        zz = z[lo : lo + _CHUNK]
+        hi = lo + len(zz)
+        powers = buffer[:, : len(zz)]
+        powers[0] = 1.0
+        for k in range(1, most):
+            np.multiply(powers[k - 1], zz, out=powers[k])
+        sums = coefficients @ powers
+        inv_g = 1.0 / sums[0]
+        first = sums[1:4] * inv_g  # L_c, L_d, L_z
+        block = out[:, lo:hi]
+        np.log(sums[0], out=block[0])
+        block[1:4] = first
+        for row, (i, j) in zip(range(4, 10), ((0, 0), (0, 1), (1, 1), (0, 2), (1, 2), (2, 2))):
+            np.multiply(sums[row], inv_g, out=block[row])
+            block[row] -= first[i] * first[j]
+
+
+def _fallback_hessian(
+    r: float, s: float, x: np.ndarray, t: np.ndarray, alpha: float, beta: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Value, gradient and Hessian (10, n) of log F by central differences of the
+    analytic gradient of the general 2F1 routine (the few rows with z > 0.7)."""
+    params = np.array([r, alpha, s, beta])
+    n = len(x)
+
+    def grad_at(p: np.ndarray) -> np.ndarray:
+        a = np.full(n, p[1])
+        b = np.full(n, p[3])
+        return _fallback(p[0], p[2], x, t, a, b)[1]
+
+    value, grad = _fallback(r, s, x, t, np.full(n, alpha), np.full(n, beta))
+    full = np.empty((4, 4, n))
+    for j in range(4):
+        step = 1e-5 * params[j]
+        up, down = params.copy(), params.copy()
+        up[j] += step
+        down[j] -= step
+        full[:, j] = (grad_at(up) - grad_at(down)) / (2.0 * step)
+    hess = np.array([(full[i, j] + full[j, i]) / 2.0 for i, j in PAIRS])
+    return value, grad, hess
+
+
+def log_tail_hessian(
+    r: float,
+    alpha: float,
+    s: float,
+    beta: float,
+    t: np.ndarray,
+    x: np.ndarray,
+    runs: list[tuple[float, int, int]],
+) -> tuple[np.ndarray, ...]:
+    """log F(t), its gradient (4, n) and Hessian (10, n, entries :data:`PAIRS`) in
+    (r, alpha, s, beta), and log(alpha + t), log(beta + t), 1/(alpha + t), 1/(beta + t),
+    for rows sorted by x (``runs`` from :func:`~patron.analyze.clv.pareto_nbd_tail.runs_of`)
+    and one alpha and beta for everyone."""
+    log_a, log_b = np.log(t + alpha), np.log(t + beta)
+    inv_a, inv_b = 1.0 / (t + alpha), 1.0 / (t + beta)
+    case_a = alpha >= beta  # which hypergeometric form converges (note 009)
+    z = (alpha - beta) * inv_a if case_a else (beta - alpha) * inv_b
+    z_cut = np.minimum(z, Z_SERIES)
+    series = np.empty((10, len(t)))
+    for x_value, lo, hi in runs:
+        c = r + x_value if case_a else s + 1.0
+        _series(z_cut[lo:hi], c, r + s + x_value + 1.0, series[:, lo:hi])
+    ln, l_c, l_d, l_z, l_cc, l_cd, l_dd, l_cz, l_dz, l_zz = series
+    a = r + s + x
+    inv_shape = 1.0 / a
+    if case_a:  # c = r + x, z = (alpha - beta) / (alpha + t)
+        z_a = inv_a * inv_a / inv_b
+        z_b = -inv_a
+        z_aa, z_ab, z_bb = -2.0 * inv_a * z_a, inv_a * inv_a, 0.0
+        k_a, k_b = r + x, s
+        d_r, d_s = l_c + l_d, l_d
+        m_r, m_s = l_cz + l_dz, l_dz
+        h_rr, h_ss = l_cc + 2.0 * l_cd + l_dd, l_dd
+    else:  # c = s + 1, z = (beta - alpha) / (beta + t)
+        z_b = inv_b * inv_b / inv_a
+        z_a = -inv_b
+        z_aa, z_ab, z_bb = 0.0, inv_b * inv_b, -2.0 * inv_b * z_b
+        k_a, k_b = r + x - 1.0, s + 1.0
+        d_r, d_s = l_d, l_c + l_d
+        m_r, m_s = l_dz, l_cz + l_dz
+        h_rr, h_ss = l_dd, l_cc + 2.0 * l_cd + l_dd
+    # log F = log G - k_a log(alpha + t) - k_b log(beta + t) - log(r + s + x)
+    value = ln - k_a * log_a - k_b * log_b - np.log(a)
+    grad = np.empty((4, len(t)))
+    grad[0] = d_r - inv_shape - log_a
+    grad[1] = l_z * z_a - k_a * inv_a
+    grad[2] = d_s - inv_shape - log_b
+    grad[3] = l_z * z_b - k_b * inv_b
+    shape2 = inv_shape * inv_shape
+    hess = np.empty((10, len(t)))
+    hess[0] = h_rr + shape2
+    hess[1] = m_r * z_a - inv_a
+    hess[2] = l_cd + l_dd + shape2
+    hess[3] = m_r * z_b
+    hess[4] = l_zz * z_a * z_a + l_z * z_aa + k_a * inv_a * inv_a
+    hess[5] = m_s * z_a
+    hess[6] = l_zz * z_a * z_b + l_z * z_ab
+    hess[7] = h_ss + shape2
+    hess[8] = m_s * z_b - inv_b
+    hess[9] = l_zz * z_b * z_b + l_z * z_bb + k_b * inv_b * inv_b
+    far = np.nonzero(z > Z_SERIES)[0]
+    if far.size:
+        value[far], grad[:, far], hess[:, far] = _fallback_hessian(
+            r, s, x[far], t[far], alpha, beta
+        )
+    return value, grad, hess, log_a, log_b, inv_a, inv_b
+
+
+def _unpack(packed: np.ndarray) -> np.ndarray:
+    out = np.empty((4, 4))
+    for value, (i, j) in zip(packed, PAIRS, strict=True):
+        out[i, j] = out[j, i] = value
+    return out
+
+
+def total_hessian(params: np.ndarray, d: dict[str, Any]) -> tuple[float, np.ndarray, np.ndarray]:
+    """Weighted log-likelihood, gradient and Hessian in (r, alpha, s, beta) of the
+    prepared arrays ``d`` of :class:`~patron.analyze.clv.pareto_nbd.ParetoNBDModel`
+    (rows sorted by x, no covariates)."""
+    r, alpha, s, beta = (float(v) for v in params[:4])
+    x, w, n_zero = d["x"], d["weight"], d["n_zero"]
+    ux, w_by_x = d["ux"], d["w_by_x"]
+    f_T, g_T, h_T, log_a, log_b, inv_a, inv_b = log_tail_hessian(
+        r, alpha, s, beta, d["T"], x, d["runs"]
+    )
+    n = len(x)
+    f_tx, g_tx, h_tx = np.empty(n), np.empty((4, n)), np.empty((10, n))
+    if n_zero:  # one-time buyers: t_x = 0 and x = 0, one value for all
+        v0, g0, h0, *_logs = log_tail_hessian(
+            r, alpha, s, beta, np.zeros(1), np.zeros(1), [(0.0, 0, 1)]
+        )
+        f_tx[:n_zero], g_tx[:, :n_zero], h_tx[:, :n_zero] = v0[0], g0, h0
+    if n > n_zero:
+        f_tx[n_zero:], g_tx[:, n_zero:], h_tx[:, n_zero:], *_logs = log_tail_hessian(
+            r, alpha, s, beta, d["t_x"][n_zero:], x[n_zero:], d["rep_runs"]
+        )
+    rx = r + x
+    # u1 = -(r+x) log(alpha+T) - s log(beta+T) (alive), u2 = log s + log F(t_x),
+    # u3 = log s + log F(T); the likelihood's last factor is e^u1 + e^u2 - e^u3.
+    u1 = -rx * log_a - s * log_b
+    left = f_T - f_tx < -1e-300
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        spread = np.log(s) + f_tx - u1
+        one_minus_q = np.where(left, -np.expm1(np.where(left, f_T - f_tx, -1.0)), 0.0)
+        # shares of the three parts: pi1 + pi2 + pi3 = 1
+        log_odds = spread + np.log(np.where(left, one_minus_q, 1.0))
+        pi1 = np.where(left, np.exp(-np.logaddexp(0.0, log_odds)), 1.0)
+        w2 = 1.0 - pi1
+        pi2 = np.where(left, w2 / np.where(left, one_minus_q, 1.0), 0.0)
+        pi3 = pi2 * (one_minus_q - 1.0)
+        total = u1 + np.where(left, np.logaddexp(0.0, log_odds), 0.0)
+    W = float(w.sum())
+    ll = float(w_by_x @ (gammaln(r + ux) - gammaln(r))) + W * (r * np.log(alpha) + s * np.log(beta))
+    ll += float(w @ total)
+    g1 = np.empty((4, n))
+    g1[0], g1[1], g1[2], g1[3] = -log_a, -rx * inv_a, -log_b, -s * inv_b
+    g_tx[2] += 1.0 / s  # the gradients of u2 and u3 (log s added)
+    g_T[2] += 1.0 / s
+    mix = g1 * pi1 + g_tx * pi2 + g_T * pi3  # gradient of the last factor's log
+    grad = mix @ w
+    grad[0] += float(w_by_x @ (digamma(r + ux) - digamma(r))) + W * np.log(alpha)
+    grad[1] += W * r / alpha
+    grad[2] += W * np.log(beta)
+    grad[3] += W * s / beta
+    # Hessian: sum_k pi_k (H u_k + g u_k g u_k') - mix mix', weighted
+    hess = (g1 * (w * pi1)) @ g1.T + (g_tx * (w * pi2)) @ g_tx.T + (g_T * (w * pi3)) @ g_T.T
+    hess -= (mix * w) @ mix.T
+    packed = h_tx @ (w * pi2) + h_T @ (w * pi3)
+    wp1 = w * pi1
+    packed[1] -= float(wp1 @ inv_a)  # u1: d2/dr dalpha = -1/(alpha+T)
+    packed[4] += float(wp1 @ (rx * inv_a * inv_a))
+    packed[8] -= float(wp1 @ inv_b)
+    packed[9] += s * float(wp1 @ (inv_b * inv_b))
+    packed[7] -= float(w @ (pi2 + pi3)) / s**2  # d2 log s / ds2 in u2 and u3
+    hess += _unpack(packed)
+    # gammaln(r+x) - gammaln(r) + r log alpha + s log beta
+    hess[0, 0] += float(w_by_x @ (polygamma(1, r + ux) - polygamma(1, r)))
+    hess[0, 1] += W / alpha
+    hess[1, 0] += W / alpha
+    hess[1, 1] -= W * r / alpha**2
+    hess[2, 3] += W / beta
+    hess[3, 2] += W / beta
+    hess[3, 3] -= W * s / beta**2
+    return ll, grad, hess
