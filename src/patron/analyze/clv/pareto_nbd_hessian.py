@@ -191,67 +191,114 @@ def _unpack(packed: np.ndarray) -> np.ndarray:
     return out
 
 
-def total_hessian(params: np.ndarray, d: dict[str, Any]) -> tuple[float, np.ndarray, np.ndarray]:
-    """Weighted log-likelihood, gradient and Hessian in (r, alpha, s, beta) of the
-    prepared arrays ``d`` of :class:`~patron.analyze.clv.pareto_nbd.ParetoNBDModel`
-    (rows sorted by x, no covariates)."""
-    r, alpha, s, beta = (float(v) for v in params[:4])
-    x, w, n_zero = d["x"], d["weight"], d["n_zero"]
-    ux, w_by_x = d["ux"], d["w_by_x"]
-    f_T, g_T, h_T, log_a, log_b, inv_a, inv_b = log_tail_hessian(
-        r, alpha, s, beta, d["T"], x, d["runs"]
-    )
+#: Rows per block of :func:`total_hessian`: its temporaries then stay in the cache.
+_ROWS = 32_768
+
+
+def _block(
+    p: tuple[float, float, float, float],
+    x: np.ndarray,
+    t_x: np.ndarray,
+    T: np.ndarray,
+    w: np.ndarray,
+    runs: list[tuple[float, int, int]],
+    n_zero: int,
+    zero: tuple[np.ndarray, ...] | None,
+) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+    """One block of rows: the sum of ``w`` times the last factor's log, its gradient,
+    the outer-product part of its Hessian (4, 4) and the packed second derivatives."""
+    r, alpha, s, beta = p
     n = len(x)
+    f_T, g_T, h_T, log_a, log_b, inv_a, inv_b = log_tail_hessian(r, alpha, s, beta, T, x, runs)
     f_tx, g_tx, h_tx = np.empty(n), np.empty((4, n)), np.empty((10, n))
     if n_zero:  # one-time buyers: t_x = 0 and x = 0, one value for all
-        v0, g0, h0, *_logs = log_tail_hessian(
-            r, alpha, s, beta, np.zeros(1), np.zeros(1), [(0.0, 0, 1)]
-        )
-        f_tx[:n_zero], g_tx[:, :n_zero], h_tx[:, :n_zero] = v0[0], g0, h0
+        f_tx[:n_zero], g_tx[:, :n_zero], h_tx[:, :n_zero] = zero[0][0], zero[1], zero[2]
     if n > n_zero:
+        rest = [(v, max(a, n_zero) - n_zero, b - n_zero) for v, a, b in runs if b > n_zero]
         f_tx[n_zero:], g_tx[:, n_zero:], h_tx[:, n_zero:], *_logs = log_tail_hessian(
-            r, alpha, s, beta, d["t_x"][n_zero:], x[n_zero:], d["rep_runs"]
+            r, alpha, s, beta, t_x[n_zero:], x[n_zero:], rest
         )
     rx = r + x
     # u1 = -(r+x) log(alpha+T) - s log(beta+T) (alive), u2 = log s + log F(t_x),
     # u3 = log s + log F(T); the likelihood's last factor is e^u1 + e^u2 - e^u3.
     u1 = -rx * log_a - s * log_b
-    left = f_T - f_tx < -1e-300
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        spread = np.log(s) + f_tx - u1
-        one_minus_q = np.where(left, -np.expm1(np.where(left, f_T - f_tx, -1.0)), 0.0)
-        # shares of the three parts: pi1 + pi2 + pi3 = 1
-        log_odds = spread + np.log(np.where(left, one_minus_q, 1.0))
-        pi1 = np.where(left, np.exp(-np.logaddexp(0.0, log_odds)), 1.0)
-        w2 = 1.0 - pi1
-        pi2 = np.where(left, w2 / np.where(left, one_minus_q, 1.0), 0.0)
-        pi3 = pi2 * (one_minus_q - 1.0)
-        total = u1 + np.where(left, np.logaddexp(0.0, log_odds), 0.0)
-    W = float(w.sum())
-    ll = float(w_by_x @ (gammaln(r + ux) - gammaln(r))) + W * (r * np.log(alpha) + s * np.log(beta))
-    ll += float(w @ total)
+    gap = f_T - f_tx
+    spread = np.log(s) + f_tx - u1
+    if np.all(gap < -1e-300) and float(spread.max()) < 700.0:
+        # continuous times: no t_x = T, no overflow (as in pareto_nbd._mix)
+        one_minus_q = -np.expm1(gap)
+        e_spread = np.exp(spread)
+        odds = e_spread * one_minus_q
+        pi1 = 1.0 / (1.0 + odds)
+        pi2 = e_spread * pi1
+        total = u1 + np.log1p(odds)
+    else:
+        left = gap < -1e-300
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            one_minus_q = np.where(left, -np.expm1(np.where(left, gap, -1.0)), 0.0)
+            log_odds = spread + np.log(np.where(left, one_minus_q, 1.0))
+            soft = np.logaddexp(0.0, log_odds)
+            pi1 = np.where(left, np.exp(-soft), 1.0)
+            pi2 = np.where(left, (1.0 - pi1) / np.where(left, one_minus_q, 1.0), 0.0)
+            total = u1 + np.where(left, soft, 0.0)
+    # shares of the three parts, pi1 + pi2 + pi3 = 1
+    pi3 = pi2 * (one_minus_q - 1.0)
     g1 = np.empty((4, n))
     g1[0], g1[1], g1[2], g1[3] = -log_a, -rx * inv_a, -log_b, -s * inv_b
     g_tx[2] += 1.0 / s  # the gradients of u2 and u3 (log s added)
     g_T[2] += 1.0 / s
+    wp1, wp2, wp3 = w * pi1, w * pi2, w * pi3
     mix = g1 * pi1 + g_tx * pi2 + g_T * pi3  # gradient of the last factor's log
-    grad = mix @ w
-    grad[0] += float(w_by_x @ (digamma(r + ux) - digamma(r))) + W * np.log(alpha)
-    grad[1] += W * r / alpha
-    grad[2] += W * np.log(beta)
-    grad[3] += W * s / beta
     # Hessian: sum_k pi_k (H u_k + g u_k g u_k') - mix mix', weighted
-    hess = (g1 * (w * pi1)) @ g1.T + (g_tx * (w * pi2)) @ g_tx.T + (g_T * (w * pi3)) @ g_T.T
-    hess -= (mix * w) @ mix.T
-    packed = h_tx @ (w * pi2) + h_T @ (w * pi3)
-    wp1 = w * pi1
+    outer = (g1 * wp1) @ g1.T + (g_tx * wp2) @ g_tx.T + (g_T * wp3) @ g_T.T
+    outer -= (mix * w) @ mix.T
+    packed = h_tx @ wp2 + h_T @ wp3
     packed[1] -= float(wp1 @ inv_a)  # u1: d2/dr dalpha = -1/(alpha+T)
     packed[4] += float(wp1 @ (rx * inv_a * inv_a))
     packed[8] -= float(wp1 @ inv_b)
     packed[9] += s * float(wp1 @ (inv_b * inv_b))
-    packed[7] -= float(w @ (pi2 + pi3)) / s**2  # d2 log s / ds2 in u2 and u3
+    packed[7] -= float(wp2.sum() + wp3.sum()) / s**2  # d2 log s / ds2 in u2 and u3
+    return float(w @ total), mix @ w, outer, packed
+
+
+def total_hessian(params: np.ndarray, d: dict[str, Any]) -> tuple[float, np.ndarray, np.ndarray]:
+    """Weighted log-likelihood, gradient and Hessian in (r, alpha, s, beta) of the
+    prepared arrays ``d`` of :class:`~patron.analyze.clv.pareto_nbd.ParetoNBDModel`
+    (rows sorted by x, no covariates), in blocks of rows."""
+    r, alpha, s, beta = (float(v) for v in params[:4])
+    x, w, n_zero = d["x"], d["weight"], d["n_zero"]
+    ux, w_by_x = d["ux"], d["w_by_x"]
+    zero = None
+    if n_zero:
+        zero = log_tail_hessian(r, alpha, s, beta, np.zeros(1), np.zeros(1), [(0.0, 0, 1)])
+    ll, grad, hess, packed = 0.0, np.zeros(4), np.zeros((4, 4)), np.zeros(10)
+    for lo in range(0, len(x), _ROWS):
+        hi = min(lo + _ROWS, len(x))
+        runs = [(v, max(a, lo) - lo, min(b, hi) - lo) for v, a, b in d["runs"] if a < hi and b > lo]
+        part = _block(
+            (r, alpha, s, beta),
+            x[lo:hi],
+            d["t_x"][lo:hi],
+            d["T"][lo:hi],
+            w[lo:hi],
+            runs,
+            max(0, min(n_zero, hi) - lo),
+            zero,
+        )
+        ll += part[0]
+        grad += part[1]
+        hess += part[2]
+        packed += part[3]
     hess += _unpack(packed)
     # gammaln(r+x) - gammaln(r) + r log alpha + s log beta
+    W = float(w.sum())
+    ll += float(w_by_x @ (gammaln(r + ux) - gammaln(r))) + W * (
+        r * np.log(alpha) + s * np.log(beta)
+    )
+    grad[0] += float(w_by_x @ (digamma(r + ux) - digamma(r))) + W * np.log(alpha)
+    grad[1] += W * r / alpha
+    grad[2] += W * np.log(beta)
+    grad[3] += W * s / beta
     hess[0, 0] += float(w_by_x @ (polygamma(1, r + ux) - polygamma(1, r)))
     hess[0, 1] += W / alpha
     hess[1, 0] += W / alpha
