@@ -35,6 +35,9 @@ __all__ = ["PAIRS", "log_tail_hessian", "total_hessian"]
 #: The (i, j) entries of a symmetric 4 x 4 Hessian in (r, alpha, s, beta), as stored.
 PAIRS = ((0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3))
 
+#: (c, d, z) pairs of the second derivatives of log G, in the order of the series rows.
+_SECOND = ((0, 0), (0, 1), (1, 1), (0, 2), (1, 2), (2, 2))
+
 
 def _coefficients(c: float, d: float, n_terms: int) -> np.ndarray:
     """Rows (n < n_terms): the coefficients of z^n in G, G_c, G_d, G_z, G_cc, G_cd,
@@ -86,7 +89,7 @@ def _series(z: np.ndarray, c: float, d: float, out: np.ndarray) -> None:
         block = out[:, lo:hi]
         np.log(sums[0], out=block[0])
         block[1:4] = first
-        for row, (i, j) in zip(range(4, 10), ((0, 0), (0, 1), (1, 1), (0, 2), (1, 2), (2, 2))):
+        for row, (i, j) in zip(range(4, 10), _SECOND, strict=True):
             np.multiply(sums[row], inv_g, out=block[row])
             block[row] -= first[i] * first[j]
 
