@@ -155,11 +155,10 @@ class ParetoNBDModel(PurchaseModel):
         first = self._lbfgs(self._objective(small), self._to_theta(start, self._positive_mask(d)))
         if not np.isfinite(first.fun):
             return None
-        middle = _newton(
-            self._subsample(d, _SECOND_SAMPLE, seed=1), first.x, 1e-3, float(self.penalizer)
-        )
-        if middle is None:
-            return None
+        middle_d = self._subsample(d, _SECOND_SAMPLE, seed=1)
+        middle = _newton(middle_d, first.x, 1e-3, float(self.penalizer))
+        if middle is None:  # the general route on the sample, then Newton on all
+            middle = self._lbfgs(self._objective(middle_d), first.x)
         return _newton(d, middle.x, 1e-6, float(self.penalizer))
 
     def _tails(self, params: np.ndarray, d: dict[str, Any]) -> tuple[np.ndarray, ...]:
@@ -309,21 +308,27 @@ def _newton(d: dict[str, Any], theta: np.ndarray, stop: float, penalizer: float)
         hessian = -(hess * np.outer(p, p) + np.diag(grad * p)) / total_weight
         return value, gradient, hessian + np.diag(4.0 * penalizer * p * p)
 
-    def newton_step(gradient: np.ndarray, hessian: np.ndarray) -> np.ndarray | None:
+    def newton_step(gradient: np.ndarray, hessian: np.ndarray, exact: bool) -> np.ndarray | None:
         try:
             lower = np.linalg.cholesky(hessian)  # fails unless in a minimum's bowl
         except np.linalg.LinAlgError:
-            return None
+            if exact:
+                return None
+            # outside the bowl (the likelihood is flat along beta): the Hessian's
+            # eigenvalues made positive give a descent direction for the line search
+            values, vectors = np.linalg.eigh(hessian)
+            values = np.maximum(np.abs(values), 1e-6 * max(float(np.abs(values).max()), 1e-12))
+            return -vectors @ ((vectors.T @ gradient) / values)
         return -np.linalg.solve(lower.T, np.linalg.solve(lower, gradient))
 
     value, gradient, hessian = evaluate(theta)
     steps = 0
     while np.isfinite(value) and np.max(np.abs(gradient)) >= stop:
         steps += 1
-        delta = newton_step(gradient, hessian)
-        if delta is None or steps > 12:
+        delta = newton_step(gradient, hessian, exact=False)
+        if delta is None or steps > 20:
             return None
-        for shrink in (1.0, 0.25, 0.0625, 0.015625):
+        for shrink in (1.0, 0.25, 0.0625, 0.015625, 0.004):
             candidate = theta + shrink * delta
             new = evaluate(candidate)
             if new[0] <= value + 1e-13 * abs(value):
@@ -331,7 +336,7 @@ def _newton(d: dict[str, Any], theta: np.ndarray, stop: float, penalizer: float)
         else:
             return None
         theta, (value, gradient, hessian) = candidate, new
-    delta = newton_step(gradient, hessian) if np.isfinite(value) else None
+    delta = newton_step(gradient, hessian, exact=True) if np.isfinite(value) else None
     if delta is None or not np.max(np.abs(delta)) < 1.0:
         return None
     # the quadratic model at the last evaluation: value and gradient after its step
