@@ -39,15 +39,23 @@ def test_hessian_matches_differences_of_the_gradient(monkeypatch, daily: bool) -
         T = np.ceil(T * 7.0) / 7.0
     data = simulate_pareto_nbd(*TRUTH, T, 6_000, seed=4, time_step=1 / 7 if daily else None)
     model, d = _prepared(data)
-    # near the optimum, alpha < beta far from it, and alpha >> beta (z > 0.7 rows use 2F1)
-    for params in ([0.55, 10.5, 0.6, 11.2], [0.5, 3.0, 1.5, 30.0], [0.6, 40.0, 0.7, 0.5]):
+    # near the optimum (series only: exact to ~1e-9), then alpha << beta and alpha >> beta,
+    # where rows with t below ~10 have z > 0.7 and take the 2F1 routine's Hessian by
+    # forward differences (~1e-5)
+    for params, rtol in (
+        ([0.55, 10.5, 0.6, 11.2], 1e-7),
+        ([0.5, 3.0, 1.5, 30.0], 1e-4),
+        ([0.6, 40.0, 0.7, 0.5], 1e-4),
+    ):
         p = np.array(params)
         ll, grad, hess = pareto_nbd_hessian.total_hessian(p, d)
         ll_ref, grad_ref = model._total(p, d)
         assert ll == pytest.approx(ll_ref, rel=1e-13)
+        far = pareto_nbd_hessian.share_far(p, d)
+        assert (far > 0.05) == (rtol > 1e-7)
         np.testing.assert_allclose(grad, grad_ref, rtol=1e-10, atol=1e-8)
         numeric = _numeric_hessian(model, p, d)
-        np.testing.assert_allclose(hess, numeric, rtol=1e-6, atol=1e-6 * np.abs(numeric).max())
+        np.testing.assert_allclose(hess, numeric, rtol=rtol, atol=rtol * np.abs(numeric).max())
 
 
 def test_large_fit_path_equals_the_plain_optimum(monkeypatch) -> None:
@@ -83,3 +91,17 @@ def test_large_fit_path_equals_the_plain_optimum(monkeypatch) -> None:
     # and the optimum is a stationary point of the independent gradient
     _ll, grad = model._total(p, d)
     assert np.max(np.abs(np.linalg.solve(info, grad)) / fast.standard_errors_) < 1e-4
+
+
+def test_many_far_rows_take_the_general_path(monkeypatch) -> None:
+    """When alpha dwarfs beta (many rows need the slow 2F1 routine), a large fit uses
+    finite-difference Hessians, and still finds the plain optimum."""
+    T = np.random.default_rng(2).uniform(0.2, 20.0, 3_000)
+    data = simulate_pareto_nbd(0.4, 60.0, 0.8, 1.5, T, 3_000, seed=6)
+    plain = ParetoNBDModel().fit(data)
+    monkeypatch.setattr(base, "_WARM_START_PATTERNS", 2_000)
+    monkeypatch.setattr(base, "_SAMPLE_SIZE", 1_000)
+    monkeypatch.setattr(pareto_nbd, "_FIRST_SAMPLE", 1_000)
+    monkeypatch.setattr(pareto_nbd, "_newton", None)  # must not be reached
+    fast = ParetoNBDModel().fit(data)
+    np.testing.assert_allclose(fast.params_, plain.params_, rtol=1e-6)

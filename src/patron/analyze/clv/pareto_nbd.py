@@ -9,7 +9,7 @@ from scipy import optimize
 from scipy.special import digamma, gammaln
 
 from patron.analyze.clv.base import PurchaseModel
-from patron.analyze.clv.pareto_nbd_hessian import total_hessian
+from patron.analyze.clv.pareto_nbd_hessian import share_far, total_hessian
 from patron.analyze.clv.pareto_nbd_tail import log_tail_rows, log_tail_sorted, runs_of
 from patron.core.i18n import N_
 
@@ -155,6 +155,10 @@ class ParetoNBDModel(PurchaseModel):
         first = self._lbfgs(self._objective(small), self._to_theta(start, self._positive_mask(d)))
         if not np.isfinite(first.fun):
             return None
+        if share_far(np.exp(first.x), d) > _MOST_FAR:
+            # many customers need the general 2F1 routine, five times per exact Hessian:
+            # Hessians by differences of the gradient cost less
+            return super()._warm_newton(d, objective, start, step)
         middle_d = self._subsample(d, _SECOND_SAMPLE, seed=1)
         middle = _newton(middle_d, first.x, 1e-3, float(self.penalizer))
         if middle is None:  # the general route on the sample, then Newton on all
@@ -284,6 +288,9 @@ class ParetoNBDModel(PurchaseModel):
 #: Sample sizes of the warm start of a large fit (see ParetoNBDModel._warm_newton).
 _FIRST_SAMPLE = 10_000
 _SECOND_SAMPLE = 200_000
+#: Above this share of tail evaluations needing the general 2F1 routine (z > 0.7), a
+#: large fit takes the general path (finite-difference Hessians) instead.
+_MOST_FAR = 0.01
 
 
 def _newton(d: dict[str, Any], theta: np.ndarray, stop: float, penalizer: float) -> Any:

@@ -14,7 +14,8 @@ same x gets G and its nine first and second derivatives in (c, d, z) from one ma
 product (ten rows of coefficients times the powers of z). The chain rule through
 ``c, d = r + s + x + 1`` (linear in r and s) and z (a ratio of the two ages) gives the
 Hessian of log F in (r, alpha, s, beta); rows whose z exceeds 0.7 (the general 2F1
-routine) take it by central differences of their analytic gradient.
+routine) take it by forward differences of their analytic gradient, which costs four
+more calls of that slow routine (:func:`share_far` tells a fit whether that pays).
 
 The likelihood mixes three exponentials, ``log(e^u1 + e^u2 - e^u3)``; with their shares
 ``pi_k`` (summing to 1) its Hessian is ``sum_k pi_k (H u_k + g u_k g u_k') - g g'``,
@@ -30,7 +31,7 @@ from scipy.special import digamma, gammaln, polygamma
 
 from patron.analyze.clv.pareto_nbd_tail import _CHUNK, Z_SERIES, _fallback, _terms_for
 
-__all__ = ["PAIRS", "log_tail_hessian", "total_hessian"]
+__all__ = ["PAIRS", "log_tail_hessian", "share_far", "total_hessian"]
 
 #: The (i, j) entries of a symmetric 4 x 4 Hessian in (r, alpha, s, beta), as stored.
 PAIRS = ((0, 0), (0, 1), (0, 2), (0, 3), (1, 1), (1, 2), (1, 3), (2, 2), (2, 3), (3, 3))
@@ -97,26 +98,30 @@ def _series(z: np.ndarray, c: float, d: float, out: np.ndarray) -> None:
 def _fallback_hessian(
     r: float, s: float, x: np.ndarray, t: np.ndarray, alpha: float, beta: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Value, gradient and Hessian (10, n) of log F by central differences of the
-    analytic gradient of the general 2F1 routine (the few rows with z > 0.7)."""
+    """Value, gradient and Hessian (10, n) of log F through the general 2F1 routine (rows
+    with z > 0.7), the Hessian by forward differences of its analytic gradient (steps of
+    1e-6 of each parameter: about six significant digits, for a few rows of the sum)."""
     params = np.array([r, alpha, s, beta])
     n = len(x)
-
-    def grad_at(p: np.ndarray) -> np.ndarray:
-        a = np.full(n, p[1])
-        b = np.full(n, p[3])
-        return _fallback(p[0], p[2], x, t, a, b)[1]
-
     value, grad = _fallback(r, s, x, t, np.full(n, alpha), np.full(n, beta))
     full = np.empty((4, 4, n))
     for j in range(4):
-        step = 1e-5 * params[j]
-        up, down = params.copy(), params.copy()
-        up[j] += step
-        down[j] -= step
-        full[:, j] = (grad_at(up) - grad_at(down)) / (2.0 * step)
+        up = params.copy()
+        up[j] += 1e-6 * params[j]
+        moved = _fallback(up[0], up[2], x, t, np.full(n, up[1]), np.full(n, up[3]))[1]
+        full[:, j] = (moved - grad) / (up[j] - params[j])
     hess = np.array([(full[i, j] + full[j, i]) / 2.0 for i, j in PAIRS])
     return value, grad, hess
+
+
+def share_far(params: np.ndarray, d: dict[str, Any]) -> float:
+    """Share of the tail evaluations (at T, and at t_x for repeat buyers) whose z exceeds
+    0.7, where the Hessian needs the slow general 2F1 routine five times."""
+    r, alpha, s, beta = (float(v) for v in params[:4])
+    gap, m = abs(alpha - beta), max(alpha, beta)
+    far = np.count_nonzero(d["T"] < gap / Z_SERIES - m)
+    far += np.count_nonzero(d["t_x"][d["n_zero"] :] < gap / Z_SERIES - m)
+    return far / max(2 * len(d["T"]) - d["n_zero"], 1)
 
 
 def log_tail_hessian(
