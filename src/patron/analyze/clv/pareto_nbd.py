@@ -143,11 +143,14 @@ class ParetoNBDModel(PurchaseModel):
         all patterns with the exact Hessian.
 
         L-BFGS-B fits a sample of 10,000 customers; Newton steps with the exact Hessian
-        take that to the optimum of a sample of 200,000, whose distance to the full
-        optimum is small enough for Newton's quadratic convergence to reach it in two
-        or three passes over all the data. Returns the Hessian of the last exact pass
-        for the standard errors, or None when a step fails (the caller then runs
-        L-BFGS-B on all patterns). Covariate fits take the general path.
+        (:mod:`~patron.analyze.clv.pareto_nbd_hessian`) take that near the optimum of a
+        sample of 100,000, whose distance to the full optimum is small enough for
+        Newton's quadratic convergence to reach it in three passes over all the data
+        (on a million customers the gradient falls ~1e-3, 3e-5, 4e-9, then one step on
+        the last pass's quadratic model). Returns the exact Hessian of the last pass for
+        the standard errors, or None when a step fails (the caller then runs L-BFGS-B
+        on all patterns). Covariate fits, and data where many tails need the slow
+        general 2F1 routine, take the general path (finite-difference Hessians).
         """
         if "X" in d:
             return super()._warm_newton(d, objective, start, step)
@@ -287,7 +290,7 @@ class ParetoNBDModel(PurchaseModel):
 
 #: Sample sizes of the warm start of a large fit (see ParetoNBDModel._warm_newton).
 _FIRST_SAMPLE = 10_000
-_SECOND_SAMPLE = 200_000
+_SECOND_SAMPLE = 100_000
 #: Above this share of tail evaluations needing the general 2F1 routine (z > 0.7), a
 #: large fit takes the general path (finite-difference Hessians) instead.
 _MOST_FAR = 0.01
