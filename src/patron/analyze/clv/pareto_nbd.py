@@ -146,7 +146,7 @@ class ParetoNBDModel(PurchaseModel):
         (:mod:`~patron.analyze.clv.pareto_nbd_hessian`) take that near the optimum of a
         sample of 100,000, whose distance to the full optimum is small enough for
         Newton's quadratic convergence to reach it in three passes over all the data
-        (on a million customers the gradient falls ~1e-3, 3e-5, 4e-9, then one step on
+        (on a million customers the gradient falls ~1e-3, 6e-5, 2e-8, then one step on
         the last pass's quadratic model). Returns the exact Hessian of the last pass for
         the standard errors, or None when a step fails (the caller then runs L-BFGS-B
         on all patterns). Covariate fits, and data where many tails need the slow
