@@ -105,3 +105,26 @@ def test_many_far_rows_take_the_general_path(monkeypatch) -> None:
     monkeypatch.setattr(pareto_nbd, "_newton", None)  # must not be reached
     fast = ParetoNBDModel().fit(data)
     np.testing.assert_allclose(fast.params_, plain.params_, rtol=1e-6)
+
+
+def test_large_fit_path_with_weights_and_penalizer(monkeypatch) -> None:
+    T = np.random.default_rng(8).uniform(1.0, 78.0, 20_000)
+    data = simulate_pareto_nbd(*TRUTH, T, 20_000, seed=10)
+    data["weight"] = np.random.default_rng(1).integers(1, 4, 20_000).astype(float)
+    plain = ParetoNBDModel(penalizer=0.01).fit(data)
+    calls: list[int] = []
+    newton = pareto_nbd._newton
+
+    def counted(d, theta, stop, penalizer):
+        calls.append(len(d["x"]))
+        return newton(d, theta, stop, penalizer)
+
+    monkeypatch.setattr(base, "_WARM_START_PATTERNS", 10_000)
+    monkeypatch.setattr(pareto_nbd, "_FIRST_SAMPLE", 2_000)
+    monkeypatch.setattr(pareto_nbd, "_SECOND_SAMPLE", 8_000)
+    monkeypatch.setattr(pareto_nbd, "_newton", counted)
+    fast = ParetoNBDModel(penalizer=0.01).fit(data)
+    assert calls[-1] == 20_000 and fast.n_customers_ == int(data["weight"].sum())
+    np.testing.assert_allclose(fast.params_, plain.params_, rtol=1e-7)
+    np.testing.assert_allclose(fast.standard_errors_, plain.standard_errors_, rtol=1e-4)
+    assert fast.log_likelihood_ == pytest.approx(plain.log_likelihood_, abs=1e-6)
