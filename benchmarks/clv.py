@@ -22,12 +22,14 @@ machine), the ratio of CPU times, whether the two answers agree (log-likelihood 
 relative and parameters to 1e-3 relative), peak memory, the load average before and after
 each task and the CPU count.
 
-Run: ``PYTHONPATH=src .venv/bin/python benchmarks/clv.py [--skip-lifetimes] [--skip-pymc]``
+Run: ``PYTHONPATH=src .venv/bin/python benchmarks/clv.py [--skip-lifetimes] [--skip-pymc]
+[--only Pareto]`` (``--only`` runs the tasks whose label contains the text, and no PyMC).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import resource
@@ -150,38 +152,52 @@ def main() -> None:
     parser.add_argument("--skip-pymc", action="store_true", help="do not run PyMC-Marketing")
     parser.add_argument("--pymc-customers", type=int, default=100_000)
     parser.add_argument("--skip-lifetimes", action="store_true", help="time Patron only")
+    parser.add_argument(
+        "--only",
+        metavar="TEXT",
+        help="run only the tasks whose label contains TEXT (e.g. 'Pareto'); skips PyMC",
+    )
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     if not args.skip_lifetimes and not PEER.exists():
         sys.exit(f"{PEER} missing: see this file's docstring to create it")
 
-    bg_data = simulate_bg_nbd(*BG_TRUTH, ages(1_000_000, 1), 1_000_000, seed=2, time_step=1 / 7)
-    spend = simulate_gamma_gamma(*GG_TRUTH, bg_data["frequency"].to_numpy(), seed=3)
-    bg_data["monetary_value"] = spend["monetary_value"]
-    pareto_daily = simulate_pareto_nbd(
-        *PARETO_TRUTH, ages(100_000, 4), 100_000, seed=5, time_step=1 / 7
-    )
-    pareto_1m = simulate_pareto_nbd(
-        *PARETO_TRUTH, ages(1_000_000, 6), 1_000_000, seed=7, time_step=1 / 7
-    )
-    continuous = np.random.default_rng(8).uniform(1.0, 78.0, 1_000_000)
-    bg_cont = simulate_bg_nbd(*BG_TRUTH, continuous, 1_000_000, seed=9)
-    pareto_cont = simulate_pareto_nbd(*PARETO_TRUTH, continuous, 1_000_000, seed=10)
-    pareto_cont_100k = pareto_cont.head(100_000)
-    cov_data = covariate_data(1_000_000, 11)
-    tx = transactions(10_000_000, 1_000_000)
-    bg_data.to_parquet(OUT / "bgnbd_1m.parquet", index=False)
-    bg_cont.to_parquet(OUT / "bgnbd_1m_continuous.parquet", index=False)
-    pareto_daily.to_parquet(OUT / "pareto_daily_100k.parquet", index=False)
-    pareto_cont_100k.to_parquet(OUT / "pareto_continuous_100k.parquet", index=False)
-    tx.to_parquet(OUT / "transactions_10m.parquet", index=False)
-    design = CovariateDesign(["satisfaction", "channel"]).fit(cov_data)
-    matrix = design.transform(cov_data)
-    peer_cov = cov_data[["customer_id", "frequency", "recency", "T"]].copy()
-    for j, name in enumerate(["satisfaction", "channel_phone", "channel_web"]):
-        peer_cov[name] = matrix[:, j]  # the same design Patron builds
+    @functools.cache
+    def data(name: str) -> pd.DataFrame:
+        """The simulated data sets, made (and written for the peers) when first needed."""
+        continuous = np.random.default_rng(8).uniform(1.0, 78.0, 1_000_000)
+        if name == "bg":
+            frame = simulate_bg_nbd(
+                *BG_TRUTH, ages(1_000_000, 1), 1_000_000, seed=2, time_step=1 / 7
+            )
+            spend = simulate_gamma_gamma(*GG_TRUTH, frame["frequency"].to_numpy(), seed=3)
+            frame["monetary_value"] = spend["monetary_value"]
+            frame.to_parquet(OUT / "bgnbd_1m.parquet", index=False)
+        elif name == "bg_cont":
+            frame = simulate_bg_nbd(*BG_TRUTH, continuous, 1_000_000, seed=9)
+            frame.to_parquet(OUT / "bgnbd_1m_continuous.parquet", index=False)
+        elif name == "pareto_daily":
+            frame = simulate_pareto_nbd(
+                *PARETO_TRUTH, ages(100_000, 4), 100_000, seed=5, time_step=1 / 7
+            )
+            frame.to_parquet(OUT / "pareto_daily_100k.parquet", index=False)
+        elif name == "pareto_1m":
+            frame = simulate_pareto_nbd(
+                *PARETO_TRUTH, ages(1_000_000, 6), 1_000_000, seed=7, time_step=1 / 7
+            )
+        elif name == "pareto_cont":
+            frame = simulate_pareto_nbd(*PARETO_TRUTH, continuous, 1_000_000, seed=10)
+        elif name == "pareto_cont_100k":
+            frame = data("pareto_cont").head(100_000)
+            frame.to_parquet(OUT / "pareto_continuous_100k.parquet", index=False)
+        elif name == "cov":
+            frame = covariate_data(1_000_000, 11)
+        else:  # "tx"
+            frame = transactions(10_000_000, 1_000_000)
+            frame.to_parquet(OUT / "transactions_10m.parquet", index=False)
+        return frame
 
-    def fitted(model, data) -> dict:
+    def fitted(model, frame) -> dict:
         return {
             "params": model.params_.tolist(),
             "names": list(model.params_.index),
@@ -190,6 +206,7 @@ def main() -> None:
         }
 
     def gg_clv() -> dict:
+        bg_data = data("bg")
         bg = BetaGeoModel().fit(bg_data)
         (gg, clv), seconds = timed(
             lambda: (
@@ -200,6 +217,7 @@ def main() -> None:
         return {"params": gg.params_.tolist(), "clv_total": float(clv.sum()), "seconds": seconds}
 
     def summary() -> dict:
+        tx = data("tx")
         table, seconds = timed(
             lambda: summarize_transactions(tx, observation_end="2025-12-31", time_unit="W")
         )
@@ -209,40 +227,43 @@ def main() -> None:
             "seconds": seconds,
         }
 
-    def fit_task(model_class, data):
+    def fit_task(model_class, name: str):
         def run() -> dict:
-            model, seconds = timed(lambda: model_class().fit(data))
-            return {**fitted(model, data), "seconds": seconds}
+            frame = data(name)
+            model, seconds = timed(lambda: model_class().fit(frame))
+            return {**fitted(model, frame), "seconds": seconds}
 
         return run
 
     # (label, Patron's task, lifetimes' task or None, goal in Patron CPU-s or None)
     tasks = [
-        ("BG/NBD, 1M daily (lt: weights)", fit_task(BetaGeoModel, bg_data), "bgnbd_daily", None),
-        ("BG/NBD, 1M continuous", fit_task(BetaGeoModel, bg_cont), "bgnbd_continuous", 1.0),
+        ("BG/NBD, 1M daily (lt: weights)", fit_task(BetaGeoModel, "bg"), "bgnbd_daily", None),
+        ("BG/NBD, 1M continuous", fit_task(BetaGeoModel, "bg_cont"), "bgnbd_continuous", 1.0),
         (
             "Pareto/NBD, 100k daily (lt: weights)",
-            fit_task(ParetoNBDModel, pareto_daily),
+            fit_task(ParetoNBDModel, "pareto_daily"),
             "pareto_daily",
             None,
         ),
         (
             "Pareto/NBD, 100k continuous",
-            fit_task(ParetoNBDModel, pareto_cont_100k),
+            fit_task(ParetoNBDModel, "pareto_cont_100k"),
             "pareto_continuous",
             None,
         ),
-        ("Pareto/NBD, 1M continuous", fit_task(ParetoNBDModel, pareto_cont), None, 2.0),
-        ("Pareto/NBD, 1M daily", fit_task(ParetoNBDModel, pareto_1m), None, None),
+        ("Pareto/NBD, 1M continuous", fit_task(ParetoNBDModel, "pareto_cont"), None, 2.0),
+        ("Pareto/NBD, 1M daily", fit_task(ParetoNBDModel, "pareto_1m"), None, None),
         ("Gamma-Gamma + 12-month CLV, 1M", gg_clv, "gg_clv", None),
         (
             "BG/NBD + covariates, 1M",
-            fit_task(lambda: BetaGeoModel(covariates=["satisfaction", "channel"]), cov_data),
+            fit_task(lambda: BetaGeoModel(covariates=["satisfaction", "channel"]), "cov"),
             None,
             None,
         ),
         ("Summary of 10M transactions", summary, "summary", 5.0),
     ]
+    if args.only:
+        tasks = [t for t in tasks if args.only.lower() in t[0].lower()]
     rows = []
     for label, ours_task, peer_task, goal in tasks:
         load_before = os.getloadavg()[0]
@@ -252,9 +273,16 @@ def main() -> None:
         print(f"  done: {label} (load {load_before:.1f} -> {os.getloadavg()[0]:.1f})", flush=True)
 
     pymc: dict = {}
-    sub = peer_cov.head(args.pymc_customers)
     cov_sub = BetaGeoModel(covariates=["satisfaction", "channel_phone", "channel_web"])
-    if not args.skip_pymc and PYMC.exists():
+    run_pymc = not args.skip_pymc and not args.only
+    if run_pymc and PYMC.exists():
+        cov_data = data("cov")
+        design = CovariateDesign(["satisfaction", "channel"]).fit(cov_data)
+        matrix = design.transform(cov_data)
+        peer_cov = cov_data[["customer_id", "frequency", "recency", "T"]].copy()
+        for j, name in enumerate(["satisfaction", "channel_phone", "channel_web"]):
+            peer_cov[name] = matrix[:, j]  # the same design Patron builds
+        sub = peer_cov.head(args.pymc_customers)
         sub.to_parquet(OUT / "bgnbd_covariates_sub.parquet", index=False)
         cov_sub, sub_seconds = timed(lambda: cov_sub.fit(sub))
         done = subprocess.run(
@@ -264,7 +292,7 @@ def main() -> None:
             check=True,
         )
         pymc = json.loads(done.stdout.strip().splitlines()[-1])
-    elif not args.skip_pymc:
+    elif run_pymc:
         print(f"({PYMC} missing: PyMC-Marketing not compared; see this file's docstring)")
 
     print(f"CPUs {os.cpu_count()}, load average {os.getloadavg()}, peak memory {peak_mb():,.0f} MB")
@@ -301,11 +329,12 @@ def main() -> None:
     for label, ours, _theirs, _goal, _b, _a in rows:
         if "params" in ours:
             print(f"  {label}: {np.round(ours['params'][:4], 4).tolist()}")
-    cov_row = next(r for r in rows if r[0].startswith("BG/NBD + covariates"))
-    names = cov_row[1]["names"]
-    truth = np.array([COVARIATE_TRUTH.get(n, 0.0) for n in names])
-    print(f"  BG/NBD covariates truth: {np.round(truth, 4).tolist()}")
-    print(f"  BG/NBD covariates (1M):  {np.round(cov_row[1]['params'], 4).tolist()}")
+    cov_row = next((r for r in rows if r[0].startswith("BG/NBD + covariates")), None)
+    if cov_row:
+        names = cov_row[1]["names"]
+        truth = np.array([COVARIATE_TRUTH.get(n, 0.0) for n in names])
+        print(f"  BG/NBD covariates truth: {np.round(truth, 4).tolist()}")
+        print(f"  BG/NBD covariates (1M):  {np.round(cov_row[1]['params'], 4).tolist()}")
     if pymc:
         theirs = np.array(
             [pymc["r"], pymc["alpha"], pymc["a"], pymc["b"]]

@@ -357,7 +357,7 @@ class BTYDModel(PatronEstimator):
                 penalizer,
                 gradient if len(d["weight"]) > _WARM_START_PATTERNS else None,
             )
-        for _step in range(3):
+        for _step in range(0 if result.get("polished") else 3):  # a model's own Newton
             if np.max(np.abs(gradient)) < 1e-13:
                 break
             try:

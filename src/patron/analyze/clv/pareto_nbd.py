@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
+from scipy import optimize
 from scipy.special import digamma, gammaln
 
 from patron.analyze.clv.base import PurchaseModel
+from patron.analyze.clv.pareto_nbd_hessian import share_far, total_hessian
 from patron.analyze.clv.pareto_nbd_tail import log_tail_rows, log_tail_sorted, runs_of
 from patron.core.i18n import N_
 
@@ -134,6 +136,38 @@ class ParetoNBDModel(PurchaseModel):
         start[:4] = [1.0, scale, 1.0, max(mean_T, 1e-3)]
         return start
 
+    def _warm_newton(
+        self, d: dict[str, Any], objective: Any, start: np.ndarray, step: float = 1e-6
+    ) -> Any:
+        """The optimum for many patterns: samples of growing size, then Newton steps on
+        all patterns with the exact Hessian.
+
+        L-BFGS-B fits a sample of 10,000 customers; Newton steps with the exact Hessian
+        (:mod:`~patron.analyze.clv.pareto_nbd_hessian`) take that near the optimum of a
+        sample of 100,000, whose distance to the full optimum is small enough for
+        Newton's quadratic convergence to reach it in three passes over all the data
+        (on a million customers the gradient falls ~1e-3, 6e-5, 2e-8, then one step on
+        the last pass's quadratic model). Returns the exact Hessian of the last pass for
+        the standard errors, or None when a step fails (the caller then runs L-BFGS-B
+        on all patterns). Covariate fits, and data where many tails need the slow
+        general 2F1 routine, take the general path (finite-difference Hessians).
+        """
+        if "X" in d:
+            return super()._warm_newton(d, objective, start, step)
+        small = self._subsample(d, _FIRST_SAMPLE)
+        first = self._lbfgs(self._objective(small), self._to_theta(start, self._positive_mask(d)))
+        if not np.isfinite(first.fun):
+            return None
+        if share_far(np.exp(first.x), d) > _MOST_FAR:
+            # many customers need the general 2F1 routine, five times per exact Hessian:
+            # Hessians by differences of the gradient cost less
+            return super()._warm_newton(d, objective, start, step)
+        middle_d = self._subsample(d, _SECOND_SAMPLE, seed=1)
+        middle = _newton(middle_d, first.x, 1e-3, float(self.penalizer))
+        if middle is None:  # the general route on the sample, then Newton on all
+            middle = self._lbfgs(self._objective(middle_d), first.x)
+        return _newton(d, middle.x, 1e-6, float(self.penalizer))
+
     def _tails(self, params: np.ndarray, d: dict[str, Any]) -> tuple[np.ndarray, ...]:
         """log F(t_x), log F(T), their gradients, log(alpha + T), log(beta + T) and their
         inverses (no covariates)."""
@@ -252,6 +286,78 @@ class ParetoNBDModel(PurchaseModel):
     def _expected_new(self, t: np.ndarray) -> np.ndarray:
         r, alpha, s, beta = self._param_values()
         return r / alpha * beta * _lifetime_share(s, np.log1p(t / beta))
+
+
+#: Sample sizes of the warm start of a large fit (see ParetoNBDModel._warm_newton).
+_FIRST_SAMPLE = 10_000
+_SECOND_SAMPLE = 100_000
+#: Above this share of tail evaluations needing the general 2F1 routine (z > 0.7), a
+#: large fit takes the general path (finite-difference Hessians) instead.
+_MOST_FAR = 0.01
+
+
+def _newton(d: dict[str, Any], theta: np.ndarray, stop: float, penalizer: float) -> Any:
+    """Newton steps with the exact Hessian (in log-parameters, on the mean negative
+    penalised log-likelihood) from ``theta`` until the largest gradient is below
+    ``stop``, then one last Newton step on that evaluation's quadratic model; None
+    when the Hessian is not positive definite or no step descends.
+
+    With the gradient g below ``stop`` the last step lands within about 10 g^2 of the
+    optimum (quadratic convergence: 1e-6 gives ~1e-11), and the quadratic model's value
+    and gradient there are exact to the third order of a step of ~1e-5, so that pass
+    over the data is saved.
+    """
+    total_weight = float(np.sum(d["weight"]))
+
+    def evaluate(theta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
+        p = np.exp(theta)
+        with np.errstate(all="ignore"):
+            ll, grad, hess = total_hessian(p, d)
+        value = -ll / total_weight + penalizer * float(p @ p)
+        gradient = -(grad * p) / total_weight + 2.0 * penalizer * p * p
+        hessian = -(hess * np.outer(p, p) + np.diag(grad * p)) / total_weight
+        return value, gradient, hessian + np.diag(4.0 * penalizer * p * p)
+
+    def newton_step(gradient: np.ndarray, hessian: np.ndarray, exact: bool) -> np.ndarray | None:
+        try:
+            lower = np.linalg.cholesky(hessian)  # fails unless in a minimum's bowl
+        except np.linalg.LinAlgError:
+            if exact:
+                return None
+            # outside the bowl (the likelihood is flat along beta): the Hessian's
+            # eigenvalues made positive give a descent direction for the line search
+            values, vectors = np.linalg.eigh(hessian)
+            values = np.maximum(np.abs(values), 1e-6 * max(float(np.abs(values).max()), 1e-12))
+            return -vectors @ ((vectors.T @ gradient) / values)
+        return -np.linalg.solve(lower.T, np.linalg.solve(lower, gradient))
+
+    value, gradient, hessian = evaluate(theta)
+    steps = 0
+    while np.isfinite(value) and np.max(np.abs(gradient)) >= stop:
+        steps += 1
+        delta = newton_step(gradient, hessian, exact=False)
+        if delta is None or steps > 20:
+            return None
+        for shrink in (1.0, 0.25, 0.0625, 0.015625, 0.004):
+            candidate = theta + shrink * delta
+            new = evaluate(candidate)
+            if new[0] <= value + 1e-13 * abs(value):
+                break
+        else:
+            return None
+        theta, (value, gradient, hessian) = candidate, new
+    delta = newton_step(gradient, hessian, exact=True) if np.isfinite(value) else None
+    if delta is None or not np.max(np.abs(delta)) < 1.0:
+        return None
+    # the quadratic model at the last evaluation: value and gradient after its step
+    return optimize.OptimizeResult(
+        x=theta + delta,
+        fun=value + 0.5 * float(gradient @ delta),
+        jac=gradient + hessian @ delta,
+        nit=steps,
+        hessian=hessian,
+        polished=True,
+    )
 
 
 def _lifetime_share(s: float, log_ratio: np.ndarray) -> np.ndarray:
