@@ -194,6 +194,18 @@ def test_learned_model_round_trip(tmp_path):
         TextSentimentModel().fit(["a b", "c d"], ["positive", "positive"])
 
 
+def test_negation_scope_marks_the_governed_words():
+    from patron.analyze.text.learned import _negation_scope, _word_text
+
+    tokens = ["房间", "不", "干净", "也", "很", "吵", "，", "早餐", "没有", "味道"]
+    assert _negation_scope(tokens) == [
+        "房间", "不", "NOT_干净", "NOT_也", "很", "吵", "|", "早餐", "没有", "NOT_味道",
+    ]  # fmt: skip
+    # the clause's end closes the scope; English words are left as they were
+    assert _negation_scope(["不", "。", "好"]) == ["不", "|", "好"]
+    assert _word_text(read_comment("Not clean, rude staff")) == "not clean rude staff"
+
+
 def test_topic_alerts_new_and_growing():
     topics = pd.Series([0] * 10 + [1] * 2 + [0] * 10 + [1] * 8 + [2] * 6)
     periods = pd.Series(["2026-10"] * 12 + ["2026-11"] * 24)
