@@ -194,6 +194,18 @@ def test_learned_model_round_trip(tmp_path):
         TextSentimentModel().fit(["a b", "c d"], ["positive", "positive"])
 
 
+def test_negation_scope_marks_the_governed_words():
+    from patron.analyze.text.learned import _negation_scope, _word_text
+
+    tokens = ["房间", "不", "干净", "也", "很", "吵", "，", "早餐", "没有", "味道"]
+    assert _negation_scope(tokens) == [
+        "房间", "不", "NOT_干净", "NOT_也", "很", "吵", "|", "早餐", "没有", "NOT_味道",
+    ]  # fmt: skip
+    # the clause's end closes the scope; English words are left as they were
+    assert _negation_scope(["不", "。", "好"]) == ["不", "|", "好"]
+    assert _word_text(read_comment("Not clean, rude staff")) == "not clean rude staff"
+
+
 def test_topic_alerts_new_and_growing():
     topics = pd.Series([0] * 10 + [1] * 2 + [0] * 10 + [1] * 8 + [2] * 6)
     periods = pd.Series(["2026-10"] * 12 + ["2026-11"] * 24)
@@ -255,8 +267,8 @@ def test_cli_aspects_on_a_file(tmp_path):
 # The learned model's cross-validated accuracy on a documented subsample of the shared
 # data (the full 5-fold figures are in docs/text.md, from `patron text evaluate`): a
 # stratified, seeded sample keeps the test fast while a change in the model moves it.
-ZH_CV = (0.8847, 0.8658)  # 1,500 reviews, 3 folds (full 5-fold: 0.9062)
-EN_CV = (0.79, 0.7155)  # 2,000 tweets, 3 folds (full 5-fold: 0.8298 / 0.7758)
+ZH_CV = (0.8867, 0.8681)  # 1,500 reviews, 3 folds (full 5-fold: 0.9093)
+EN_CV = (0.7895, 0.7148)  # 2,000 tweets, 3 folds (full 5-fold: 0.8298 / 0.7757)
 SUBSAMPLE_CV = {
     "zh": (1500, "reviews_zh/ChnSentiCorp_htl_all.csv.gz", "review", "label", ZH_CV),
     "en": (2000, "reviews_en/airline_tweets.csv.gz", "text", "airline_sentiment", EN_CV),
