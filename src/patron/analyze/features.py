@@ -170,9 +170,15 @@ def purchase_days_per_customer(daily: ir.Table) -> ir.Table:
 
 
 def btyd_from_purchase_days(
-    per: ir.Table, *, end: ir.DateValue, days: float, with_money: bool
+    per: ir.Table,
+    *,
+    end: ir.DateValue,
+    days: float,
+    with_money: bool,
+    keep: tuple[str, ...] = (),
 ) -> ir.Table:
-    """BTYD statistics from :func:`purchase_days_per_customer`'s columns and the end day."""
+    """BTYD statistics from :func:`purchase_days_per_customer`'s columns and the end day
+    (``keep`` names further columns of ``per`` carried along)."""
     frequency = (per._n - 1).cast("int64")
     recency = per.last_purchase.delta(per.first_purchase, unit="day").cast("float64") / days
     age = end.delta(per.first_purchase, unit="day").cast("float64") / days
@@ -192,6 +198,7 @@ def btyd_from_purchase_days(
         monetary_value=monetary,
         first_purchase=per.first_purchase,
         last_purchase=per.last_purchase,
+        **{name: per[name] for name in keep},
     )
 
 
