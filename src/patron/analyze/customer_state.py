@@ -39,6 +39,9 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from ibis import _
 
 from patron.analyze import engine
@@ -187,8 +190,11 @@ def _daily_partials(facts: ir.Table) -> ir.Table:
     )
 
 
-def _pair_partials(table: ir.Table, column: str) -> ir.Table:
-    counts = table.group_by(["customer_id", column]).aggregate(_k=table.count().cast(I64))
+def _pair_partials(table: ir.Table, column: str, *, last_day: bool = False) -> ir.Table:
+    aggs = {"_k": table.count().cast(I64)}
+    if last_day:  # order lines: their last day counts towards the high-water mark
+        aggs["_last"] = table._day.max()
+    counts = table.group_by(["customer_id", column]).aggregate(**aggs)
     return counts.filter(counts[column].notnull())
 
 
@@ -215,8 +221,7 @@ def _batch_partials(
         lines = lines.select(
             customer_id=lines.customer_id.cast("string"), category=lines.category, _day=day
         )
-        out["category"] = _pair_partials(lines.drop("_day"), "category")
-        out["_line_day"] = lines.aggregate(_day=lines._day.max())
+        out["category"] = _pair_partials(lines, "category", last_day=True)
     return out
 
 
@@ -334,7 +339,7 @@ def update_customer_state(
     parts: dict[str, list[str]] = {k: list(v) for k, v in state["parts"].items()}
     orders = _read(new["orders"], con) if new["orders"] else None
     lines = _read(new["order_lines"], con) if new["order_lines"] else None
-    absorbed = int(con.execute(orders.count())) if orders is not None else 0
+    absorbed = sum(pq.read_metadata(path).num_rows for path in new["orders"])
     batch = _batch_partials(orders, lines, vocabulary)
     written: dict[str, Path] = {}
     for kind in KINDS:
@@ -343,19 +348,19 @@ def update_customer_state(
             written[kind] = engine.write_parquet(batch[kind], path, con)
             parts[kind].append(path.name)
     report(task, 1, 3)
+    # The batch's partials are small: their last day and customers are read directly.
     high = [state["high_water"]] if state["high_water"] else []
-    for kind in ("daily", "category"):
-        if kind in written:
-            table = engine.read_table(str(written[kind]), con=con)
-            if kind == "daily":
-                last = con.execute(table._day.max())
-            else:
-                last = con.execute(batch["_line_day"]._day.max())
-            if last is not None and last == last:  # not null / NaT
-                high.append(str(last)[:10])
+    ids: set[str] = set()
+    for kind, path in written.items():
+        part = pq.read_table(path, columns=["customer_id", "_day" if kind == "daily" else "_k"])
+        ids.update(part.column("customer_id").to_pylist())
+        if kind in ("daily", "category"):
+            last = pc.max(pq.read_table(path).column("_day" if kind == "daily" else "_last"))
+            if last.is_valid:
+                high.append(last.as_py().isoformat())
     high_water = max(high) if high else None
     full = state["customers_file"] is None
-    touched = None if full else _touched(folder, written, con)
+    touched = None if full else _customer_table(sorted(ids))
     stale = _compact(folder, parts, con)
     merged = {
         kind: _merged([folder / kind / p for p in parts[kind]], kind, con, touched)
@@ -369,10 +374,8 @@ def update_customer_state(
     name = f"customers-{_next_number([state['customers_file'] or 'customers--1']):06d}.parquet"
     path = engine.write_parquet(rows, folder / name, con)
     report(task, 2, 3)
-    import pyarrow.parquet as pq
-
     n_customers = pq.read_metadata(path).num_rows
-    n_touched = n_customers if touched is None else int(con.execute(touched.count()))
+    n_touched = n_customers if touched is None else len(ids)
     _write_state(
         folder,
         {
@@ -432,12 +435,9 @@ def _next_number(names: list[str]) -> int:
     return max(numbers, default=-1) + 1
 
 
-def _touched(folder: Path, written: dict[str, Path], con: Any) -> ir.Table:
-    """The customers a batch has partials for (their rows are recomputed)."""
-    ids = [engine.read_table(str(path), con=con).select("customer_id") for path in written.values()]
-    if not ids:
-        return ibis.memtable({"customer_id": ["x"]}).filter(ibis.literal(False))
-    return (ids[0].union(*ids[1:]) if len(ids) > 1 else ids[0]).distinct()
+def _customer_table(ids: list[str]) -> ir.Table:
+    """The customers a batch has partials for (their rows are recomputed), as a table."""
+    return ibis.memtable(pa.table({"customer_id": pa.array(ids, type=pa.string())}))
 
 
 def _compact(folder: Path, parts: dict[str, list[str]], con: Any) -> list[Path]:
