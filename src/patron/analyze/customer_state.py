@@ -56,8 +56,8 @@ from patron.analyze.features import (
     purchase_days_per_customer,
 )
 from patron.collect.warehouse import table_parts
-from patron.core.i18n import _ as tr
-from patron.core.i18n import format_number
+from patron.core.i18n import gettext
+from patron.core.i18n import format_date, format_number
 from patron.core.progress import ProgressCallback, as_callback
 from patron.core.vocabulary import DEFAULT_VOCABULARY, Vocabulary, unit_days
 
@@ -100,16 +100,17 @@ class StateUpdate:
 
     def note(self) -> str:
         """One sentence for the sync summary."""
+        day = format_date(date.fromisoformat(self.high_water)) if self.high_water else "-"
         if self.action == "removed":
-            return tr("Customer state: no orders in the warehouse, no state kept.")
+            return gettext("Customer state: no orders in the warehouse, no state kept.")
         if self.action == "unchanged":
-            return tr("Customer state: up to date ({n} customers, last day {day}).").format(
-                n=format_number(self.customers), day=self.high_water
+            return gettext("Customer state: up to date ({n} customers, last day {day}).").format(
+                n=format_number(self.customers), day=day
             )
         text = (
-            tr("Customer state rebuilt from {orders} orders: {n} customers, last day {day}.")
+            gettext("Customer state rebuilt from {orders} orders: {n} customers, last day {day}.")
             if self.action == "built"
-            else tr(
+            else gettext(
                 "Customer state: {orders} new orders merged, {touched} customers recomputed"
                 " of {n}, last day {day}."
             )
@@ -118,7 +119,7 @@ class StateUpdate:
             orders=format_number(self.orders_absorbed),
             touched=format_number(self.customers_touched),
             n=format_number(self.customers),
-            day=self.high_water,
+            day=day,
         )
 
 
@@ -328,7 +329,7 @@ def update_customer_state(
         )
     new = _new_parts(state, sources, vocabulary)
     con = engine.connect(con)
-    task = tr("Updating the customer state")
+    task = gettext("Updating the customer state")
     report(task, 0, 3)
     if new is None:  # a full build
         shutil.rmtree(folder, ignore_errors=True)
