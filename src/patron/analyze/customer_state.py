@@ -56,8 +56,7 @@ from patron.analyze.features import (
     purchase_days_per_customer,
 )
 from patron.collect.warehouse import table_parts
-from patron.core.i18n import gettext
-from patron.core.i18n import format_date, format_number
+from patron.core.i18n import format_date, format_number, gettext
 from patron.core.progress import ProgressCallback, as_callback
 from patron.core.vocabulary import DEFAULT_VOCABULARY, Vocabulary, unit_days
 
