@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from unittest import mock
 
 import pandas as pd
 import pyarrow as pa
@@ -13,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from patron.analyze import engine
+from patron.analyze import customer_state, engine
 from patron.analyze.customer_state import (
     state_features,
     state_folder,
@@ -174,6 +175,10 @@ def _actual(root: Path, as_of: dt.date, con) -> pd.DataFrame:
     return _sorted(engine.to_pandas(expr, con))
 
 
+def _recorded_parts(root: Path) -> dict[str, list[str]]:
+    return json.loads((state_folder(root) / "_state.json").read_text())["parts"]
+
+
 def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values("customer_id").reset_index(drop=True)
 
@@ -206,12 +211,16 @@ def test_incremental_state_equals_full_features(tmp_path_factory, history, cuts,
         lines = _lines_table(batch, n_lines)
         n_lines += lines.num_rows
         store.append("order_lines", lines)
-        update = update_customer_state(root, vocabulary=VOCABULARY, con=con)
+        # Few parts allowed: the third merge onwards also compacts the partials.
+        with mock.patch.object(customer_state, "MAX_PARTS", 2):
+            update = update_customer_state(root, vocabulary=VOCABULARY, con=con)
         assert update.action == ("built" if lo == 0 else "merged")
         assert update.orders_absorbed == len(batch)
     orders = _orders_table(history, 0)
     lines = _lines_table(history, 0)
     last = max(r["day"] for r in history)
+    if len(bounds) > 3:
+        assert all(len(p) <= 2 for p in _recorded_parts(root).values())
     assert update.high_water == (START + dt.timedelta(days=last)).date().isoformat()
     as_of = (START + dt.timedelta(days=last + extra_days)).date()
     expected = _expected(orders, lines, as_of, con)

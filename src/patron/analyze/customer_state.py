@@ -230,12 +230,17 @@ def _merged(parts: list[Path], kind: str, con: Any, touched: ir.Table | None) ->
     table = _read(parts, con)
     if touched is not None:
         table = table.semi_join(touched, "customer_id")
+    if len(parts) == 1:  # one part holds each key once already
+        return table
     if kind == "daily":
         return table.group_by(["customer_id", "_day"]).aggregate(
             **{c: table[c].sum().cast(I64) for c in DAILY_SUMS}
         )
     column = PAIRS[kind]
-    return table.group_by(["customer_id", column]).aggregate(_k=table._k.sum().cast(I64))
+    aggs = {"_k": table._k.sum().cast(I64)}
+    if "_last" in table.columns:
+        aggs["_last"] = table._last.max()
+    return table.group_by(["customer_id", column]).aggregate(**aggs)
 
 
 def _customer_rows(merged: dict[str, ir.Table]) -> ir.Table:
@@ -349,17 +354,18 @@ def update_customer_state(
             parts[kind].append(path.name)
     report(task, 1, 3)
     # The batch's partials are small: their last day and customers are read directly.
+    full = state["customers_file"] is None
     high = [state["high_water"]] if state["high_water"] else []
     ids: set[str] = set()
     for kind, path in written.items():
-        part = pq.read_table(path, columns=["customer_id", "_day" if kind == "daily" else "_k"])
-        ids.update(part.column("customer_id").to_pylist())
+        if not full:
+            ids.update(pq.read_table(path, columns=["customer_id"])[0].to_pylist())
         if kind in ("daily", "category"):
-            last = pc.max(pq.read_table(path).column("_day" if kind == "daily" else "_last"))
+            column = "_day" if kind == "daily" else "_last"
+            last = pc.max(pq.read_table(path, columns=[column])[0])
             if last.is_valid:
                 high.append(last.as_py().isoformat())
     high_water = max(high) if high else None
-    full = state["customers_file"] is None
     touched = None if full else _customer_table(sorted(ids))
     stale = _compact(folder, parts, con)
     merged = {
