@@ -51,9 +51,10 @@ AMOUNTS = st.sampled_from([0.0, 1.0, 9.99, 36.425, 100.5, 0.015, 250.0, 12.345])
 
 order = st.fixed_dictionaries(
     {
-        "customer_id": st.sampled_from(["c1", "c2", "c3", "c4", "c5"]),
-        # Few days: the same customer often buys twice on a day, in different batches.
-        "day": st.integers(0, 12),
+        "customer_id": st.sampled_from(["c1", "c2", "c3", "c4"]),
+        # Few days: the same customer often buys twice on a day, in different batches,
+        # and a late sale often lands inside the purchase days already absorbed.
+        "day": st.integers(0, 7),
         "second": st.integers(0, 86_399),
         "amount": AMOUNTS,
         "cost": st.one_of(st.none(), AMOUNTS),
@@ -190,20 +191,21 @@ def _assert_same(actual: pd.DataFrame, expected: pd.DataFrame) -> None:
 
 
 @settings(
-    max_examples=6,
+    max_examples=5,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(
-    history=st.lists(order, min_size=1, max_size=40),
-    cuts=st.lists(st.integers(1, 39), min_size=1, max_size=3),
+    history=st.lists(order, min_size=8, max_size=50),
+    # Where the syncs cut the history, as shares of it: two to four batches.
+    cuts=st.lists(st.floats(0.05, 0.95), min_size=1, max_size=3),
     extra_days=st.integers(0, 30),
 )
 def test_incremental_state_equals_full_features(tmp_path_factory, history, cuts, extra_days):
     root = tmp_path_factory.mktemp("warehouse")
     con = engine.connect("duckdb")
     store = Warehouse(root)
-    bounds = sorted({c for c in cuts if c < len(history)} | {0, len(history)})
+    bounds = sorted({max(1, int(c * len(history))) for c in cuts} | {0, len(history)})
     n_lines = 0
     for lo, hi in zip(bounds, bounds[1:], strict=False):
         batch = history[lo:hi]
@@ -238,6 +240,35 @@ def test_incremental_state_equals_full_features(tmp_path_factory, history, cuts,
     # Before the high-water mark the state does not answer: the full path must.
     early = (START + dt.timedelta(days=last - 1)).date()
     assert state_features(root, as_of=early, vocabulary=VOCABULARY, con=con) is None
+
+
+def test_a_late_sale_on_a_known_purchase_day_is_not_a_new_one(tmp_path):
+    con = engine.connect("duckdb")
+    store = Warehouse(tmp_path)
+
+    def sale(day: int, status: str | None = None) -> dict:
+        return {
+            "customer_id": "c1",
+            "day": day,
+            "second": 5,
+            "amount": 10.0,
+            "cost": 1.0,
+            "discount": None,
+            "channel": "web",
+            "location": None,
+            "status": status,
+            "categories": [],
+        }
+
+    store.append("orders", _orders_table([sale(0), sale(2), sale(5)], 0))
+    update_customer_state(tmp_path, vocabulary=VOCABULARY, con=con)
+    # Day 2 is already a purchase day, day 3 is new, day 1 brings only a return.
+    store.append("orders", _orders_table([sale(2), sale(3), sale(1, "returned")], 3))
+    assert update_customer_state(tmp_path, vocabulary=VOCABULARY, con=con).action == "merged"
+    got = _actual(tmp_path, dt.date(2024, 1, 20), con).iloc[0]
+    assert (got.orders, got.purchase_days, got.returns) == (5, 4, 1)
+    # Repeat spend: days 2 (20.00), 3 and 5 (10.00 each) over three repeat days.
+    assert got.monetary_value == 13.33
 
 
 def test_rewritten_orders_rebuild_the_state(tmp_path):

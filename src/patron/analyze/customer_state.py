@@ -296,6 +296,129 @@ def _customer_rows(merged: dict[str, ir.Table]) -> ir.Table:
     )
 
 
+SUM_COLUMNS = (
+    "orders",
+    "_kept_orders",
+    "returns",
+    "_gross",
+    "revenue",
+    "returned_value",
+    "cost",
+    "_kept_cost",
+    "discount",
+)
+
+
+def _add(a: ir.Value, b: ir.Value) -> ir.Value:
+    """a + b as SQL's sum adds up: a missing side leaves the other (both missing: missing)."""
+    return ibis.coalesce(a + b, a, b)
+
+
+def _merge_rows(
+    old: ir.Table,
+    batch: ir.Table,
+    category: ir.Table | None,
+    parts: dict[str, list[Path]],
+    con: Any,
+) -> ir.Table:
+    """The customer rows after a batch, computed from the old rows and the batch alone.
+
+    Sums add up, first and last purchase day are a min and a max, the first day's spend
+    adds when the batch sold on that same day. A batch sale day is a new purchase day
+    unless it lies strictly between the customer's first and last purchase day and an
+    earlier part already holds a sale on it (looked up, in that day range only).
+    Concentration and category counts of the touched customers are recounted from
+    their (small) pair partials. ``batch`` holds the batch's daily partials; ``parts``
+    every part per kind, the batch's last.
+    """
+    b = _customer_rows({"daily": batch}).select(
+        "customer_id",
+        *SUM_COLUMNS,
+        "first_purchase",
+        "last_purchase",
+        "_n",
+        "_total",
+        "_first_spend",
+    )
+    ids = b.select("customer_id")
+    if category is not None:
+        ids = ids.union(old.semi_join(category, "customer_id").select("customer_id"))
+    ids = ids.distinct()
+    o = old.select("customer_id", **{f"o{c}": old[c] for c in old.columns if c != "customer_id"})
+    # Batch sale days that may already be purchase days: strictly inside [first, last].
+    sold = batch.filter(batch._sales > 0).select("customer_id", "_day")
+    sold = sold.left_join(
+        o.select("customer_id", "ofirst_purchase", "olast_purchase"), "customer_id"
+    ).drop("customer_id_right")
+    inside = (sold._day > sold.ofirst_purchase) & (sold._day < sold.olast_purchase)
+    outside = (
+        sold.ofirst_purchase.isnull()
+        | (sold._day < sold.ofirst_purchase)
+        | (sold._day > sold.olast_purchase)
+    )
+    new_days = sold.filter(outside).select("customer_id", "_day")
+    candidates = sold.filter(inside).select("customer_id", "_day")
+    span = con.execute(candidates.aggregate(lo=candidates._day.min(), hi=candidates._day.max()))
+    lo, hi = span["lo"].iloc[0], span["hi"].iloc[0]
+    if lo is not None and lo == lo and parts["daily"][:-1]:
+        earlier = _read(parts["daily"][:-1], con)
+        earlier = earlier.filter(
+            (earlier._sales > 0)
+            & (earlier._day >= day_literal(lo))
+            & (earlier._day <= day_literal(hi))
+        ).select("customer_id", "_day")
+        new_days = new_days.union(candidates.anti_join(earlier, ["customer_id", "_day"]))
+    elif lo is not None and lo == lo:
+        new_days = new_days.union(candidates)
+    added = new_days.group_by("customer_id").aggregate(_n_add=_.count().cast(I64))
+
+    t = ids.left_join(o, "customer_id").drop("customer_id_right")
+    t = t.left_join(b, "customer_id").drop("customer_id_right")
+    t = t.left_join(added, "customer_id").drop("customer_id_right")
+    first = ibis.coalesce(
+        ibis.least(t.ofirst_purchase, t.first_purchase), t.ofirst_purchase, t.first_purchase
+    )
+    last = ibis.coalesce(
+        ibis.greatest(t.olast_purchase, t.last_purchase), t.olast_purchase, t.last_purchase
+    )
+    first_spend = ibis.cases(
+        (t.ofirst_purchase.isnull(), t._first_spend),
+        (t.first_purchase.isnull(), t.o_first_spend),
+        (t.first_purchase < t.ofirst_purchase, t._first_spend),
+        (t.first_purchase == t.ofirst_purchase, _add(t.o_first_spend, t._first_spend)),
+        else_=t.o_first_spend,
+    )
+    n = ibis.ifelse(first.isnull(), ibis.null(I64), t.o_n.fill_null(0) + t._n_add.fill_null(0))
+    rows = t.select(
+        "customer_id",
+        **{c: _add(t[f"o{c}"], t[c]).cast(I64) for c in SUM_COLUMNS},
+        first_purchase=first,
+        last_purchase=last,
+        _n=n.cast(I64),
+        _total=_add(t.o_total, t._total).cast("float64"),
+        _first_spend=first_spend.cast("float64"),
+    )
+    touched = rows.select("customer_id")
+    for kind in ("channel", "location"):
+        if parts[kind]:
+            pairs = _merged(parts[kind], kind, con, touched)
+            rows = rows.left_join(concentration_of(pairs, PAIRS[kind], kind), "customer_id")
+            rows = rows.drop("customer_id_right")
+        else:
+            rows = rows.mutate(
+                **{f"{kind}s": ibis.null(I64)},
+                **{f"_{kind}_{s}": ibis.null(I64) for s in ("top", "sq", "n")},
+            )
+    if parts["category"]:
+        pairs = _merged(parts["category"], "category", con, touched)
+        cats = pairs.group_by("customer_id").aggregate(categories=_.count())
+        rows = rows.left_join(cats, "customer_id").drop("customer_id_right")
+    else:
+        rows = rows.mutate(categories=ibis.null(I64))
+    rows = rows.select(*old.columns).cast(old.schema())
+    return old.anti_join(ids, "customer_id").union(rows)
+
+
 # -- maintenance -------------------------------------------------------------------------
 
 
@@ -367,18 +490,27 @@ def update_customer_state(
                 high.append(last.as_py().isoformat())
     high_water = max(high) if high else None
     touched = None if full else _customer_table(sorted(ids))
-    stale = _compact(folder, parts, con)
-    merged = {
-        kind: _merged([folder / kind / p for p in parts[kind]], kind, con, touched)
-        for kind in KINDS
-        if parts[kind]
-    }
-    rows = _customer_rows(merged)
-    if not full:
+    paths = {kind: [folder / kind / p for p in parts[kind]] for kind in KINDS}
+    if full:
+        rows = _customer_rows(
+            {kind: _merged(paths[kind], kind, con, None) for kind in KINDS if parts[kind]}
+        )
+    elif "daily" in written:
         old = engine.read_table(str(folder / state["customers_file"]), con=con)
-        rows = old.anti_join(touched, "customer_id").union(rows.select(*old.columns))
+        category = (
+            engine.read_table(str(written["category"]), con=con) if "category" in written else None
+        )
+        batch_daily = engine.read_table(str(written["daily"]), con=con)
+        rows = _merge_rows(old, batch_daily, category, paths, con)
+    else:  # order lines without new orders: recount the touched customers from all parts
+        old = engine.read_table(str(folder / state["customers_file"]), con=con)
+        recounted = _customer_rows(
+            {kind: _merged(paths[kind], kind, con, touched) for kind in KINDS if parts[kind]}
+        )
+        rows = old.anti_join(touched, "customer_id").union(recounted.select(*old.columns))
     name = f"customers-{_next_number([state['customers_file'] or 'customers--1']):06d}.parquet"
     path = engine.write_parquet(rows, folder / name, con)
+    stale = _compact(folder, parts, con)
     report(task, 2, 3)
     n_customers = pq.read_metadata(path).num_rows
     n_touched = n_customers if touched is None else len(ids)
