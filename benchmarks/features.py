@@ -20,7 +20,8 @@ Run: ``.venv/bin/python benchmarks/features.py [--rows 50000000] [--customers 10
 [--skip pandas]``. The machine may be shared: the load average and CPU count are printed.
 
 ``--incremental 0.01`` measures the customer state instead (``patron sync``'s
-incremental path): a warehouse of the N transactions gets a new orders part of 1 % more;
+incremental path): a warehouse of the N transactions gets a new orders part of 1 % more,
+dated in the last 30 days of the period;
 it times, each in a fresh process, the state's full build on the N rows, the merge of the
 new part plus reading all features from the state, and ``customer_features`` over all
 rows (what every analysis did before); the two feature tables must be equal to the bit.
@@ -51,7 +52,12 @@ CHANNELS = np.array(["web", "store", "phone", "app"])
 
 
 def generate(
-    folder: Path, rows: int, customers: int, chunk: int = 2_500_000, seed: int = 7
+    folder: Path,
+    rows: int,
+    customers: int,
+    chunk: int = 2_500_000,
+    seed: int = 7,
+    first_day: int = 0,
 ) -> None:
     """Write ``rows`` transactions as Parquet parts of ``chunk`` rows each."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -67,7 +73,7 @@ def generate(
         ids = np.minimum(np.searchsorted(cdf, rng.random(n)), customers - 1)
         id_text = pc.utf8_lpad(pc.cast(pa.array(ids + 1), pa.string()), 7, "0")
         customer = pc.binary_join_element_wise("C", id_text, "")
-        seconds = rng.integers(0, DAYS * 86_400, n).astype("timedelta64[s]")
+        seconds = rng.integers(first_day * 86_400, DAYS * 86_400, n).astype("timedelta64[s]")
         ordered_at = (START + seconds).astype("datetime64[us]")
         amount = np.round(rng.lognormal(3.5, 0.8, n), 2)
         cost = np.round(amount * rng.uniform(0.4, 0.8, n), 2)
@@ -534,9 +540,13 @@ def _run_child(name: str, glob: str, out: Path) -> dict:
 def incremental(folder: Path, rows: int, customers: int, share: float) -> None:
     """The customer state absorbing ``share`` new transactions vs recomputing everything."""
     new_rows = int(rows * share)
-    new_folder = folder.parent / f"{rows}x{customers}-new-{new_rows}"
+    new_folder = folder.parent / f"{rows}x{customers}-new30d-{new_rows}"
     if not (new_folder / "_done").exists():
-        generate(new_folder, new_rows, customers, chunk=max(new_rows, 1), seed=11)
+        # New transactions fall in the last 30 days (what a daily sync brings, with a
+        # late tail): same-day repeats and sales inside known purchase spans included.
+        generate(
+            new_folder, new_rows, customers, chunk=max(new_rows, 1), seed=11, first_day=DAYS - 30
+        )
         (new_folder / "_done").write_text("ok")
     warehouse = folder.parent / f"{rows}x{customers}-warehouse"
     orders = warehouse / "orders"
