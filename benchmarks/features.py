@@ -18,6 +18,13 @@ and HHI.
 
 Run: ``.venv/bin/python benchmarks/features.py [--rows 50000000] [--customers 1000000]
 [--skip pandas]``. The machine may be shared: the load average and CPU count are printed.
+
+``--incremental 0.01`` measures the customer state instead (``patron sync``'s
+incremental path): a warehouse of the N transactions gets a new orders part of 1 % more,
+dated in the last 30 days of the period;
+it times, each in a fresh process, the state's full build on the N rows, the merge of the
+new part plus reading all features from the state, and ``customer_features`` over all
+rows (what every analysis did before); the two feature tables must be equal to the bit.
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import time
@@ -44,7 +52,12 @@ CHANNELS = np.array(["web", "store", "phone", "app"])
 
 
 def generate(
-    folder: Path, rows: int, customers: int, chunk: int = 2_500_000, seed: int = 7
+    folder: Path,
+    rows: int,
+    customers: int,
+    chunk: int = 2_500_000,
+    seed: int = 7,
+    first_day: int = 0,
 ) -> None:
     """Write ``rows`` transactions as Parquet parts of ``chunk`` rows each."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -60,7 +73,7 @@ def generate(
         ids = np.minimum(np.searchsorted(cdf, rng.random(n)), customers - 1)
         id_text = pc.utf8_lpad(pc.cast(pa.array(ids + 1), pa.string()), 7, "0")
         customer = pc.binary_join_element_wise("C", id_text, "")
-        seconds = rng.integers(0, DAYS * 86_400, n).astype("timedelta64[s]")
+        seconds = rng.integers(first_day * 86_400, DAYS * 86_400, n).astype("timedelta64[s]")
         ordered_at = (START + seconds).astype("datetime64[us]")
         amount = np.round(rng.lognormal(3.5, 0.8, n), 2)
         cost = np.round(amount * rng.uniform(0.4, 0.8, n), 2)
@@ -155,6 +168,41 @@ def run_patron(glob: str) -> pa.Table:
     con = engine.connect("duckdb", memory_limit=os.environ.get("BENCH_MEMORY_LIMIT"))
     orders = engine.read_table(glob, con=con)
     return engine.to_pyarrow(customer_features(orders, as_of=AS_OF).select(*COLUMNS), con)
+
+
+def _state_warehouse(glob: str) -> Path:
+    return Path(glob).parent.parent
+
+
+def run_state_build(glob: str) -> pa.Table:
+    """The customer state built from every part the warehouse lists (its full rebuild)."""
+    from patron.analyze.customer_state import update_customer_state
+
+    update = update_customer_state(_state_warehouse(glob), rebuild=True)
+    return pa.table({"customers": [update.customers]})
+
+
+def run_state_merge(glob: str) -> pa.Table:
+    """The new part folded into the state, then every customer's features read from it."""
+    from patron.analyze import engine
+    from patron.analyze.customer_state import state_features, update_customer_state
+
+    con = engine.connect("duckdb", memory_limit=os.environ.get("BENCH_MEMORY_LIMIT"))
+    warehouse = _state_warehouse(glob)
+    update = update_customer_state(warehouse, con=con)
+    assert update.action == "merged", update
+    print(json.dumps({"merge": update.to_dict()}), file=sys.stderr)
+    features = state_features(warehouse, as_of=AS_OF, con=con)
+    return engine.to_pyarrow(features, con)
+
+
+def run_patron_all(glob: str) -> pa.Table:
+    """customer_features over every part of the warehouse, all columns."""
+    from patron.analyze import engine
+    from patron.analyze.features import customer_features
+
+    con = engine.connect("duckdb", memory_limit=os.environ.get("BENCH_MEMORY_LIMIT"))
+    return engine.to_pyarrow(customer_features(engine.read_table(glob, con=con), as_of=AS_OF), con)
 
 
 def run_sql(glob: str) -> pa.Table:
@@ -330,12 +378,19 @@ RUNNERS = {
     "polars": run_polars,
     "pandas": run_pandas,
 }
+STATE_RUNNERS = {
+    "state_build": run_state_build,
+    "state_merge": run_state_merge,
+    "patron_all": run_patron_all,
+}
 
 
 def child(name: str, glob: str, out: Path) -> None:
     """Run one approach in this process and report its time and own peak memory."""
     # Imports happen before the clock starts: we time the work, not module loading.
-    if name == "patron":
+    if name in STATE_RUNNERS:
+        import patron.analyze.customer_state  # noqa: F401
+    elif name == "patron":
         import patron.analyze.engine
         import patron.analyze.features  # noqa: F401
     elif name in ("duckdb_sql", "bare_scan"):
@@ -347,9 +402,10 @@ def child(name: str, glob: str, out: Path) -> None:
     before = resource.getrusage(resource.RUSAGE_SELF)
     cpu_before = before.ru_utime + before.ru_stime
     start = time.perf_counter()
-    table = RUNNERS[name](glob)
+    table = {**RUNNERS, **STATE_RUNNERS}[name](glob)
     elapsed = time.perf_counter() - start
-    pq.write_table(table.sort_by("customer_id") if name != "bare_scan" else table, out)
+    sortable = "customer_id" in table.column_names
+    pq.write_table(table.sort_by("customer_id") if sortable else table, out)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     peak_kb = usage.ru_maxrss
     cpu = usage.ru_utime + usage.ru_stime - cpu_before
@@ -401,6 +457,13 @@ def main() -> None:
     parser.add_argument(
         "--memory-limit", default="3GB", help="DuckDB memory_limit for both DuckDB approaches"
     )
+    parser.add_argument(
+        "--incremental",
+        type=float,
+        default=None,
+        metavar="SHARE",
+        help="measure the customer state: merge SHARE (0.01) new transactions onto N",
+    )
     args = parser.parse_args()
     if args.memory_limit:
         os.environ["BENCH_MEMORY_LIMIT"] = args.memory_limit
@@ -415,6 +478,9 @@ def main() -> None:
         (folder / "_done").write_text("ok")
         print(f"  took {time.perf_counter() - started:.1f} s")
     glob = str(folder / "*.parquet")
+    if args.incremental:
+        incremental(folder, args.rows, args.customers, args.incremental)
+        return
     print(f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f} at the start (machine shared)")
     results, outputs = {}, {}
     for name in RUNNERS:
@@ -453,6 +519,71 @@ def main() -> None:
                     f"Patron is {ratio:.2f}x as fast as {name} "
                     f"(wall clock; {work:.2f}x in CPU time, which a loaded machine disturbs less)"
                 )
+
+
+def _run_child(name: str, glob: str, out: Path) -> dict:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", name, glob, str(out)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"{name} failed:\n{proc.stderr[-3000:]}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    for line in proc.stderr.splitlines():
+        if line.startswith('{"merge"'):
+            result.update(json.loads(line)["merge"])
+    return result
+
+
+def incremental(folder: Path, rows: int, customers: int, share: float) -> None:
+    """The customer state absorbing ``share`` new transactions vs recomputing everything."""
+    new_rows = int(rows * share)
+    new_folder = folder.parent / f"{rows}x{customers}-new30d-{new_rows}"
+    if not (new_folder / "_done").exists():
+        # New transactions fall in the last 30 days (what a daily sync brings, with a
+        # late tail): same-day repeats and sales inside known purchase spans included.
+        generate(
+            new_folder, new_rows, customers, chunk=max(new_rows, 1), seed=11, first_day=DAYS - 30
+        )
+        (new_folder / "_done").write_text("ok")
+    warehouse = folder.parent / f"{rows}x{customers}-warehouse"
+    orders = warehouse / "orders"
+    shutil.rmtree(warehouse, ignore_errors=True)
+    orders.mkdir(parents=True)
+    base = sorted(folder.glob("part-*.parquet"))
+    names = []
+    for i, path in enumerate([*base, new_folder / "part-000000.parquet"]):
+        names.append(f"part-{i:06d}.parquet")
+        os.link(path, orders / names[-1])
+
+    def listed(parts: list[str]) -> None:
+        state = {"parts": parts, "last_id": 0, "rows": 0, "signature": None}
+        (orders / "_state.json").write_text(json.dumps(state))
+
+    glob = str(orders / "*.parquet")
+    print(f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f} at the start (machine shared)")
+    listed(names[:-1])  # the warehouse before the sync: the N transactions
+    build = _run_child("state_build", glob, folder.parent / "result-state_build.parquet")
+    listed(names)  # the sync appended one part of new transactions
+    merge = _run_child("state_merge", glob, folder.parent / "result-state_merge.parquet")
+    full = _run_child("patron_all", glob, folder.parent / "result-patron_all.parquet")
+    for name, r in (("state build (N)", build), ("merge + read", merge), ("full features", full)):
+        print(
+            f"{name:>16}: {r['seconds']:7.1f} s  CPU {r['cpu_seconds']:7.1f} s  "
+            f"peak {r['peak_mb']:,.0f} MB  load {os.getloadavg()[0]:.1f}"
+        )
+    a = pq.read_table(folder.parent / "result-state_merge.parquet")
+    b = pq.read_table(folder.parent / "result-patron_all.parquet")
+    assert a.equals(b), "the state's features differ from customer_features"
+    print(
+        f"{new_rows:,} new transactions onto {rows:,} ({merge['customers_touched']:,} of "
+        f"{merge['customers']:,} customers touched): merge + read in "
+        f"{merge['seconds'] / full['seconds']:.1%} of the full recompute's time "
+        f"({merge['cpu_seconds'] / full['cpu_seconds']:.1%} in CPU time); "
+        f"all {b.num_rows:,} rows x {b.num_columns} columns equal."
+    )
 
 
 if __name__ == "__main__":

@@ -265,10 +265,15 @@ def ensure_hotel_survey(workspace: Workspace, items: pd.DataFrame) -> None:
 
 
 def sync_warehouse(context: DemoContext) -> Any:
-    """Copy the store to the Parquet warehouse (``patron sync``)."""
+    """Copy the store to the Parquet warehouse and update the customer state, as
+    ``patron sync`` does."""
+    from patron.analyze.customer_state import update_customer_state
     from patron.collect import warehouse
+    from patron.core.vocabulary import vocabulary_of
 
-    return warehouse.sync(context.workspace, progress=False)
+    summary = warehouse.sync(context.workspace, progress=False)
+    update_customer_state(context.workspace, vocabulary=vocabulary_of(context.workspace))
+    return summary
 
 
 def count_rows(context: DemoContext) -> pd.DataFrame:

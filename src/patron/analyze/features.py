@@ -145,18 +145,40 @@ def _btyd_from_daily(
     daily: ir.Table, *, end: ir.DateValue | None, days: float, with_money: bool
 ) -> ir.Table:
     """BTYD statistics from one row per customer and purchase day (``_day``, ``_spend``)."""
-    per = daily.group_by("customer_id").aggregate(
+    per = purchase_days_per_customer(daily)
+    if end is None:
+        # A one-row table joined on, not a scalar subquery: Ibis would otherwise
+        # dereference max(day) to each customer's own last_purchase.
+        per = per.cross_join(daily.aggregate(_end=daily._day.max()))
+        end = per._end
+    return btyd_from_purchase_days(per, end=end, days=days, with_money=with_money)
+
+
+def purchase_days_per_customer(daily: ir.Table) -> ir.Table:
+    """First and last purchase day, number of purchase days, total and first-day spend.
+
+    ``daily`` holds one row per customer and purchase day (``_day``, ``_spend``); the
+    result feeds :func:`btyd_from_purchase_days` (the customer state stores it).
+    """
+    return daily.group_by("customer_id").aggregate(
         first_purchase=_._day.min(),
         last_purchase=_._day.max(),
         _n=_._day.count(),
         _total=_._spend.sum(),
         _first_spend=_._spend.argmin(_._day),
     )
-    if end is None:
-        # A one-row table joined on, not a scalar subquery: Ibis would otherwise
-        # dereference max(day) to each customer's own last_purchase.
-        per = per.cross_join(daily.aggregate(_end=daily._day.max()))
-        end = per._end
+
+
+def btyd_from_purchase_days(
+    per: ir.Table,
+    *,
+    end: ir.DateValue,
+    days: float,
+    with_money: bool,
+    keep: tuple[str, ...] = (),
+) -> ir.Table:
+    """BTYD statistics from :func:`purchase_days_per_customer`'s columns and the end day
+    (``keep`` names further columns of ``per`` carried along)."""
     frequency = (per._n - 1).cast("int64")
     recency = per.last_purchase.delta(per.first_purchase, unit="day").cast("float64") / days
     age = end.delta(per.first_purchase, unit="day").cast("float64") / days
@@ -176,6 +198,7 @@ def _btyd_from_daily(
         monetary_value=monetary,
         first_purchase=per.first_purchase,
         last_purchase=per.last_purchase,
+        **{name: per[name] for name in keep},
     )
 
 
@@ -183,7 +206,12 @@ def _concentration(orders: ir.Table, column: str, prefix: str) -> ir.Table:
     """Per customer: distinct values of ``column``, top value's share and HHI of order counts."""
     # Group first, drop the null group after: the orders stay a shared, unfiltered input.
     counts = orders.group_by(["customer_id", column]).aggregate(_k=orders.count())
-    counts = counts.filter(counts[column].notnull())
+    return concentration_of(counts.filter(counts[column].notnull()), column, prefix)
+
+
+def concentration_of(counts: ir.Table, column: str, prefix: str) -> ir.Table:
+    """Per customer from ``customer_id, <column>, _k`` (orders per non-null value): the
+    number of values, the top value's count, the sum of squared counts and the total."""
     return counts.group_by("customer_id").aggregate(
         **{
             f"{prefix}s": _[column].count().cast("int64"),
@@ -191,6 +219,42 @@ def _concentration(orders: ir.Table, column: str, prefix: str) -> ir.Table:
             f"_{prefix}_sq": (_._k * _._k).sum(),
             f"_{prefix}_n": _._k.sum(),
         }
+    )
+
+
+def order_facts(
+    orders: ir.Table,
+    *,
+    customer_col: str = "customer_id",
+    date_col: str = "ordered_at",
+    amount_col: str = "amount",
+    vocabulary: Vocabulary = DEFAULT_VOCABULARY,
+) -> ir.Table:
+    """Each order as the features count it: customer, day, money in whole cents, return flag.
+
+    ``customer_id, _day, _amount`` and, when the input has them, ``_cost, _discount``
+    (missing values count 0), ``_returned`` (not a sale by ``vocabulary``), ``channel``,
+    ``location``. :func:`customer_features` and the customer state both start here.
+    """
+    require_columns(orders, [customer_col, date_col, amount_col], "orders")
+    cols = orders.columns
+    o = orders
+    has_cost, has_discount, has_returns = "cost" in cols, "discount" in cols, "status" in cols
+    cid = o[customer_col] if o[customer_col].type().is_string() else o[customer_col].cast("string")
+    return o.select(
+        customer_id=cid,
+        _day=as_day(o[date_col]),
+        # Whole cents from here on: integer sums are exact and engine-independent.
+        _amount=cents(o[amount_col]),
+        **({"_cost": cents(o["cost"].cast("float64").fill_null(0.0))} if has_cost else {}),
+        **(
+            {"_discount": cents(o["discount"].cast("float64").fill_null(0.0))}
+            if has_discount
+            else {}
+        ),
+        **({"_returned": ~vocabulary.is_sale(o["status"])} if has_returns else {}),
+        **({"channel": o["channel"]} if "channel" in cols else {}),
+        **({"location": o["location"]} if "location" in cols else {}),
     )
 
 
@@ -250,26 +314,16 @@ def customer_features(
         channels, channel_top_share, channel_hhi, locations, location_top_share,
         location_hhi, categories``. Money is float64 rounded to cents.
     """
-    require_columns(orders, [customer_col, date_col, amount_col], "orders")
     days = unit_days(time_unit)
-    cols = orders.columns
-    o = orders
-    cid = o[customer_col] if o[customer_col].type().is_string() else o[customer_col].cast("string")
-    has_cost, has_discount, has_returns = "cost" in cols, "discount" in cols, "status" in cols
-    o = o.select(
-        customer_id=cid,
-        _day=as_day(o[date_col]),
-        # Whole cents from here on: integer sums are exact and engine-independent.
-        _amount=cents(o[amount_col]),
-        **({"_cost": cents(o["cost"].cast("float64").fill_null(0.0))} if has_cost else {}),
-        **(
-            {"_discount": cents(o["discount"].cast("float64").fill_null(0.0))}
-            if has_discount
-            else {}
-        ),
-        **({"_returned": ~vocabulary.is_sale(o["status"])} if has_returns else {}),
-        **({"channel": o["channel"]} if "channel" in cols else {}),
-        **({"location": o["location"]} if "location" in cols else {}),
+    o = order_facts(
+        orders,
+        customer_col=customer_col,
+        date_col=date_col,
+        amount_col=amount_col,
+        vocabulary=vocabulary,
+    )
+    has_cost, has_discount, has_returns = (
+        c in o.columns for c in ("_cost", "_discount", "_returned")
     )
     if as_of is not None:
         o = o.filter(o._day <= day_literal(as_of))
@@ -331,26 +385,7 @@ def customer_features(
     # A customer whose every order was a return never bought: not in the table.
     table = per.inner_join(btyd, "customer_id")
 
-    if complaints is not None:
-        require_columns(complaints, ["customer_id"], "complaints")
-        c = complaints
-        if as_of is not None and "opened_at" in c.columns:
-            c = c.filter(as_day(c.opened_at) <= day_literal(as_of))
-        c = c.group_by(customer_id=c.customer_id.cast("string")).aggregate(complaints=_.count())
-        table = table.left_join(c, "customer_id").drop("customer_id_right")
-    else:
-        table = table.mutate(complaints=ibis.literal(0, type="int64"))
-    if interactions is not None:
-        require_columns(interactions, ["customer_id"], "interactions")
-        i = interactions
-        if as_of is not None and "occurred_at" in i.columns:
-            i = i.filter(as_day(i.occurred_at) <= day_literal(as_of))
-        service = i.is_service.fill_null(False) if "is_service" in i.columns else ibis.literal(True)
-        i = i.select(customer_id=i.customer_id.cast("string"), _service=service)
-        i = i.group_by("customer_id").aggregate(service_interactions=_.count(where=_._service))
-        table = table.left_join(i, "customer_id").drop("customer_id_right")
-    else:
-        table = table.mutate(service_interactions=ibis.literal(0, type="int64"))
+    table = attach_contacts(table, complaints, interactions, as_of=as_of)
     for column, prefix in (("channel", "channel"), ("location", "location")):
         if column in o.columns:
             conc = _concentration(o, column, prefix)
@@ -383,6 +418,56 @@ def customer_features(
         # dereference max(day) to each customer's own last_purchase.
         t = table.cross_join(bounds)
         end = t._end
+    return finish_features(
+        t,
+        end=end,
+        days=days,
+        cost_per_complaint=cost_per_complaint,
+        cost_per_service_interaction=cost_per_service_interaction,
+    )
+
+
+def attach_contacts(
+    table: ir.Table, complaints: ir.Table | None, interactions: ir.Table | None, *, as_of: Any
+) -> ir.Table:
+    """``table`` (one row per customer) with ``complaints`` and ``service_interactions``
+    counted up to ``as_of`` (``None``: all of them)."""
+    if complaints is not None:
+        require_columns(complaints, ["customer_id"], "complaints")
+        c = complaints
+        if as_of is not None and "opened_at" in c.columns:
+            c = c.filter(as_day(c.opened_at) <= day_literal(as_of))
+        c = c.group_by(customer_id=c.customer_id.cast("string")).aggregate(complaints=_.count())
+        table = table.left_join(c, "customer_id").drop("customer_id_right")
+    else:
+        table = table.mutate(complaints=ibis.literal(0, type="int64"))
+    if interactions is not None:
+        require_columns(interactions, ["customer_id"], "interactions")
+        i = interactions
+        if as_of is not None and "occurred_at" in i.columns:
+            i = i.filter(as_day(i.occurred_at) <= day_literal(as_of))
+        service = i.is_service.fill_null(False) if "is_service" in i.columns else ibis.literal(True)
+        i = i.select(customer_id=i.customer_id.cast("string"), _service=service)
+        i = i.group_by("customer_id").aggregate(service_interactions=_.count(where=_._service))
+        table = table.left_join(i, "customer_id").drop("customer_id_right")
+    else:
+        table = table.mutate(service_interactions=ibis.literal(0, type="int64"))
+    return table
+
+
+def finish_features(
+    t: ir.Table,
+    *,
+    end: ir.DateValue,
+    days: float,
+    cost_per_complaint: float,
+    cost_per_service_interaction: float,
+) -> ir.Table:
+    """The published feature columns from per-customer sums (cents) and the end day.
+
+    Shared by :func:`customer_features` and the customer state
+    (:mod:`patron.analyze.customer_state`), so both publish the same numbers.
+    """
     n_complaints = t.complaints.fill_null(0).cast("int64")
     n_service = t.service_interactions.fill_null(0).cast("int64")
     service_cost = cents(

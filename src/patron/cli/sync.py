@@ -19,11 +19,14 @@ def sync_command(
     json: JsonOption = False,
     workspace: WorkspaceOption = None,
 ) -> None:
-    """Copy the store's tables to WORKSPACE/warehouse as Parquet, incrementally.
+    """Copy the store's tables to WORKSPACE/warehouse as Parquet, incrementally, and fold
+    the new orders into the customer state the analyses read.
 
     Example: patron sync --workspace shop
     """
+    from patron.analyze.customer_state import update_customer_state
     from patron.collect.warehouse import TABLE_NAMES, sync
+    from patron.core.vocabulary import vocabulary_of
     from patron.exceptions import InputError
 
     ws = open_workspace(workspace)
@@ -36,10 +39,13 @@ def sync_command(
         )
     with progress_bar(enabled=not json) as progress:
         summary = sync(ws, tables=table or None, progress=progress)
+        state = update_customer_state(ws, vocabulary=vocabulary_of(ws), progress=progress)
     if json:
-        print_json(summary.to_dict())
+        print_json({**summary.to_dict(), "customer_state": state.to_dict()})
         return
-    summary.to_printer().print(console)
+    printer = summary.to_printer()
+    printer.notes.append(state.note())
+    printer.print(console)
 
 
 def register(app: typer.Typer) -> None:

@@ -48,7 +48,15 @@ from patron.core.progress import ProgressCallback, as_callback
 from patron.core.workspace import Workspace
 
 # Re-exported: callers find the tables and their paths through the warehouse too.
-__all__ = ["TABLES", "TABLE_NAMES", "SyncSummary", "TableSync", "sync", "table_path"]
+__all__ = [
+    "TABLES",
+    "TABLE_NAMES",
+    "SyncSummary",
+    "TableSync",
+    "sync",
+    "table_parts",
+    "table_path",
+]
 
 BATCH = 100_000
 STATE_FILE = "_state.json"
@@ -161,6 +169,13 @@ def _read_state(folder: Path) -> dict[str, Any]:
     if not path.exists():
         return {"parts": [], "last_id": 0, "rows": 0, "signature": None}
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def table_parts(warehouse: str | os.PathLike[str], name: str) -> list[Path]:
+    """The Parquet parts of table ``name`` that the last sync recorded, oldest first
+    (``warehouse`` is the folder ``patron sync`` writes)."""
+    folder = Path(warehouse) / name
+    return [folder / part for part in _read_state(folder)["parts"]]
 
 
 def _write_state(folder: Path, state: dict[str, Any]) -> None:

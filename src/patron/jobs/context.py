@@ -145,7 +145,11 @@ class AnalysisContext:
 
     def features(self) -> ir.Table:
         """Per-customer facts (:func:`patron.analyze.features.customer_features`) with the
-        workspace's vocabulary and costs, computed once and kept in the engine."""
+        workspace's vocabulary and costs, computed once and kept in the engine.
+
+        Read from the customer state (:mod:`patron.analyze.customer_state`) when it is
+        current, covers the scope (the whole organisation) and the as-of is on or after
+        its last day; ``features_source`` says which path answered."""
         if "features" not in self._cache:
             import ibis
 
@@ -153,21 +157,50 @@ class AnalysisContext:
             from patron.analyze.features import customer_features
 
             r = self.reader
-            expr = customer_features(
-                r.orders(),
-                order_lines=r.table("order_lines", required=False),
-                complaints=r.table("complaints", required=False),
-                interactions=r.table("interactions", required=False),
-                as_of=self.as_of,
-                time_unit=self.vocabulary.time_unit,
-                cost_per_complaint=float(self.setting("analytics", "cost_per_complaint", 0.0)),
-                cost_per_service_interaction=float(
+            costs = {
+                "cost_per_complaint": float(self.setting("analytics", "cost_per_complaint", 0.0)),
+                "cost_per_service_interaction": float(
                     self.setting("analytics", "cost_per_service_interaction", 0.0)
                 ),
-                vocabulary=self.vocabulary,
-            )
+            }
+            contacts = {
+                "complaints": r.table("complaints", required=False),
+                "interactions": r.table("interactions", required=False),
+            }
+            expr = None
+            if self.workspace is not None and self.scope.is_everything:
+                # The customer state `patron sync` keeps: the same table without a rescan,
+                # when it is current and the as-of is on or after its last day.
+                from patron.analyze.customer_state import state_features
+
+                expr = state_features(
+                    self.workspace,
+                    as_of=self.as_of,
+                    vocabulary=self.vocabulary,
+                    con=self.con,
+                    time_unit=self.vocabulary.time_unit,
+                    **contacts,
+                    **costs,
+                )
+            self._cache["features_source"] = "full" if expr is None else "state"
+            if expr is None:
+                expr = customer_features(
+                    r.orders(),
+                    order_lines=r.table("order_lines", required=False),
+                    as_of=self.as_of,
+                    time_unit=self.vocabulary.time_unit,
+                    vocabulary=self.vocabulary,
+                    **contacts,
+                    **costs,
+                )
             self._cache["features"] = ibis.memtable(to_pyarrow(expr, self.con))
         return self._cache["features"]
+
+    @property
+    def features_source(self) -> str:
+        """``"state"`` or ``"full"``: where :meth:`features` came from."""
+        self.features()
+        return self._cache["features_source"]
 
     def history(self) -> Any:
         """The customer history churn and linkage read (sales by the vocabulary)."""
