@@ -108,6 +108,10 @@ def test_agent_journey(live, lang: str, size: str) -> None:
     page.goto(f"{base}/customers")
     page.fill("input[name=q]", "陈伟")
     expect(page.locator("ul.results li")).to_have_count(1)
+    # the answer to the last keystroke may still be on its way and replace the list the
+    # click lands on (seen on a loaded CI machine): wait until HTMX is idle
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("ul.results li")).to_have_count(1)
     assert page.locator("ul.results a[href='/customers/H-ORIENTAL']").count() == 1
     _fits(page)
     page.screenshot(path=str(shots / f"{name}-1-search.png"), full_page=True)
